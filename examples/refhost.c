@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+#include "refhost.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOT(f) ((f) & (REFHOST_VMCS_SLOTS - 1u))
+
+/* ---- EPT01 ---- */
+
+/* The last matching override wins; otherwise L1 GPA g is backed at base + g. */
+static const struct refhost_range *range_of(const struct refhost *h, uint64_t gpa)
+{
+	for (unsigned i = h->nranges; i-- > 0;) {
+		const struct refhost_range *r = &h->ranges[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->len)
+			return r;
+	}
+	return NULL;
+}
+
+static bool gpa_is_ram(const struct refhost *h, uint64_t gpa, size_t len)
+{
+	if (gpa >= h->mem_size || len > h->mem_size - gpa)
+		return false;
+	return true;
+}
+
+static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
+{
+	struct refhost *h = host;
+	memset(map, 0, sizeof(*map));
+	if (gpa >= h->mem_size)
+		return NVMX_STATUS_NOT_MAPPED;
+	const struct refhost_range *r = range_of(h, gpa);
+	if (r && r->kind != REFHOST_RANGE_MAP)
+		return NVMX_STATUS_NOT_MAPPED;
+	uint64_t page = gpa & ~0xfffull;
+	map->page_size = 4096;
+	map->memtype = 6;
+	if (r) {
+		map->hpa = r->hpa + (page - r->gpa);
+		map->rights = r->rights;
+		return NVMX_STATUS_OK;
+	}
+	map->hpa = REFHOST_HPA_BASE + page;
+	map->rights = NVMX_ACCESS_READ | NVMX_ACCESS_WRITE | NVMX_ACCESS_EXEC;
+	/* Report the largest naturally aligned mapping with no override inside. */
+	static const uint64_t sizes[] = { 1ull << 30, 2ull << 20 };
+	for (unsigned s = 0; s < 2; s++) {
+		uint64_t base = gpa & ~(sizes[s] - 1);
+		if (base + sizes[s] > h->mem_size)
+			continue;
+		bool clean = true;
+		for (unsigned i = 0; i < h->nranges && clean; i++) {
+			const struct refhost_range *o = &h->ranges[i];
+			if (o->gpa < base + sizes[s] && base < o->gpa + o->len)
+				clean = false;
+		}
+		if (clean) {
+			map->page_size = sizes[s];
+			break;
+		}
+	}
+	return NVMX_STATUS_OK;
+}
+
+bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t gpa,
+                       uint64_t len, uint64_t hpa, uint8_t rights)
+{
+	if (h->nranges >= REFHOST_MAX_RANGES || len == 0)
+		return false;
+	h->ranges[h->nranges++] = (struct refhost_range){ gpa, len, hpa, (uint8_t)kind, rights };
+	return true;
+}
+
+/* ---- L1 memory ---- */
+
+static void log_write(struct refhost *h, uint64_t gpa, size_t len)
+{
+	if (h->log_writes && h->nwrites < REFHOST_MAX_WRITES)
+		h->writes[h->nwrites++] = (struct refhost_write){ gpa, len };
+}
+
+static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t len)
+{
+	struct refhost *h = host;
+	if (!gpa_is_ram(h, gpa, len))
+		return NVMX_STATUS_NOT_MAPPED;
+	const struct refhost_range *r = range_of(h, gpa);
+	if (r && r->kind != REFHOST_RANGE_MAP)
+		return NVMX_STATUS_NOT_MAPPED;
+	memcpy(buf, h->mem + gpa, len);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
+{
+	struct refhost *h = host;
+	if (!gpa_is_ram(h, gpa, len))
+		return NVMX_STATUS_NOT_MAPPED;
+	const struct refhost_range *r = range_of(h, gpa);
+	if (r && r->kind != REFHOST_RANGE_MAP)
+		return NVMX_STATUS_NOT_MAPPED;
+	memcpy(h->mem + gpa, buf, len);
+	log_write(h, gpa, len);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expected,
+                                         uint64_t desired, bool *swapped)
+{
+	struct refhost *h = host;
+	uint64_t cur;
+	enum nvmx_status s = op_gpa_read(host, gpa, &cur, 8);
+	if (s != NVMX_STATUS_OK)
+		return s;
+	*swapped = cur == expected;
+	if (*swapped) {
+		memcpy(h->mem + gpa, &desired, 8);
+		log_write(h, gpa, 8);
+	}
+	return NVMX_STATUS_OK;
+}
+
+/* L1 paging is modelled as the identity: linear = physical. */
+static enum nvmx_status op_lin_read(void *host, uint64_t la, void *buf, size_t len,
+                                    struct nvmx_fault *fault)
+{
+	if (op_gpa_read(host, la, buf, len) != NVMX_STATUS_OK) {
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 0, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status op_lin_write(void *host, uint64_t la, const void *buf, size_t len,
+                                     struct nvmx_fault *fault)
+{
+	if (op_gpa_write(host, la, buf, len) != NVMX_STATUS_OK) {
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 2, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	return NVMX_STATUS_OK;
+}
+
+/* ---- hardware VMCS02 and L1 state ---- */
+
+static uint64_t slot_read(const uint64_t *a, uint32_t f)
+{
+	if (f & 1u) /* high access of a 64-bit field */
+		return a[SLOT(f & ~1u)] >> 32;
+	return a[SLOT(f)];
+}
+
+static void slot_write(uint64_t *a, uint32_t f, uint64_t v)
+{
+	if (f & 1u)
+		a[SLOT(f & ~1u)] = (a[SLOT(f & ~1u)] & 0xffffffffull) | (v << 32);
+	else
+		a[SLOT(f)] = v;
+}
+
+static uint64_t op_vmcs_read(void *host, uint32_t f)
+{
+	struct refhost *h = host;
+	h->vmcs_reads++;
+	return slot_read(h->vmcs02, f);
+}
+
+static void op_vmcs_write(void *host, uint32_t f, uint64_t v)
+{
+	struct refhost *h = host;
+	h->vmcs_writes++;
+	slot_write(h->vmcs02, f, v);
+}
+
+static uint64_t op_l1_read(void *host, uint32_t f)
+{
+	return slot_read(((struct refhost *)host)->l1, f);
+}
+
+static void op_l1_write(void *host, uint32_t f, uint64_t v)
+{
+	slot_write(((struct refhost *)host)->l1, f, v);
+}
+
+static uint64_t op_gpr_read(void *host, unsigned r)
+{
+	return ((struct refhost *)host)->gpr[r & 15];
+}
+
+static void op_gpr_write(void *host, unsigned r, uint64_t v)
+{
+	((struct refhost *)host)->gpr[r & 15] = v;
+}
+
+static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
+{
+	struct refhost *h = host;
+	if (msr == NVMX_MSR_IA32_FEATURE_CONTROL) {
+		*v = h->feature_control;
+		return NVMX_STATUS_OK;
+	}
+	return NVMX_STATUS_NOT_SUPPORTED;
+}
+
+/* MSRs the model accepts in MSR-load areas: anything but the x2APIC range
+ * and the microcode/SMM MSRs the SDM forbids is taken as written. */
+static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t v)
+{
+	(void)host;
+	(void)l2;
+	(void)v;
+	if (msr == 0x79 || msr == 0x8b || msr == 0x9e || (msr >> 8) == 0x8)
+		return NVMX_STATUS_NOT_SUPPORTED;
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
+{
+	(void)host;
+	if ((msr >> 8) == 0x8)
+		return NVMX_STATUS_NOT_SUPPORTED;
+	*v = 0;
+	return NVMX_STATUS_OK;
+}
+
+/* ---- memory for the library ---- */
+
+static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
+{
+	struct refhost *h = host;
+	if (h->page_limit && h->npages >= h->page_limit)
+		return NVMX_STATUS_NO_MEMORY;
+	if (h->npages == h->pages_cap) {
+		unsigned cap = h->pages_cap ? h->pages_cap * 2 : 64;
+		struct refhost_page *p = realloc(h->pages, cap * sizeof(*p));
+		if (!p)
+			return NVMX_STATUS_NO_MEMORY;
+		h->pages = p;
+		h->pages_cap = cap;
+	}
+	void *page = aligned_alloc(4096, 4096);
+	if (!page)
+		return NVMX_STATUS_NO_MEMORY;
+	memset(page, 0, 4096);
+	*va = page;
+	*hpa = h->next_page_hpa;
+	h->next_page_hpa += 4096;
+	h->pages[h->npages++] = (struct refhost_page){ page, *hpa };
+	return NVMX_STATUS_OK;
+}
+
+static void op_page_free(void *host, void *va, uint64_t hpa)
+{
+	struct refhost *h = host;
+	for (unsigned i = 0; i < h->npages; i++) {
+		if (h->pages[i].va == va && h->pages[i].hpa == hpa) {
+			h->pages[i] = h->pages[--h->npages];
+			free(va);
+			return;
+		}
+	}
+	abort(); /* freeing a page the host never gave out is a library bug */
+}
+
+static void *op_alloc(void *host, size_t size)
+{
+	(void)host;
+	return malloc(size ? size : 1);
+}
+
+static void op_free(void *host, void *p, size_t size)
+{
+	(void)host;
+	(void)size;
+	free(p);
+}
+
+static void op_hw_invept(void *host, uint32_t type, uint64_t eptp)
+{
+	struct refhost *h = host;
+	h->invept_calls++;
+	h->last_invept_type = type;
+	h->last_invept_eptp = eptp;
+}
+
+static void op_hw_invvpid(void *host, uint32_t type, uint16_t vpid, uint64_t la)
+{
+	(void)type;
+	(void)vpid;
+	(void)la;
+	((struct refhost *)host)->invvpid_calls++;
+}
+
+static void op_trace(void *host, const struct nvmx_trace *ev)
+{
+	struct refhost *h = host;
+	if (h->trace_hook)
+		h->trace_hook(h->trace_ctx, ev);
+}
+
+static const struct nvmx_host_ops refhost_ops_template = {
+	.size = sizeof(struct nvmx_host_ops),
+	.gpa_read = op_gpa_read,
+	.gpa_write = op_gpa_write,
+	.gpa_cmpxchg64 = op_gpa_cmpxchg64,
+	.lin_read = op_lin_read,
+	.lin_write = op_lin_write,
+	.vmcs_read = op_vmcs_read,
+	.vmcs_write = op_vmcs_write,
+	.l1_read = op_l1_read,
+	.l1_write = op_l1_write,
+	.l1_gpr_read = op_gpr_read,
+	.l1_gpr_write = op_gpr_write,
+	.l1_msr_read = op_l1_msr_read,
+	.msr_load = op_msr_load,
+	.msr_store = op_msr_store,
+	.gpa_to_hpa = op_gpa_to_hpa,
+	.page_alloc = op_page_alloc,
+	.page_free = op_page_free,
+	.alloc = op_alloc,
+	.free = op_free,
+	.hw_invept = op_hw_invept,
+	.hw_invvpid = op_hw_invvpid,
+	.trace = op_trace,
+};
+
+/* ---- set-up ---- */
+
+uint64_t refhost_l1_get(const struct refhost *h, uint32_t f) { return slot_read(h->l1, f); }
+void refhost_l1_set(struct refhost *h, uint32_t f, uint64_t v) { slot_write(h->l1, f, v); }
+uint64_t refhost_vmcs02_get(const struct refhost *h, uint32_t f) { return slot_read(h->vmcs02, f); }
+void refhost_vmcs02_set(struct refhost *h, uint32_t f, uint64_t v) { slot_write(h->vmcs02, f, v); }
+
+void refhost_l1_long_mode(struct refhost *h)
+{
+	refhost_l1_set(h, NVMX_F_GUEST_CR0, 0x80050033ull); /* PG WP NE ET MP PE */
+	refhost_l1_set(h, NVMX_F_GUEST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE | (1ull << 9) | (1ull << 10));
+	refhost_l1_set(h, NVMX_F_GUEST_IA32_EFER, NVMX_EFER_LME | NVMX_EFER_LMA | NVMX_EFER_SCE | NVMX_EFER_NXE);
+	refhost_l1_set(h, NVMX_F_GUEST_RFLAGS, NVMX_RFLAGS_FIXED1);
+	refhost_l1_set(h, NVMX_F_GUEST_RIP, 0x100000);
+	/* CS: 64-bit code, DPL 0, present, accessed, execute/read. */
+	refhost_l1_set(h, NVMX_F_GUEST_CS_SELECTOR, 0x10);
+	refhost_l1_set(h, NVMX_F_GUEST_CS_AR_BYTES, 0xb | NVMX_AR_S | NVMX_AR_P | NVMX_AR_L | NVMX_AR_G);
+	refhost_l1_set(h, NVMX_F_GUEST_CS_LIMIT, 0xffffffff);
+	static const uint32_t data_ar[] = { NVMX_F_GUEST_ES_AR_BYTES, NVMX_F_GUEST_SS_AR_BYTES,
+	                                    NVMX_F_GUEST_DS_AR_BYTES, NVMX_F_GUEST_FS_AR_BYTES,
+	                                    NVMX_F_GUEST_GS_AR_BYTES };
+	static const uint32_t data_lim[] = { NVMX_F_GUEST_ES_LIMIT, NVMX_F_GUEST_SS_LIMIT,
+	                                     NVMX_F_GUEST_DS_LIMIT, NVMX_F_GUEST_FS_LIMIT,
+	                                     NVMX_F_GUEST_GS_LIMIT };
+	for (unsigned i = 0; i < 5; i++) {
+		refhost_l1_set(h, data_ar[i], 0x3 | NVMX_AR_S | NVMX_AR_P | NVMX_AR_DB | NVMX_AR_G);
+		refhost_l1_set(h, data_lim[i], 0xffffffff);
+	}
+	refhost_l1_set(h, NVMX_F_GUEST_SS_SELECTOR, 0x18);
+	refhost_l1_set(h, NVMX_F_GUEST_DS_SELECTOR, 0x18);
+	refhost_l1_set(h, NVMX_F_GUEST_TR_AR_BYTES, 0xb | NVMX_AR_P);
+	refhost_l1_set(h, NVMX_F_GUEST_TR_LIMIT, 0x67);
+	h->feature_control = NVMX_FEATCTL_LOCK | NVMX_FEATCTL_VMX_OUTSIDE_SMX;
+}
+
+enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
+                              const struct nvmx_vm_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	h->mem_size = mem_size ? mem_size : REFHOST_DEFAULT_MEM;
+	h->mem = calloc(1, h->mem_size);
+	h->vmcs02 = calloc(REFHOST_VMCS_SLOTS, sizeof(uint64_t));
+	h->l1 = calloc(REFHOST_VMCS_SLOTS, sizeof(uint64_t));
+	if (!h->mem || !h->vmcs02 || !h->l1) {
+		refhost_fini(h);
+		return NVMX_STATUS_NO_MEMORY;
+	}
+	h->next_page_hpa = REFHOST_PAGE_HPA_BASE;
+	h->ops = refhost_ops_template;
+	refhost_l1_long_mode(h);
+
+	struct nvmx_vm_config def;
+	if (!cfg) {
+		nvmx_vm_default_config(&def);
+		cfg = &def;
+	}
+	enum nvmx_status s = nvmx_vm_create(cfg, &h->ops, h, &h->vm);
+	if (s == NVMX_STATUS_OK)
+		s = nvmx_vcpu_create(h->vm, h, &h->vcpu);
+	if (s != NVMX_STATUS_OK)
+		refhost_fini(h);
+	return s;
+}
+
+void refhost_fini(struct refhost *h)
+{
+	if (h->vcpu)
+		nvmx_vcpu_destroy(h->vcpu);
+	if (h->vm)
+		nvmx_vm_destroy(h->vm);
+	h->vcpu = NULL;
+	h->vm = NULL;
+	for (unsigned i = 0; i < h->npages; i++)
+		free(h->pages[i].va);
+	free(h->pages);
+	free(h->mem);
+	free(h->vmcs02);
+	free(h->l1);
+	h->pages = NULL;
+	h->mem = NULL;
+	h->vmcs02 = h->l1 = NULL;
+}
+
+bool refhost_mem_write(struct refhost *h, uint64_t gpa, const void *buf, size_t len)
+{
+	if (!gpa_is_ram(h, gpa, len))
+		return false;
+	memcpy(h->mem + gpa, buf, len);
+	return true;
+}
+
+bool refhost_mem_read(const struct refhost *h, uint64_t gpa, void *buf, size_t len)
+{
+	if (!gpa_is_ram(h, gpa, len))
+		return false;
+	memcpy(buf, h->mem + gpa, len);
+	return true;
+}
+
+void refhost_mem_w32(struct refhost *h, uint64_t gpa, uint32_t v) { refhost_mem_write(h, gpa, &v, 4); }
+void refhost_mem_w64(struct refhost *h, uint64_t gpa, uint64_t v) { refhost_mem_write(h, gpa, &v, 8); }
+
+uint32_t refhost_mem_r32(const struct refhost *h, uint64_t gpa)
+{
+	uint32_t v = 0;
+	refhost_mem_read(h, gpa, &v, 4);
+	return v;
+}
+
+uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa)
+{
+	uint64_t v = 0;
+	refhost_mem_read(h, gpa, &v, 8);
+	return v;
+}
+
+/* ---- presenting VMX instructions ---- */
+
+#define RBX 3u
+
+uint32_t refhost_insn_info(const struct refhost_insn *in)
+{
+	unsigned asz = in->addr_size == 2 ? 0 : in->addr_size == 4 ? 1 : 2;
+	uint32_t info = (uint32_t)asz << 7;
+	if (in->mem) {
+		info |= 3u << 15;               /* DS */
+		info |= 1u << 22;               /* no index */
+		info |= RBX << 23;              /* base RBX holds the address */
+	} else {
+		info |= 1u << 10;               /* register operand (VMREAD/VMWRITE) */
+	}
+	switch (in->exit_reason) {
+	case NVMX_EXIT_VMREAD:
+	case NVMX_EXIT_VMWRITE:
+		info |= (in->reg1 & 15u) << 3;
+		info |= (in->reg2 & 15u) << 28;
+		break;
+	case NVMX_EXIT_INVEPT:
+	case NVMX_EXIT_INVVPID:
+		info &= ~(1u << 10);
+		info |= (in->reg2 & 15u) << 28;
+		break;
+	default:
+		break;
+	}
+	return info;
+}
+
+static unsigned insn_len(uint32_t reason)
+{
+	switch (reason) {
+	case NVMX_EXIT_VMXON: return 5;   /* F3 0F C7 /6 with a ModRM + SIB-less operand */
+	case NVMX_EXIT_VMXOFF:
+	case NVMX_EXIT_VMLAUNCH:
+	case NVMX_EXIT_VMRESUME: return 3;
+	case NVMX_EXIT_VMCLEAR: return 4;
+	case NVMX_EXIT_INVEPT:
+	case NVMX_EXIT_INVVPID: return 5;
+	default: return 3;
+	}
+}
+
+enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
+                              struct nvmx_result *res)
+{
+	struct nvmx_insn_exit ex;
+	memset(&ex, 0, sizeof(ex));
+	ex.exit_reason = in->exit_reason;
+	ex.insn_len = insn_len(in->exit_reason);
+	ex.flags = NVMX_INSN_INFO_VALID;
+	if (in->mem)
+		h->gpr[RBX] = in->la;
+	ex.insn_info = refhost_insn_info(in);
+	ex.qualification = 0;
+	return nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+}

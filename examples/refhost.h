@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reference host: a software model of VMX hardware and of an L0 built on
+ * libnvmx. Flat L1 memory, hardware VMCSs as field arrays, an EPT01 map, a
+ * page allocator for shadow structures, and counters. Tests, fuzzers,
+ * benchmarks, the scenario runner and the demo all use it; a hypervisor
+ * author reads it to see how to wire the library in.
+ */
+#ifndef NVMX_REFHOST_H
+#define NVMX_REFHOST_H
+
+#include <nvmx/nvmx.h>
+
+#define REFHOST_DEFAULT_MEM (256ull << 20)
+#define REFHOST_HPA_BASE 0x1000000000ull     /* L1 GPA g is backed at this + g */
+#define REFHOST_PAGE_HPA_BASE 0x7f00000000ull /* shadow pages the host hands out */
+#define REFHOST_VMCS_SLOTS 0x8000u            /* indexed by encoding & 0x7fff */
+#define REFHOST_MAX_RANGES 256
+#define REFHOST_MAX_WRITES 4096
+
+/* EPT01 overrides on top of the default identity-plus-offset backing. */
+enum refhost_range_kind {
+	REFHOST_RANGE_MAP = 1,    /* backed at hpa (with rights) */
+	REFHOST_RANGE_UNMAP = 2,  /* not backed: ballooned, hot-removed */
+	REFHOST_RANGE_MMIO = 3,   /* L0 emulates it */
+};
+
+struct refhost_range {
+	uint64_t gpa, len, hpa;
+	uint8_t kind, rights;
+};
+
+/* A write the library made to L1 memory (for the fuzzers' invariants). */
+struct refhost_write {
+	uint64_t gpa, len;
+};
+
+struct refhost_page {
+	void *va;
+	uint64_t hpa;
+};
+
+struct refhost {
+	uint8_t *mem;
+	uint64_t mem_size;
+	struct refhost_range ranges[REFHOST_MAX_RANGES];
+	unsigned nranges;
+
+	uint64_t *vmcs02;             /* hardware VMCS02 fields */
+	uint64_t *l1;                 /* VMCS01 guest-state fields: L1's state */
+	uint64_t gpr[16];
+	uint64_t feature_control;     /* L1's IA32_FEATURE_CONTROL */
+	uint64_t vmcs_reads, vmcs_writes;
+	uint64_t invept_calls, invvpid_calls;
+	uint64_t last_invept_type, last_invept_eptp;
+
+	struct refhost_write writes[REFHOST_MAX_WRITES];
+	unsigned nwrites;
+	bool log_writes;
+
+	struct refhost_page *pages;
+	unsigned npages, pages_cap;
+	uint64_t next_page_hpa;
+	unsigned page_limit;          /* 0: unlimited */
+
+	struct nvmx_vm *vm;
+	struct nvmx_vcpu *vcpu;
+	struct nvmx_host_ops ops;
+	void (*trace_hook)(void *ctx, const struct nvmx_trace *ev);
+	void *trace_ctx;
+};
+
+/*
+ * Set up a host with `mem_size` bytes of L1 memory, create the VM (with cfg,
+ * or defaults when NULL) and one vCPU, and put L1 in 64-bit mode at CPL 0
+ * with CR4.VMXE set and IA32_FEATURE_CONTROL locked with VMX enabled.
+ * Returns NVMX_STATUS_OK or the failure.
+ */
+enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
+                              const struct nvmx_vm_config *cfg);
+void refhost_fini(struct refhost *h);
+
+/* L1 state shortcuts. */
+void refhost_l1_long_mode(struct refhost *h);
+uint64_t refhost_l1_get(const struct refhost *h, uint32_t field);
+void refhost_l1_set(struct refhost *h, uint32_t field, uint64_t value);
+uint64_t refhost_vmcs02_get(const struct refhost *h, uint32_t field);
+void refhost_vmcs02_set(struct refhost *h, uint32_t field, uint64_t value);
+
+/* L1 memory helpers (little-endian); false when out of range. */
+bool refhost_mem_write(struct refhost *h, uint64_t gpa, const void *buf, size_t len);
+bool refhost_mem_read(const struct refhost *h, uint64_t gpa, void *buf, size_t len);
+void refhost_mem_w32(struct refhost *h, uint64_t gpa, uint32_t v);
+void refhost_mem_w64(struct refhost *h, uint64_t gpa, uint64_t v);
+uint32_t refhost_mem_r32(const struct refhost *h, uint64_t gpa);
+uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa);
+
+/* EPT01 changes (the host must also tell the library; see nvmx/ept.h). */
+bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t gpa,
+                       uint64_t len, uint64_t hpa, uint8_t rights);
+
+/*
+ * Present a VMX instruction of L1 with a memory operand at linear address
+ * `la` (encoded with base register RBX... see refhost.c) or a register
+ * operand, as the hardware would report it, and let the library emulate it.
+ */
+struct refhost_insn {
+	uint32_t exit_reason;     /* NVMX_EXIT_VMXON ... */
+	bool mem;                 /* memory operand */
+	uint64_t la;              /* its linear address */
+	unsigned reg1, reg2;      /* register operands (VMREAD/VMWRITE/INVEPT/INVVPID) */
+	unsigned addr_size;       /* 2, 4 or 8 bytes (default 8) */
+	unsigned op_size_32;      /* 1: 32-bit operand size outside 64-bit mode */
+};
+enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
+                              struct nvmx_result *res);
+
+/* The VM-exit instruction-information value for `in` (SDM 28.2.5, Table 28-13). */
+uint32_t refhost_insn_info(const struct refhost_insn *in);
+
+#endif

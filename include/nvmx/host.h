@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host callback ABI. The library never executes a VMX instruction and
+ * never touches memory except through these callbacks.
+ *
+ * Context: every callback receives as `host` the opaque pointer of the object
+ * the library was called through: the vCPU's pointer (nvmx_vcpu_create) for a
+ * call on a vCPU, the VM's pointer (nvmx_vm_create) for a call on a VM. Calls
+ * on a VM only use the callbacks marked [vm]. The library never passes its own
+ * handles to a callback and never expects to be re-entered from one.
+ *
+ * Versioning: `size` is sizeof(struct nvmx_host_ops) as the host was built;
+ * members are only ever appended, and a member beyond `size` counts as NULL.
+ *
+ * Freestanding note: compilers may emit calls to memcpy, memset, memmove and
+ * memcmp even in freestanding builds; a kernel embedding must provide them.
+ */
+#ifndef NVMX_HOST_H
+#define NVMX_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A fault L1 (or L2) takes on a memory access. */
+struct nvmx_fault {
+	uint8_t vector;         /* 13 #GP, 12 #SS, 14 #PF, 6 #UD ... */
+	bool has_error_code;
+	uint8_t reserved[2];
+	uint32_t error_code;
+	uint64_t cr2;           /* for #PF: the faulting linear address */
+};
+
+/* EPT01 mapping of one L1 physical address, as L0 backs it. */
+struct nvmx_l0_map {
+	uint64_t hpa;           /* host-physical address backing the L1 GPA asked for */
+	uint64_t page_size;     /* 4096, 2 MiB or 1 GiB: size of the naturally aligned
+	                           L0 mapping that contains the GPA, same hpa offset */
+	uint8_t rights;         /* NVMX_ACCESS_* bits L0 grants */
+	uint8_t memtype;        /* EPT memory type of L0's mapping (0 UC, 6 WB, ...) */
+	uint8_t reserved[6];
+};
+
+#define NVMX_ACCESS_READ 1u
+#define NVMX_ACCESS_WRITE 2u
+#define NVMX_ACCESS_EXEC 4u
+
+/* A trace event: a decision the library made, with its named reason. */
+struct nvmx_trace {
+	uint32_t kind;          /* enum nvmx_trace_kind */
+	uint32_t reason;        /* enum nvmx_reason */
+	uint64_t a, b;          /* kind-specific: field, value, address... */
+};
+
+enum nvmx_trace_kind {
+	NVMX_TRACE_INSN = 1,    /* a = basic exit reason of the VMX instruction, b = outcome */
+	NVMX_TRACE_ENTRY = 2,   /* a = entry check diagnostic, b = field or value */
+	NVMX_TRACE_EXIT = 3,    /* a = basic exit reason, b = 1 if reflected to L1 */
+	NVMX_TRACE_EPT = 4,     /* a = L2 GPA, b = outcome */
+	NVMX_TRACE_VMCS12 = 5,  /* a = VMCS12 GPA, b = 0 load, 1 write-back, 2 evict */
+};
+
+struct nvmx_host_ops {
+	uint32_t size;
+	uint32_t reserved0;
+
+	/* [vm] Read/write L1 physical memory. Required. Fails with NOT_MAPPED
+	 * where L0 backs nothing (the library then acts as hardware does for an
+	 * access to nonexistent memory of that kind: usually a VMfail or a
+	 * VM-entry failure, never a crash), any other non-OK is a HOST_FAILURE the
+	 * library passes up. `buf` is the library's, valid for the call only. */
+	enum nvmx_status (*gpa_read)(void *host, uint64_t gpa, void *buf, size_t len);
+	enum nvmx_status (*gpa_write)(void *host, uint64_t gpa, const void *buf, size_t len);
+	/* [vm] Atomic 8-byte compare-exchange in L1 memory (EPT12 A/D bits).
+	 * *swapped tells whether the store happened. May be NULL: the library then
+	 * uses gpa_read + gpa_write, which is correct only if no other vCPU edits
+	 * the same EPT12 entry concurrently. */
+	enum nvmx_status (*gpa_cmpxchg64)(void *host, uint64_t gpa, uint64_t expected,
+	                                  uint64_t desired, bool *swapped);
+
+	/* Read/write L1 linear memory for a memory operand, after the library did
+	 * the segmentation checks: the host walks L1's paging structures.
+	 * Returns OK, GUEST_FAULT with *fault filled (the library makes L1 take
+	 * it), or another status (a host failure). Required. */
+	enum nvmx_status (*lin_read)(void *host, uint64_t la, void *buf, size_t len,
+	                             struct nvmx_fault *fault);
+	enum nvmx_status (*lin_write)(void *host, uint64_t la, const void *buf, size_t len,
+	                              struct nvmx_fault *fault);
+
+	/* The hardware VMCS02 of this vCPU: VMREAD/VMWRITE of a field the
+	 * library names by its SDM encoding (always a field the hardware
+	 * supports). The host keeps VMCS02 loaded or loads it as needed. The
+	 * library counts these calls (nvmx_vcpu_stats). Required. */
+	uint64_t (*vmcs_read)(void *host, uint32_t field);
+	void (*vmcs_write)(void *host, uint32_t field, uint64_t value);
+
+	/* L1's own state: the VMCS01 guest-state fields named by their SDM
+	 * encodings (GUEST_RIP, GUEST_RFLAGS, GUEST_CR0, GUEST_CS_AR_BYTES...),
+	 * and its general-purpose registers 0..15 in x86 encoding order (RAX,
+	 * RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). Required. */
+	uint64_t (*l1_read)(void *host, uint32_t field);
+	void (*l1_write)(void *host, uint32_t field, uint64_t value);
+	uint64_t (*l1_gpr_read)(void *host, unsigned reg);
+	void (*l1_gpr_write)(void *host, unsigned reg, uint64_t value);
+	/* L1's view of an MSR that is not in the VMCS (IA32_FEATURE_CONTROL,
+	 * IA32_SMBASE...). Returns OK, or NOT_SUPPORTED if L1 has no such MSR.
+	 * Required. */
+	enum nvmx_status (*l1_msr_read)(void *host, uint32_t msr, uint64_t *value);
+	/* Set an MSR of L1 or of L2 (VM-entry/exit MSR-load areas). Returns OK,
+	 * or NOT_SUPPORTED when the value or MSR would make WRMSR fault: the
+	 * library then fails the load as the SDM says. May be NULL: every
+	 * MSR-load entry then fails. */
+	enum nvmx_status (*msr_load)(void *host, bool l2, uint32_t msr, uint64_t value);
+	/* Read an MSR of L2 for the VM-exit MSR-store area. May be NULL: every
+	 * MSR-store entry then fails (a VMX abort). */
+	enum nvmx_status (*msr_store)(void *host, uint32_t msr, uint64_t *value);
+
+	/* [vm] EPT01: how L0 backs an L1 physical address. OK with *map filled,
+	 * NOT_MAPPED when L0 does not back it as RAM (MMIO, ballooned, not yet
+	 * faulted in). Required. */
+	enum nvmx_status (*gpa_to_hpa)(void *host, uint64_t gpa, struct nvmx_l0_map *map);
+
+	/* [vm] A zeroed 4 KiB page for shadow structures (EPT02 tables, merged
+	 * bitmaps): its address in the library's address space and its
+	 * host-physical address. NO_MEMORY on failure: the library then evicts
+	 * or fails the operation cleanly. Required. */
+	enum nvmx_status (*page_alloc)(void *host, void **va, uint64_t *hpa);
+	void (*page_free)(void *host, void *va, uint64_t hpa);
+
+	/* [vm] Bookkeeping memory (16-byte aligned, not necessarily zeroed).
+	 * NULL on failure. Required. */
+	void *(*alloc)(void *host, size_t size);
+	void (*free)(void *host, void *ptr, size_t size);
+
+	/* [vm] Hardware invalidations: INVEPT (type 1 single-context with eptp,
+	 * 2 all-context) and INVVPID (type 0 address, 1 single, 2 all,
+	 * 3 single-context non-global). Required. */
+	void (*hw_invept)(void *host, uint32_t type, uint64_t eptp);
+	void (*hw_invvpid)(void *host, uint32_t type, uint16_t vpid, uint64_t la);
+
+	/* [vm] Trace hook. May be NULL. */
+	void (*trace)(void *host, const struct nvmx_trace *ev);
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * enum nvmx_reason: every decision and refusal of the library has a named
+ * reason, visible in struct nvmx_result and in trace events. Each module
+ * owns a numeric block; values within a block are append-only.
+ */
+#ifndef NVMX_REASON_H
+#define NVMX_REASON_H
+
+#include "reasons_insn.h"
+#include "reasons_entry.h"
+#include "reasons_exit.h"
+#include "reasons_ept.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nvmx_reason {
+	NVMX_REASON_NONE = 0,
+#define NVMX_X_REASON_(name, text) NVMX_REASON_##name,
+	NVMX_REASON_INSN_BLOCK_ = 0x100,
+	NVMX_REASONS_INSN(NVMX_X_REASON_)
+	NVMX_REASON_ENTRY_BLOCK_ = 0x1000,
+	NVMX_REASONS_ENTRY(NVMX_X_REASON_)
+	NVMX_REASON_EXIT_BLOCK_ = 0x2000,
+	NVMX_REASONS_EXIT(NVMX_X_REASON_)
+	NVMX_REASON_EPT_BLOCK_ = 0x3000,
+	NVMX_REASONS_EPT(NVMX_X_REASON_)
+#undef NVMX_X_REASON_
+};
+
+/* Stable name without the NVMX_REASON_ prefix ("INSN_GP_CPL"), or "UNKNOWN". */
+const char *nvmx_reason_name(enum nvmx_reason r);
+/* One-line English description. Never NULL. */
+const char *nvmx_reason_describe(enum nvmx_reason r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* VMs, vCPUs, and the entry points the host calls. */
+#ifndef NVMX_VCPU_H
+#define NVMX_VCPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+#include "caps.h"
+#include "host.h"
+#include "reason.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nvmx_vm;
+struct nvmx_vcpu;
+
+struct nvmx_vm_config {
+	uint32_t size;                  /* sizeof(struct nvmx_vm_config) */
+	uint32_t vmcs12_cache_slots;    /* cached VMCS12s per vCPU, 1..64 (default 8) */
+	struct nvmx_hw_caps hw;         /* the host processor */
+	uint64_t shadow_ept_budget;     /* bytes of shadow EPT tables per VM (default 64 MiB) */
+	uint32_t flags;                 /* NVMX_VM_* */
+	uint32_t reserved0;
+	uint64_t reserved[8];
+};
+
+/* Write-protect EPT12 pages in EPT01 so that L1's edits are seen at once. */
+#define NVMX_VM_WRITE_PROTECT_EPT12 (1u << 0)
+
+/* Fill *cfg with defaults and nvmx_hw_caps_example() as the hardware. */
+void nvmx_vm_default_config(struct nvmx_vm_config *cfg);
+
+enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
+                                const struct nvmx_host_ops *ops, void *host,
+                                struct nvmx_vm **out);
+/* Frees the VM. Fails with BUSY while vCPUs exist. */
+enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm);
+
+/*
+ * The capability MSRs L1 sees (0x480..0x493, and IA32_FEATURE_CONTROL is
+ * not among them). nvmx_vm_get_cap fails with CAP_UNKNOWN_MSR for any other
+ * index. nvmx_vm_set_cap applies a policy value: it may only take features
+ * away (fewer allowed-1 bits, more allowed-0 bits, fewer EPT/VPID/misc
+ * features, a smaller CR3-target count or MSR-list size); otherwise it fails
+ * with CAP_ADDS_FEATURE (or CAP_INCONSISTENT for a value that breaks a fixed
+ * property such as the revision identifier) and changes nothing. Set caps
+ * before any vCPU executes VMXON.
+ */
+enum nvmx_status nvmx_vm_get_cap(const struct nvmx_vm *vm, uint32_t msr, uint64_t *value);
+enum nvmx_status nvmx_vm_set_cap(struct nvmx_vm *vm, uint32_t msr, uint64_t value);
+/* The physical-address width L1 sees: at most the hardware's. */
+enum nvmx_status nvmx_vm_set_maxphyaddr(struct nvmx_vm *vm, uint8_t bits);
+uint8_t nvmx_vm_maxphyaddr(const struct nvmx_vm *vm);
+/* Whether a VMCS field (by SDM encoding, access type 0 or 1) exists for L1. */
+bool nvmx_vm_field_exists(const struct nvmx_vm *vm, uint64_t encoding);
+
+enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host, struct nvmx_vcpu **out);
+void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
+
+/* What the host does next. */
+enum nvmx_action {
+	NVMX_ACTION_RESUME_L1 = 0,  /* L1 goes on; the library has updated its state */
+	NVMX_ACTION_INJECT_L1 = 1,  /* deliver result.fault to L1 (RIP not advanced) */
+	NVMX_ACTION_RUN_L2 = 2,     /* VMCS02 is ready: enter L2 */
+	NVMX_ACTION_L0_EXIT = 3,    /* the exit is L0's own: handle it, then run L2 again */
+	NVMX_ACTION_SHUTDOWN_L1 = 4,/* VMX abort or triple fault: L1 shuts down */
+};
+
+/* The architectural outcome, as L1 would observe it. */
+enum nvmx_outcome {
+	NVMX_OUTCOME_NONE = 0,
+	NVMX_OUTCOME_SUCCEED = 1,       /* VMsucceed */
+	NVMX_OUTCOME_VMFAIL_INVALID = 2,
+	NVMX_OUTCOME_VMFAIL_VALID = 3,  /* vm_insn_error holds the error number */
+	NVMX_OUTCOME_FAULT = 4,         /* fault holds what L1 takes */
+	NVMX_OUTCOME_ENTRY_FAILED = 5,  /* VM-entry failure exit to L1 (exit_reason has bit 31) */
+	NVMX_OUTCOME_L2_ENTERED = 6,    /* VM entry succeeded */
+	NVMX_OUTCOME_EXIT_TO_L1 = 7,    /* an L2 exit was reflected to L1 */
+	NVMX_OUTCOME_L0_EXIT = 8,       /* an L2 exit stays with L0 */
+	NVMX_OUTCOME_VMX_ABORT = 9,     /* VMX abort: L1 shut down */
+};
+
+struct nvmx_result {
+	enum nvmx_action action;
+	enum nvmx_outcome outcome;
+	enum nvmx_reason reason;        /* the named cause of the outcome */
+	uint32_t vm_insn_error;         /* VMFAIL_VALID: the VM-instruction error number */
+	struct nvmx_fault fault;        /* INJECT_L1 */
+	uint32_t exit_reason;           /* ENTRY_FAILED, EXIT_TO_L1: full exit reason L1 sees */
+	uint32_t reserved0;
+	uint64_t exit_qualification;    /* ENTRY_FAILED, EXIT_TO_L1 */
+	uint64_t value;                 /* VMREAD, VMPTRST: the value stored */
+	uint64_t reserved[4];
+};
+
+/*
+ * A VM exit of L1 caused by a VMX instruction (VMCLEAR..VMXON, INVEPT,
+ * INVVPID), as the hardware reported it in VMCS01. If the host has no
+ * instruction-information field, it clears NVMX_INSN_INFO_VALID and supplies
+ * the instruction bytes; the library decodes them.
+ */
+struct nvmx_insn_exit {
+	uint32_t exit_reason;           /* basic exit reason */
+	uint32_t insn_info;             /* VM-exit instruction-information field */
+	uint64_t qualification;         /* exit qualification (displacement) */
+	uint32_t insn_len;              /* VM-exit instruction length */
+	uint32_t flags;                 /* NVMX_INSN_* */
+	uint8_t bytes[15];              /* instruction bytes, when INFO_VALID is clear */
+	uint8_t nbytes;
+	uint64_t reserved[2];
+};
+#define NVMX_INSN_INFO_VALID (1u << 0)
+
+/*
+ * Emulate the VMX instruction L1 executed. Returns OK with *res filled for
+ * every architectural outcome (including faults and VMfail); a non-OK status
+ * means a host callback failed or the arguments were wrong, and L1's state
+ * is then unchanged.
+ */
+enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *vcpu, const struct nvmx_insn_exit *exit,
+                                    struct nvmx_result *res);
+
+/* Counters for benchmarks and researchers. */
+struct nvmx_vcpu_stats {
+	uint64_t vmcs_reads;            /* host vmcs_read calls */
+	uint64_t vmcs_writes;           /* host vmcs_write calls */
+	uint64_t vmcs12_loads;          /* VMCS12 read from L1 memory */
+	uint64_t vmcs12_writebacks;     /* VMCS12 written back to L1 memory */
+	uint64_t entries;
+	uint64_t exits_reflected;
+	uint64_t exits_l0;
+	uint64_t reserved[8];
+};
+void nvmx_vcpu_get_stats(const struct nvmx_vcpu *vcpu, struct nvmx_vcpu_stats *st);
+
+/* VMX operation state, for hosts and tests. */
+bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *vcpu);
+bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *vcpu);
+/* The current-VMCS pointer, all ones when there is none (SDM 25.1). */
+uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *vcpu);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

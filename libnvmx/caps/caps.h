@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* The capability model: what L1 is offered (SDM appendix A). */
+#ifndef NVMX_CAPS_INTERNAL_H
+#define NVMX_CAPS_INTERNAL_H
+
+#include "../deps.h"
+#include <nvmx/caps.h>
+#include <nvmx/status.h>
+
+struct nvmx_caps {
+	uint64_t base[NVMX_CAP_MSR_COUNT];  /* hardware intersected with the library */
+	uint64_t msr[NVMX_CAP_MSR_COUNT];   /* offered to L1 (base with policy applied) */
+	uint64_t features;                  /* bit n: enum nvmx_feature n is offered */
+	uint8_t hw_maxphyaddr;
+	uint8_t maxphyaddr;                 /* L1's MAXPHYADDR */
+	bool la57;
+};
+
+/* Compute base and offered caps from the hardware description. */
+enum nvmx_status nvmx_caps_init(struct nvmx_caps *c, const struct nvmx_hw_caps *hw);
+enum nvmx_status nvmx_caps_get(const struct nvmx_caps *c, uint32_t msr, uint64_t *value);
+enum nvmx_status nvmx_caps_set(struct nvmx_caps *c, uint32_t msr, uint64_t value);
+enum nvmx_status nvmx_caps_set_maxphyaddr(struct nvmx_caps *c, uint8_t bits);
+
+static inline uint64_t nvmx_caps_msr(const struct nvmx_caps *c, uint32_t msr)
+{
+	return c->msr[(msr - NVMX_CAP_MSR_FIRST) % NVMX_CAP_MSR_COUNT];
+}
+
+static inline bool nvmx_caps_has(const struct nvmx_caps *c, enum nvmx_feature f)
+{
+	return (c->features >> f) & 1u;
+}
+
+/* Allowed-1 bits of a control MSR pair; the TRUE_* MSR when BASIC[55] is set. */
+uint32_t nvmx_caps_allowed1(const struct nvmx_caps *c, uint32_t msr);
+/* Allowed-0 (must-be-1) bits, from the TRUE_* MSR when BASIC[55] is set. */
+uint32_t nvmx_caps_allowed0(const struct nvmx_caps *c, uint32_t msr);
+/* Width of physical addresses in VMX pointers: 32 if BASIC[48], else MAXPHYADDR. */
+unsigned nvmx_caps_vmx_addr_width(const struct nvmx_caps *c);
+/* VMCS revision identifier offered to L1. */
+static inline uint32_t nvmx_caps_revision(const struct nvmx_caps *c)
+{
+	return (uint32_t)(nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_BASIC) & NVMX_BASIC_REVISION_MASK);
+}
+
+#endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* VM and vCPU objects. */
+#include "core.h"
+
+NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
+{
+	nvmx_memset(cfg, 0, sizeof(*cfg));
+	cfg->size = sizeof(*cfg);
+	cfg->vmcs12_cache_slots = 8;
+	cfg->shadow_ept_budget = 64ull << 20;
+	nvmx_hw_caps_example(&cfg->hw);
+}
+
+void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size)
+{
+	return vm->ops.alloc(vm->host, size);
+}
+
+void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size)
+{
+	if (p)
+		vm->ops.free(vm->host, p, size);
+}
+
+/* Callbacks every host must provide. */
+static bool ops_complete(const struct nvmx_host_ops *o)
+{
+	return o->gpa_read && o->gpa_write && o->lin_read && o->lin_write && o->vmcs_read &&
+	       o->vmcs_write && o->l1_read && o->l1_write && o->l1_gpr_read && o->l1_gpr_write &&
+	       o->l1_msr_read && o->gpa_to_hpa && o->page_alloc && o->page_free && o->alloc &&
+	       o->free && o->hw_invept && o->hw_invvpid;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
+                                            const struct nvmx_host_ops *ops, void *host,
+                                            struct nvmx_vm **out)
+{
+	if (!cfg || !ops || !out)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	*out = NULL;
+	if (cfg->size < sizeof(*cfg) || cfg->vmcs12_cache_slots < 1 ||
+	    cfg->vmcs12_cache_slots > 64)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	/* Zero-extend an older, shorter ops table: missing members are NULL. */
+	struct nvmx_host_ops o;
+	nvmx_memset(&o, 0, sizeof(o));
+	if (ops->size < offsetof(struct nvmx_host_ops, gpa_read))
+		return NVMX_STATUS_BAD_OPS;
+	nvmx_memcpy(&o, ops, ops->size < sizeof(o) ? ops->size : sizeof(o));
+	if (!ops_complete(&o))
+		return NVMX_STATUS_BAD_OPS;
+
+	struct nvmx_vm *vm = o.alloc(host, sizeof(*vm));
+	if (!vm)
+		return NVMX_STATUS_NO_MEMORY;
+	nvmx_memset(vm, 0, sizeof(*vm));
+	vm->ops = o;
+	vm->host = host;
+	vm->cfg = *cfg;
+	enum nvmx_status s = nvmx_caps_init(&vm->caps, &cfg->hw);
+	if (s != NVMX_STATUS_OK) {
+		o.free(host, vm, sizeof(*vm));
+		return s;
+	}
+	*out = vm;
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm)
+{
+	if (!vm)
+		return NVMX_STATUS_OK;
+	if (vm->nvcpus)
+		return NVMX_STATUS_BUSY;
+	vm->ops.free(vm->host, vm, sizeof(*vm));
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_get_cap(const struct nvmx_vm *vm, uint32_t msr,
+                                             uint64_t *value)
+{
+	if (!vm || !value)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	return nvmx_caps_get(&vm->caps, msr, value);
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_set_cap(struct nvmx_vm *vm, uint32_t msr, uint64_t value)
+{
+	if (!vm)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	return nvmx_caps_set(&vm->caps, msr, value);
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_set_maxphyaddr(struct nvmx_vm *vm, uint8_t bits)
+{
+	if (!vm)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	return nvmx_caps_set_maxphyaddr(&vm->caps, bits);
+}
+
+NVMX_EXPORT uint8_t nvmx_vm_maxphyaddr(const struct nvmx_vm *vm)
+{
+	return vm->caps.maxphyaddr;
+}
+
+NVMX_EXPORT bool nvmx_vm_field_exists(const struct nvmx_vm *vm, uint64_t encoding)
+{
+	int idx = nvmx_field_lookup(encoding);
+	return idx >= 0 && nvmx_caps_has(&vm->caps, nvmx_field_table[idx].feature);
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
+                                              struct nvmx_vcpu **out)
+{
+	if (!vm || !out)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	*out = NULL;
+	struct nvmx_vcpu *v = nvmx_vm_alloc(vm, sizeof(*v));
+	if (!v)
+		return NVMX_STATUS_NO_MEMORY;
+	nvmx_memset(v, 0, sizeof(*v));
+	v->ncache = vm->cfg.vmcs12_cache_slots;
+	v->cache = nvmx_vm_alloc(vm, sizeof(*v->cache) * v->ncache);
+	if (!v->cache) {
+		nvmx_vm_free(vm, v, sizeof(*v));
+		return NVMX_STATUS_NO_MEMORY;
+	}
+	nvmx_memset(v->cache, 0, sizeof(*v->cache) * v->ncache);
+	for (uint32_t i = 0; i < v->ncache; i++)
+		v->cache[i].gpa = NVMX_NO_VMPTR;
+	v->vm = vm;
+	v->host = host;
+	v->current_vmptr = NVMX_NO_VMPTR;
+	vm->nvcpus++;
+	*out = v;
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT void nvmx_vcpu_destroy(struct nvmx_vcpu *v)
+{
+	if (!v)
+		return;
+	struct nvmx_vm *vm = v->vm;
+	nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
+	nvmx_vm_free(vm, v, sizeof(*v));
+	vm->nvcpus--;
+}
+
+NVMX_EXPORT void nvmx_vcpu_get_stats(const struct nvmx_vcpu *v, struct nvmx_vcpu_stats *st)
+{
+	*st = v->stats;
+}
+
+NVMX_EXPORT bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *v)
+{
+	return v->vmxon;
+}
+
+NVMX_EXPORT bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *v)
+{
+	return v->in_l2;
+}
+
+NVMX_EXPORT uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *v)
+{
+	return v->current_vmptr;
+}

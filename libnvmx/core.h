@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The library's internal objects. Every module reaches the host only through
+ * the wrappers at the end of this file, which also count hardware VMCS
+ * accesses.
+ */
+#ifndef NVMX_CORE_H
+#define NVMX_CORE_H
+
+#include "deps.h"
+#include <nvmx/nvmx.h>
+#include "caps/caps.h"
+#include "vmcs/fields.h"
+#include "vmcs/vmcs12.h"
+#include "entry/entry_state.h"
+#include "exit/exit_state.h"
+#include "ept/ept_state.h"
+
+struct nvmx_vm {
+	struct nvmx_host_ops ops;       /* the host's table, zero-extended to our size */
+	void *host;
+	struct nvmx_vm_config cfg;
+	struct nvmx_caps caps;          /* what L1 is offered */
+	uint32_t nvcpus;
+	struct nvmx_ept_vm ept;
+};
+
+#define NVMX_NO_VMPTR (~0ull)
+
+struct nvmx_vcpu {
+	struct nvmx_vm *vm;
+	void *host;
+	bool vmxon;                     /* in VMX operation (root or non-root) */
+	bool in_l2;                     /* L2 is the current guest (VMX non-root for L1) */
+	uint64_t vmxon_ptr;
+	uint64_t current_vmptr;         /* NVMX_NO_VMPTR when there is no current VMCS */
+	struct nvmx_vmcs12 *cur;        /* cache slot of the current VMCS12, or NULL */
+	struct nvmx_vmcs12 *cache;      /* vm->cfg.vmcs12_cache_slots slots */
+	uint32_t ncache;
+	uint64_t lru_clock;
+	struct nvmx_vcpu_stats stats;
+	struct nvmx_entry_vcpu entry;
+	struct nvmx_exit_vcpu exit;
+	struct nvmx_ept_vcpu ept;
+};
+
+/* ---- host wrappers: vCPU context ---- */
+
+static inline uint64_t nvmx_vmcs02_read(struct nvmx_vcpu *v, uint32_t field)
+{
+	v->stats.vmcs_reads++;
+	return v->vm->ops.vmcs_read(v->host, field);
+}
+
+static inline void nvmx_vmcs02_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
+{
+	v->stats.vmcs_writes++;
+	v->vm->ops.vmcs_write(v->host, field, value);
+}
+
+static inline uint64_t nvmx_l1_read(struct nvmx_vcpu *v, uint32_t field)
+{
+	return v->vm->ops.l1_read(v->host, field);
+}
+
+static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
+{
+	v->vm->ops.l1_write(v->host, field, value);
+}
+
+static inline uint64_t nvmx_l1_gpr(struct nvmx_vcpu *v, unsigned reg)
+{
+	return v->vm->ops.l1_gpr_read(v->host, reg & 15u);
+}
+
+static inline void nvmx_l1_set_gpr(struct nvmx_vcpu *v, unsigned reg, uint64_t value)
+{
+	v->vm->ops.l1_gpr_write(v->host, reg & 15u, value);
+}
+
+static inline enum nvmx_status nvmx_gpa_read(struct nvmx_vcpu *v, uint64_t gpa, void *buf,
+                                             size_t len)
+{
+	return v->vm->ops.gpa_read(v->host, gpa, buf, len);
+}
+
+static inline enum nvmx_status nvmx_gpa_write(struct nvmx_vcpu *v, uint64_t gpa,
+                                              const void *buf, size_t len)
+{
+	return v->vm->ops.gpa_write(v->host, gpa, buf, len);
+}
+
+static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reason, uint64_t a,
+                              uint64_t b)
+{
+	if (v->vm->ops.trace) {
+		struct nvmx_trace ev = { kind, reason, a, b };
+		v->vm->ops.trace(v->host, &ev);
+	}
+}
+
+/* Allocation through the VM's host. */
+void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size);
+void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size);
+
+#endif

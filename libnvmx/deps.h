@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one place where the library core touches the C library. Only
+ * freestanding headers and the four memory primitives that compilers emit
+ * calls to anyway (memcpy, memset, memmove, memcmp) are used.
+ */
+#ifndef NVMX_DEPS_H
+#define NVMX_DEPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <string.h>
+
+#define nvmx_memcpy memcpy
+#define nvmx_memset memset
+#define nvmx_memcmp memcmp
+
+#define NVMX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NVMX_BIT(n) (1ull << (n))
+#define NVMX_UNUSED(x) ((void)(x))
+
+#if defined(__GNUC__)
+#define NVMX_LIKELY(x) __builtin_expect(!!(x), 1)
+#define NVMX_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define NVMX_EXPORT __attribute__((visibility("default")))
+#else
+#define NVMX_LIKELY(x) (x)
+#define NVMX_UNLIKELY(x) (x)
+#define NVMX_EXPORT
+#endif
+
+/* Propagate a non-OK status (Zydis-style one-line check). */
+#define NVMX_CHECK(expr)                                  \
+	do {                                              \
+		enum nvmx_status nvmx_s_ = (expr);        \
+		if (NVMX_UNLIKELY(nvmx_s_ != NVMX_STATUS_OK)) \
+			return nvmx_s_;                   \
+	} while (0)
+
+#endif

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMCS12: the VMCS L1 builds for L2, cached by the library.
+ *
+ * Layout of a VMCS12 region in L1 memory (layout version 1, stable):
+ *   0   u32  revision identifier (bit 31: shadow-VMCS indicator)   [SDM 25.2]
+ *   4   u32  VMX-abort indicator                                   [SDM 25.2]
+ *   8   u32  magic "NVMX" (0x584d564e)
+ *   12  u16  layout version (1)
+ *   14  u8   launch state (0 clear, 1 launched)
+ *   15  u8   reserved
+ *   16  u64  field values, slot i = compact index i (nvmx/vmcs_fields.h)
+ * A region without the magic or with another version holds no field data:
+ * it loads as all fields zero and launch state clear.
+ */
+#ifndef NVMX_VMCS12_H
+#define NVMX_VMCS12_H
+
+#include "../deps.h"
+#include <nvmx/status.h>
+#include <nvmx/vmcs_fields.h>
+
+#define NVMX_VMCS12_MAGIC 0x584d564eu
+#define NVMX_VMCS12_LAYOUT_VERSION 1u
+#define NVMX_VMCS12_FIELDS_OFFSET 16u
+#define NVMX_VMCS12_BYTES (NVMX_VMCS12_FIELDS_OFFSET + 8u * NVMX_FIELD_COUNT)
+#define NVMX_DIRTY_WORDS ((NVMX_FIELD_COUNT + 63u) / 64u)
+
+struct nvmx_vmcs12 {
+	uint64_t gpa;                   /* NVMX_NO_VMPTR when the slot is free */
+	uint64_t lru;
+	uint32_t revision;              /* first 32 bits of the region */
+	uint32_t abort;                 /* VMX-abort indicator */
+	bool launched;
+	bool mem_dirty;                 /* L1 memory holds an older copy */
+	uint64_t f[NVMX_FIELD_COUNT];
+	/* Fields written since VMCS02 was last built from this VMCS12. */
+	uint64_t dirty[NVMX_DIRTY_WORDS];
+};
+
+struct nvmx_vcpu;
+
+/* The cached VMCS12 at `gpa`, or NULL. */
+struct nvmx_vmcs12 *nvmx_vmcs12_find(struct nvmx_vcpu *v, uint64_t gpa);
+/* The cached VMCS12 at `gpa`, reading it from L1 memory (and evicting the
+ * least recently used non-current slot) when it is not cached. */
+enum nvmx_status nvmx_vmcs12_load(struct nvmx_vcpu *v, uint64_t gpa, struct nvmx_vmcs12 **out);
+/* Write a cached VMCS12 back to its region in L1 memory. */
+enum nvmx_status nvmx_vmcs12_writeback(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s);
+/* VMCLEAR's data part: write back (or initialize) the region at `gpa` with
+ * launch state clear, and drop it from the cache. */
+enum nvmx_status nvmx_vmcs12_clear(struct nvmx_vcpu *v, uint64_t gpa);
+/* Write back and drop every cached VMCS12. */
+enum nvmx_status nvmx_vmcs12_flush_all(struct nvmx_vcpu *v);
+
+/* A write by L1 (VMWRITE): marks the field dirty for the VMCS02 merge. */
+static inline void nvmx_vmcs12_set(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
+{
+	s->f[idx] = value;
+	s->dirty[idx / 64u] |= 1ull << (idx % 64u);
+	s->mem_dirty = true;
+}
+
+/* A write by the library itself (exit information, guest-state sync): not a
+ * change VMCS02 needs to hear about. */
+static inline void nvmx_vmcs12_store(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
+{
+	s->f[idx] = value;
+	s->mem_dirty = true;
+}
+
+static inline void nvmx_vmcs12_mark_all_dirty(struct nvmx_vmcs12 *s)
+{
+	for (unsigned i = 0; i < NVMX_DIRTY_WORDS; i++)
+		s->dirty[i] = ~0ull;
+}
+
+#define V12(s, name) ((s)->f[NVMX_IDX_##name])
+
+#endif
