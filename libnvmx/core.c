@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* VM and vCPU objects. */
 #include "core.h"
+#include "ept/ept.h"
 
 NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
 {
@@ -58,6 +59,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	vm->host = host;
 	vm->cfg = *cfg;
 	enum nvmx_status s = nvmx_caps_init(&vm->caps, &cfg->hw);
+	if (s == NVMX_STATUS_OK)
+		s = nvmx_ept_vm_init(vm);
 	if (s != NVMX_STATUS_OK) {
 		o.free(host, vm, sizeof(*vm));
 		return s;
@@ -72,6 +75,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm)
 		return NVMX_STATUS_OK;
 	if (vm->nvcpus)
 		return NVMX_STATUS_BUSY;
+	nvmx_ept_vm_fini(vm);
 	vm->ops.free(vm->host, vm, sizeof(*vm));
 	return NVMX_STATUS_OK;
 }
@@ -131,6 +135,12 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
 	v->vm = vm;
 	v->host = host;
 	v->current_vmptr = NVMX_NO_VMPTR;
+	enum nvmx_status s = nvmx_ept_vcpu_init(v);
+	if (s != NVMX_STATUS_OK) {
+		nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
+		nvmx_vm_free(vm, v, sizeof(*v));
+		return s;
+	}
 	vm->nvcpus++;
 	*out = v;
 	return NVMX_STATUS_OK;
@@ -141,6 +151,7 @@ NVMX_EXPORT void nvmx_vcpu_destroy(struct nvmx_vcpu *v)
 	if (!v)
 		return;
 	struct nvmx_vm *vm = v->vm;
+	nvmx_ept_vcpu_fini(v);
 	nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
 	nvmx_vm_free(vm, v, sizeof(*v));
 	vm->nvcpus--;
