@@ -9,10 +9,3 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 	(void)res;
 	return NVMX_STATUS_NOT_SUPPORTED;
 }
-
-enum nvmx_status nvmx_entry_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
-{
-	(void)v;
-	*abort = false;
-	return NVMX_STATUS_NOT_SUPPORTED;
-}

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VM entry (issue "VM entry"): the checks of SDM 27.2-27.4, the VMCS12 + L0
- * merge into VMCS02, and the loading of L1's host state that both VM-entry
- * failures and reflected exits use.
+ * VM entry (issue "VM entry"): the checks of SDM 27.2-27.4 and the VMCS12 +
+ * L0 merge into VMCS02.
  */
 #ifndef NVMX_ENTRY_H
 #define NVMX_ENTRY_H
@@ -17,17 +16,10 @@
  *   RESUME_L1 / VMFAIL_VALID 7, 8  control or host-state check failed
  *   RESUME_L1 / ENTRY_FAILED       guest-state or MSR-load failure: exit
  *                                  reason 33/34 | bit 31 written to VMCS12,
- *                                  L1's host state loaded
+ *                                  L1's host state loaded through
+ *                                  nvmx_exit_load_l1_host_state (exit/exit.h)
  * and RIP/RFLAGS of L1 as the SDM says for each case.
  */
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res);
-
-/*
- * Load L1's host state from the current VMCS12 into L1 (SDM 28.5, "Loading
- * Host State"), then the VM-exit MSR-load area (28.6). Used for VM-entry
- * failures after guest state was checked and for every exit reflected to L1.
- * Sets *abort when the MSR-load area fails (a VMX abort, SDM 28.7).
- */
-enum nvmx_status nvmx_entry_load_l1_host_state(struct nvmx_vcpu *v, bool *abort);
 
 #endif

@@ -12,7 +12,7 @@ enum nvmx_status nvmx_ept_invept(struct nvmx_vcpu *v, uint64_t type, uint64_t ep
 	(void)v;
 	(void)type;
 	(void)eptp12;
-	return NVMX_STATUS_NOT_SUPPORTED;
+	return NVMX_STATUS_OK; /* nothing is cached yet */
 }
 
 enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
@@ -21,7 +21,7 @@ enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t 
 	(void)type;
 	(void)vpid12;
 	(void)la;
-	return NVMX_STATUS_NOT_SUPPORTED;
+	return NVMX_STATUS_OK; /* nothing is cached yet */
 }
 
 enum nvmx_status nvmx_ept_root(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t *eptp02)
@@ -39,4 +39,12 @@ uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t
 	(void)vpid12;
 	*flush = true;
 	return 0;
+}
+
+enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa, uint64_t *list02_hpa)
+{
+	(void)v;
+	(void)list12_gpa;
+	*list02_hpa = 0;
+	return NVMX_STATUS_NOT_SUPPORTED;
 }

@@ -27,6 +27,10 @@ enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t 
  * (the shadow root for eptp12), and VPID02 for VPID12 (0 if L1 uses none);
  * *flush tells whether the entry must flush VPID02 first. */
 enum nvmx_status nvmx_ept_root(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t *eptp02);
+/* For EPTP switching (VM function 0): a host page holding, for each valid
+ * entry of L1's EPTP list at list12_gpa, the shadow root of that EPTP12. */
+enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa,
+                                    uint64_t *list02_hpa);
 uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t vpid12,
                              bool *flush);
 
