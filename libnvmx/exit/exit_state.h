@@ -4,9 +4,22 @@
 #define NVMX_EXIT_STATE_H
 
 #include "../deps.h"
+#include "../vmcs/vmcs12.h"
 
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
+	/*
+	 * Rarely changing guest state (segments, descriptor tables, SYSENTER
+	 * MSRs, PDPTRs) is copied from VMCS02 into VMCS12 lazily: after a
+	 * reflected exit rare_pending is set and VMCS02 still holds the values;
+	 * nvmx_exit_sync_rare() copies them into the VMCS12 at rare_gpa.
+	 */
+	bool rare_pending;
+	uint64_t rare_gpa;
+	/* VMCS12 fields (compact index bits) that, since the last reflected
+	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
+	uint64_t synced_gpa;
+	uint64_t synced[NVMX_DIRTY_WORDS];
 };
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "../core.h"
+#include "../exit/exit.h"
 
 _Static_assert(NVMX_VMCS12_BYTES <= 4096, "VMCS12 layout must fit a 4 KiB region");
 
@@ -49,6 +50,9 @@ static void encode(const struct nvmx_vmcs12 *s, uint8_t *buf)
 enum nvmx_status nvmx_vmcs12_writeback(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s)
 {
 	uint8_t buf[NVMX_VMCS12_BYTES];
+	/* Guest state a reflected exit left in VMCS02 belongs in the region. */
+	if (s == v->cur)
+		NVMX_CHECK(nvmx_exit_sync_rare(v));
 	encode(s, buf);
 	NVMX_CHECK(nvmx_gpa_write(v, s->gpa, buf, sizeof(buf)));
 	s->mem_dirty = false;

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The second half of a VM exit to L1: the VM-exit MSR-store area (SDM
+ * 28.4), L1's host state (28.5), the VM-exit MSR-load area (28.6) and VMX
+ * aborts (28.7). Used for reflected exits and, through
+ * nvmx_exit_load_l1_host_state, for VM-entry failures (27.8).
+ */
+#include "exit.h"
+
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_SMBASE 0x9eu
+#define MSR_BIOS_UPDT_TRIG 0x79u
+#define MSR_SMM_MONITOR_CTL 0x9bu
+
+/* VMX-abort indicators (SDM 28.7). */
+#define ABORT_MSR_STORE 1u
+#define ABORT_MSR_LOAD 4u
+
+/* The bound on MSR-area entries: 512 * (N + 1) from IA32_VMX_MISC[27:25]
+ * (SDM A.6); a larger count is refused at VM entry, and L1 cannot make the
+ * library walk further than this. */
+static uint32_t msr_area_max(const struct nvmx_vcpu *v)
+{
+	uint64_t misc = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC);
+	return 512u * (uint32_t)(((misc & NVMX_MISC_MAX_MSR_LIST_MASK) >> NVMX_MISC_MAX_MSR_LIST_SHIFT) + 1u);
+}
+
+enum nvmx_status nvmx_exit_vmx_abort(struct nvmx_vcpu *v, uint32_t indicator,
+                                     enum nvmx_reason why, struct nvmx_result *res)
+{
+	struct nvmx_vmcs12 *s = v->cur;
+	if (s) {
+		s->abort = indicator;
+		/* SDM 28.7: the indicator goes to offset 4 of the VMCS region.
+		 * Whether or not L1's memory takes it, L1 is shut down. */
+		(void)nvmx_gpa_write(v, s->gpa + 4u, &indicator, 4);
+	}
+	v->in_l2 = false;
+	v->exit.rare_pending = false;
+	res->action = NVMX_ACTION_SHUTDOWN_L1;
+	res->outcome = NVMX_OUTCOME_VMX_ABORT;
+	res->reason = why;
+	nvmx_trace(v, NVMX_TRACE_EXIT, why, indicator, 2);
+	return NVMX_STATUS_OK;
+}
+
+/* SDM 28.4: for each entry, RDMSR of its index into bytes 15:8. Fails (a
+ * VMX abort) for x2APIC MSRs when L2's APIC is in x2APIC mode, for SMBASE,
+ * for reserved bits 63:32 set, or when RDMSR would fault. */
+bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
+{
+	struct nvmx_vmcs12 *s = v->cur;
+	uint64_t count = V12(s, VM_EXIT_MSR_STORE_COUNT);
+	uint64_t addr = V12(s, VM_EXIT_MSR_STORE_ADDR);
+	*st = NVMX_STATUS_OK;
+	if (count == 0)
+		return true;
+	if (count > msr_area_max(v) || !v->vm->ops.msr_store)
+		return false;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t ent[2];
+		if (nvmx_gpa_read(v, addr + i * 16u, ent, 8) != NVMX_STATUS_OK)
+			return false;
+		uint32_t msr = (uint32_t)ent[0];
+		if ((ent[0] >> 32) != 0 || (msr >> 8) == 0x8u || msr == MSR_SMBASE)
+			return false;
+		uint64_t val;
+		if (v->vm->ops.msr_store(v->host, msr, &val) != NVMX_STATUS_OK)
+			return false;
+		if (nvmx_gpa_write(v, addr + i * 16u + 8u, &val, 8) != NVMX_STATUS_OK)
+			return false;
+	}
+	return true;
+}
+
+/* SDM 28.6: each entry is WRMSR'd into L1. Fails (a VMX abort) for FS_BASE,
+ * GS_BASE, x2APIC MSRs, the microcode-update trigger, SMBASE, SMM monitor
+ * control, reserved bits 63:32 set, or when WRMSR would fault. Entries
+ * before the failing one stay loaded. */
+static bool msr_load(struct nvmx_vcpu *v)
+{
+	struct nvmx_vmcs12 *s = v->cur;
+	uint64_t count = V12(s, VM_EXIT_MSR_LOAD_COUNT);
+	uint64_t addr = V12(s, VM_EXIT_MSR_LOAD_ADDR);
+	if (count == 0)
+		return true;
+	if (count > msr_area_max(v) || !v->vm->ops.msr_load)
+		return false;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t ent[2];
+		if (nvmx_gpa_read(v, addr + i * 16u, ent, 16) != NVMX_STATUS_OK)
+			return false;
+		uint32_t msr = (uint32_t)ent[0];
+		if ((ent[0] >> 32) != 0 || msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
+		    (msr >> 8) == 0x8u || msr == MSR_BIOS_UPDT_TRIG || msr == MSR_SMBASE ||
+		    msr == MSR_SMM_MONITOR_CTL)
+			return false;
+		if (v->vm->ops.msr_load(v->host, false, msr, ent[1]) != NVMX_STATUS_OK)
+			return false;
+	}
+	return true;
+}
+
+/* CR0 bits a VM exit leaves alone (SDM 28.5.1): ET, NW, CD, 63:32, 28:19,
+ * 17, 15:6, and every bit fixed in VMX operation. */
+#define CR0_KEEP (0xffffffff00000000ull | (1ull << 4) | (1ull << 29) | (1ull << 30) | \
+                  0x1ff80000ull | (1ull << 17) | 0xffc0ull)
+
+static void load_segments(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s, bool ia32e)
+{
+	/* CS (SDM 28.5.2): base 0, limit 4G, type 11, S, DPL 0, P, G; L is the
+	 * host address-space size and D/B its opposite. */
+	nvmx_l1_write(v, NVMX_F_GUEST_CS_SELECTOR, V12(s, HOST_CS_SELECTOR) & 0xffffu);
+	nvmx_l1_write(v, NVMX_F_GUEST_CS_BASE, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_CS_LIMIT, 0xffffffffu);
+	nvmx_l1_write(v, NVMX_F_GUEST_CS_AR_BYTES,
+	              11u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_G | (ia32e ? NVMX_AR_L : NVMX_AR_DB));
+
+	/* SS, DS, ES, FS, GS: usable with the flat data attributes unless the
+	 * selector is null; FS and GS bases come from the host fields. */
+	static const struct { uint32_t host_sel, sel, base, limit, ar; } seg[] = {
+		{ NVMX_F_HOST_SS_SELECTOR, NVMX_F_GUEST_SS_SELECTOR, NVMX_F_GUEST_SS_BASE,
+		  NVMX_F_GUEST_SS_LIMIT, NVMX_F_GUEST_SS_AR_BYTES },
+		{ NVMX_F_HOST_DS_SELECTOR, NVMX_F_GUEST_DS_SELECTOR, NVMX_F_GUEST_DS_BASE,
+		  NVMX_F_GUEST_DS_LIMIT, NVMX_F_GUEST_DS_AR_BYTES },
+		{ NVMX_F_HOST_ES_SELECTOR, NVMX_F_GUEST_ES_SELECTOR, NVMX_F_GUEST_ES_BASE,
+		  NVMX_F_GUEST_ES_LIMIT, NVMX_F_GUEST_ES_AR_BYTES },
+		{ NVMX_F_HOST_FS_SELECTOR, NVMX_F_GUEST_FS_SELECTOR, NVMX_F_GUEST_FS_BASE,
+		  NVMX_F_GUEST_FS_LIMIT, NVMX_F_GUEST_FS_AR_BYTES },
+		{ NVMX_F_HOST_GS_SELECTOR, NVMX_F_GUEST_GS_SELECTOR, NVMX_F_GUEST_GS_BASE,
+		  NVMX_F_GUEST_GS_LIMIT, NVMX_F_GUEST_GS_AR_BYTES },
+	};
+	static const uint16_t host_sel_idx[] = {
+		NVMX_IDX_HOST_SS_SELECTOR, NVMX_IDX_HOST_DS_SELECTOR, NVMX_IDX_HOST_ES_SELECTOR,
+		NVMX_IDX_HOST_FS_SELECTOR, NVMX_IDX_HOST_GS_SELECTOR,
+	};
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(seg); i++) {
+		uint64_t sel = s->f[host_sel_idx[i]] & 0xffffu;
+		uint64_t base = 0;
+		if (i == 3)
+			base = V12(s, HOST_FS_BASE);
+		else if (i == 4)
+			base = V12(s, HOST_GS_BASE);
+		nvmx_l1_write(v, seg[i].sel, sel);
+		nvmx_l1_write(v, seg[i].base, base);
+		if (sel == 0) {
+			/* Unusable; SS keeps DPL 0 (the CPL). */
+			nvmx_l1_write(v, seg[i].limit, 0);
+			nvmx_l1_write(v, seg[i].ar, NVMX_AR_UNUSABLE);
+		} else {
+			nvmx_l1_write(v, seg[i].limit, 0xffffffffu);
+			nvmx_l1_write(v, seg[i].ar,
+			              3u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_DB | NVMX_AR_G);
+		}
+	}
+	/* TR: busy TSS (type 11), limit 0x67, base from the host field. */
+	nvmx_l1_write(v, NVMX_F_GUEST_TR_SELECTOR, V12(s, HOST_TR_SELECTOR) & 0xffffu);
+	nvmx_l1_write(v, NVMX_F_GUEST_TR_BASE, V12(s, HOST_TR_BASE));
+	nvmx_l1_write(v, NVMX_F_GUEST_TR_LIMIT, 0x67);
+	nvmx_l1_write(v, NVMX_F_GUEST_TR_AR_BYTES, 11u | NVMX_AR_P);
+	/* LDTR: null selector, unusable. */
+	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_SELECTOR, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_BASE, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_LIMIT, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
+	/* GDTR, IDTR: bases from the host fields, limits 0xFFFF. */
+	nvmx_l1_write(v, NVMX_F_GUEST_GDTR_BASE, V12(s, HOST_GDTR_BASE));
+	nvmx_l1_write(v, NVMX_F_GUEST_GDTR_LIMIT, 0xffff);
+	nvmx_l1_write(v, NVMX_F_GUEST_IDTR_BASE, V12(s, HOST_IDTR_BASE));
+	nvmx_l1_write(v, NVMX_F_GUEST_IDTR_LIMIT, 0xffff);
+}
+
+/* L1's host state (SDM 28.5). */
+static void load_host_state(struct nvmx_vcpu *v)
+{
+	const struct nvmx_vmcs12 *s = v->cur;
+	const struct nvmx_caps *c = &v->vm->caps;
+	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
+	bool ia32e = exitc & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+
+	/* 28.5.1: control registers; bits fixed in VMX operation keep L1's
+	 * (already conforming) values. */
+	uint64_t cr0_fixed = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED0) |
+	                     ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED1);
+	uint64_t keep0 = CR0_KEEP | cr0_fixed;
+	uint64_t old0 = nvmx_l1_read(v, NVMX_F_GUEST_CR0);
+	nvmx_l1_write(v, NVMX_F_GUEST_CR0, (old0 & keep0) | (V12(s, HOST_CR0) & ~keep0));
+	nvmx_l1_write(v, NVMX_F_GUEST_CR3, V12(s, HOST_CR3));
+	uint64_t keep4 = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED0) |
+	                 ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED1);
+	uint64_t old4 = nvmx_l1_read(v, NVMX_F_GUEST_CR4);
+	uint64_t cr4 = (old4 & keep4) | (V12(s, HOST_CR4) & ~keep4);
+	if (ia32e)
+		cr4 |= NVMX_CR4_PAE;
+	else
+		cr4 &= ~NVMX_CR4_PCIDE;
+	nvmx_l1_write(v, NVMX_F_GUEST_CR4, cr4);
+
+	/* 28.5.1: DR7 = 400H, IA32_DEBUGCTL = 0, SYSENTER MSRs. */
+	nvmx_l1_write(v, NVMX_F_GUEST_DR7, 0x400);
+	nvmx_l1_write(v, NVMX_F_GUEST_IA32_DEBUGCTL, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_CS, V12(s, HOST_IA32_SYSENTER_CS) & 0xffffffffu);
+	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_ESP, V12(s, HOST_IA32_SYSENTER_ESP));
+	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_EIP, V12(s, HOST_IA32_SYSENTER_EIP));
+
+	/* MSRs per the VM-exit controls. Without "load IA32_EFER", LMA and LME
+	 * follow the host address-space size and the other bits stay. */
+	if (exitc & NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL)
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL, V12(s, HOST_IA32_PERF_GLOBAL_CTRL));
+	if (exitc & NVMX_EXIT_LOAD_PAT)
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PAT, V12(s, HOST_IA32_PAT));
+	if (exitc & NVMX_EXIT_LOAD_EFER) {
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_EFER, V12(s, HOST_IA32_EFER));
+	} else {
+		uint64_t efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
+		efer &= ~(NVMX_EFER_LMA | NVMX_EFER_LME);
+		if (ia32e)
+			efer |= NVMX_EFER_LMA | NVMX_EFER_LME;
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_EFER, efer);
+	}
+	if (exitc & NVMX_EXIT_CLEAR_BNDCFGS)
+		nvmx_l1_write(v, NVMX_F_GUEST_BNDCFGS, 0);
+	if (exitc & NVMX_EXIT_CLEAR_RTIT_CTL)
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_RTIT_CTL, 0);
+	if (exitc & NVMX_EXIT_CLEAR_LBR_CTL)
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_LBR_CTL, 0);
+	if (exitc & NVMX_EXIT_LOAD_PKRS)
+		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PKRS, V12(s, HOST_IA32_PKRS));
+	if (exitc & NVMX_EXIT_LOAD_CET) {
+		nvmx_l1_write(v, NVMX_F_GUEST_S_CET, V12(s, HOST_S_CET));
+		nvmx_l1_write(v, NVMX_F_GUEST_SSP, V12(s, HOST_SSP));
+		nvmx_l1_write(v, NVMX_F_GUEST_INTR_SSP_TABLE_ADDR, V12(s, HOST_INTR_SSP_TABLE_ADDR));
+	}
+
+	load_segments(v, s, ia32e);
+
+	/* 28.5.3: RIP, RSP from the host fields; RFLAGS cleared but bit 1. */
+	nvmx_l1_write(v, NVMX_F_GUEST_RIP, V12(s, HOST_RIP));
+	nvmx_l1_write(v, NVMX_F_GUEST_RSP, V12(s, HOST_RSP));
+	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, NVMX_RFLAGS_FIXED1);
+	/* L1 runs on, active, with no STI/MOV-SS blocking and no pending debug
+	 * exceptions; NMI blocking is set by nvmx_exit_finish when an NMI
+	 * caused the exit. */
+	nvmx_l1_write(v, NVMX_F_GUEST_ACTIVITY_STATE, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 0);
+	nvmx_l1_write(v, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+
+	/*
+	 * 28.5.5 (TLB and VPID): L2 runs on a VPID02 that L1 never uses
+	 * (nvmx_vpid_for_entry), and L0 runs L1 on its own VPID01, so no
+	 * mapping L2 created is ever used for L1: the flushes the SDM performs
+	 * when VMCS12 does not enable VPIDs are subsumed.
+	 */
+}
+
+enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
+{
+	if (!v || !abort)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	*abort = false;
+	if (!v->cur)
+		return NVMX_STATUS_WRONG_STATE;
+	load_host_state(v);
+	v->in_l2 = false;
+	if (!msr_load(v))
+		*abort = true;
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_exit_finish(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e,
+                                  enum nvmx_reason why, struct nvmx_result *res)
+{
+	enum nvmx_status st;
+	if (!nvmx_exit_msr_store(v, &st))
+		return nvmx_exit_vmx_abort(v, ABORT_MSR_STORE, NVMX_REASON_EXIT_ABORT_MSR_STORE, res);
+	bool abort;
+	NVMX_CHECK(nvmx_exit_load_l1_host_state(v, &abort));
+	/* NMIs are blocked after a VM exit caused by an NMI. */
+	const struct nvmx_vmcs12 *s = v->cur;
+	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
+	if ((e->exit_reason & 0xffffu) == NVMX_EXIT_EXCEPTION_NMI &&
+	    ((e->intr_info & NVMX_INTR_INFO_TYPE_MASK) >> NVMX_INTR_INFO_TYPE_SHIFT) == NVMX_INTR_TYPE_NMI &&
+	    (pin & NVMX_PIN_NMI_EXITING))
+		nvmx_l1_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 8u);
+	if (abort)
+		return nvmx_exit_vmx_abort(v, ABORT_MSR_LOAD, NVMX_REASON_EXIT_ABORT_MSR_LOAD, res);
+	v->exit.generation++;
+	v->stats.exits_reflected++;
+	res->action = NVMX_ACTION_RESUME_L1;
+	res->outcome = NVMX_OUTCOME_EXIT_TO_L1;
+	res->reason = why;
+	res->exit_reason = (uint32_t)V12(s, VM_EXIT_REASON);
+	res->exit_qualification = V12(s, EXIT_QUALIFICATION);
+	nvmx_trace(v, NVMX_TRACE_EXIT, why, e->exit_reason & 0xffffu, 1);
+	return NVMX_STATUS_OK;
+}

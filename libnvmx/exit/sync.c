@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * L2's state, VMCS02 -> VMCS12, on an exit reflected to L1 (SDM 28.3,
+ * "Saving Guest State"). Hardware VMCS reads are counted and kept few:
+ *  - eager: what changes on almost every exit (RIP, RSP, RFLAGS, CR0, CR3,
+ *    CR4, interruptibility, activity, pending debug exceptions) and the
+ *    fields the VM-exit controls ask to save (DR7/DEBUGCTL, PAT, EFER,
+ *    preemption-timer value);
+ *  - lazy: segments, GDTR/IDTR, SYSENTER MSRs and PDPTRs, which L1 reads
+ *    rarely; they stay in VMCS02 until nvmx_exit_sync_rare() (exit.h).
+ */
+#include "exit.h"
+
+static void copy(struct nvmx_vcpu *v, unsigned idx)
+{
+	nvmx_exit_store_synced(v, idx, nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding));
+}
+
+/*
+ * CR0/CR4 as L1 sees L2's (SDM 28.3.1 with the merge of masks): bits L1
+ * owns (mask12) cannot change without an exit to L1, so VMCS12 keeps them;
+ * bits only L0 owns read as VMCS02's read shadow (what L2 believes); bits
+ * nobody owns are the real VMCS02 value.
+ */
+static uint64_t guest_cr(struct nvmx_vcpu *v, uint32_t f_cr, uint32_t f_mask,
+                         uint32_t f_shadow, uint64_t cr12, uint64_t mask12)
+{
+	uint64_t cr02 = nvmx_vmcs02_read(v, f_cr);
+	uint64_t mask02 = nvmx_vmcs02_read(v, f_mask);
+	uint64_t l0_only = mask02 & ~mask12;
+	uint64_t shadow02 = l0_only ? nvmx_vmcs02_read(v, f_shadow) : 0;
+	return (cr02 & ~mask02 & ~mask12) | (shadow02 & l0_only) | (cr12 & mask12);
+}
+
+/* The lazily synced fields. */
+static const uint16_t rare_fields[] = {
+#define S(seg) NVMX_IDX_GUEST_##seg##_SELECTOR, NVMX_IDX_GUEST_##seg##_BASE, \
+               NVMX_IDX_GUEST_##seg##_LIMIT, NVMX_IDX_GUEST_##seg##_AR_BYTES
+	S(ES), S(CS), S(SS), S(DS), S(FS), S(GS), S(LDTR), S(TR),
+#undef S
+	NVMX_IDX_GUEST_GDTR_BASE, NVMX_IDX_GUEST_GDTR_LIMIT,
+	NVMX_IDX_GUEST_IDTR_BASE, NVMX_IDX_GUEST_IDTR_LIMIT,
+	NVMX_IDX_GUEST_SYSENTER_CS, NVMX_IDX_GUEST_SYSENTER_ESP, NVMX_IDX_GUEST_SYSENTER_EIP,
+};
+
+static const uint16_t pdptr_fields[] = {
+	NVMX_IDX_GUEST_PDPTR0, NVMX_IDX_GUEST_PDPTR1, NVMX_IDX_GUEST_PDPTR2, NVMX_IDX_GUEST_PDPTR3,
+};
+
+static void clear_rare_dirty(struct nvmx_vmcs12 *s)
+{
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
+		s->dirty[rare_fields[i] / 64u] &= ~(1ull << (rare_fields[i] % 64u));
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
+		s->dirty[pdptr_fields[i] / 64u] &= ~(1ull << (pdptr_fields[i] % 64u));
+}
+
+void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
+{
+	struct nvmx_vmcs12 *s = v->cur;
+	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
+	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
+
+	if (v->exit.synced_gpa != s->gpa) {
+		nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
+		v->exit.synced_gpa = s->gpa;
+	}
+	copy(v, NVMX_IDX_GUEST_RIP);
+	copy(v, NVMX_IDX_GUEST_RSP);
+	copy(v, NVMX_IDX_GUEST_RFLAGS);
+	copy(v, NVMX_IDX_GUEST_CR3);
+	copy(v, NVMX_IDX_GUEST_INTERRUPTIBILITY_INFO);
+	copy(v, NVMX_IDX_GUEST_ACTIVITY_STATE);
+	copy(v, NVMX_IDX_GUEST_PENDING_DBG_EXCEPTIONS);
+
+	nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0,
+	                        guest_cr(v, NVMX_F_GUEST_CR0, NVMX_F_CR0_GUEST_HOST_MASK,
+	                                 NVMX_F_CR0_READ_SHADOW, V12(s, GUEST_CR0),
+	                                 V12(s, CR0_GUEST_HOST_MASK)));
+	nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4,
+	                        guest_cr(v, NVMX_F_GUEST_CR4, NVMX_F_CR4_GUEST_HOST_MASK,
+	                                 NVMX_F_CR4_READ_SHADOW, V12(s, GUEST_CR4),
+	                                 V12(s, CR4_GUEST_HOST_MASK)));
+
+	/* SDM 28.3.1: DR7 and IA32_DEBUGCTL when "save debug controls". */
+	if (exitc & NVMX_EXIT_SAVE_DEBUG_CONTROLS) {
+		copy(v, NVMX_IDX_GUEST_DR7);
+		copy(v, NVMX_IDX_GUEST_IA32_DEBUGCTL);
+	}
+	/* SDM 28.3.1: PAT and EFER per their save controls. */
+	if (exitc & NVMX_EXIT_SAVE_PAT)
+		copy(v, NVMX_IDX_GUEST_IA32_PAT);
+	if (exitc & NVMX_EXIT_SAVE_EFER)
+		copy(v, NVMX_IDX_GUEST_IA32_EFER);
+	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
+	 * exit. Entry checks make the save control need the pin control. */
+	if ((exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER)) {
+		if ((e->exit_reason & 0xffffu) == NVMX_EXIT_PREEMPTION_TIMER)
+			nvmx_exit_store_changed(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
+		else
+			copy(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
+	}
+	/* SDM 28.2.x: every VM exit clears the valid bit of the VM-entry
+	 * interruption-information field (hardware did so in VMCS02 too). */
+	uint64_t ei = V12(s, VM_ENTRY_INTR_INFO_FIELD);
+	if (ei & NVMX_INTR_INFO_VALID)
+		nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
+		                        ei & ~(uint64_t)NVMX_INTR_INFO_VALID);
+
+	/* SDM 28.3.x: IA32_EFER.LMA is stored into the "IA-32e mode guest"
+	 * VM-entry control. */
+	if (nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC) & NVMX_MISC_STORE_LMA) {
+		uint64_t efer = (exitc & NVMX_EXIT_SAVE_EFER) ? V12(s, GUEST_IA32_EFER)
+		                                              : nvmx_vmcs02_read(v, NVMX_F_GUEST_IA32_EFER);
+		uint64_t ent = V12(s, VM_ENTRY_CONTROLS);
+		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_IA32E_MODE_GUEST)
+		                                       : (ent & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
+		if (nent != ent)
+			nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
+	}
+
+	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
+	 * before the entry has been consumed by it. */
+	clear_rare_dirty(s);
+	v->exit.rare_pending = true;
+	v->exit.rare_gpa = s->gpa;
+}
+
+static void copy_unless_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsigned idx)
+{
+	if (s->dirty[idx / 64u] & (1ull << (idx % 64u)))
+		return;
+	copy(v, idx);
+}
+
+enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v)
+{
+	if (!v->exit.rare_pending)
+		return NVMX_STATUS_OK;
+	struct nvmx_vmcs12 *s = v->cur;
+	/* VMCS02 holds the pending values only while the VMCS12 they belong
+	 * to is current: the VMCS12 cannot stop being current without one of
+	 * the callers that must sync first (exit.h). */
+	if (!s || s->gpa != v->exit.rare_gpa) {
+		v->exit.rare_pending = false;
+		return NVMX_STATUS_OK;
+	}
+	v->exit.rare_pending = false;
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
+		copy_unless_dirty(v, s, rare_fields[i]);
+	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
+	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
+	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	if ((proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
+	    (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma) {
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
+			copy_unless_dirty(v, s, pdptr_fields[i]);
+	}
+	return NVMX_STATUS_OK;
+}
