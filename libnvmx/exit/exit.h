@@ -43,6 +43,8 @@ enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v);
  * the current VMCS12 holds exactly the value VMCS02 holds, because the last
  * reflected exit copied it from there, and L1 has not written it since (its
  * dirty bit is clear). The entry may then skip writing it into VMCS02.
+ * Lazily synced fields count as current while their sync is pending: VMCS02
+ * holds L2's values and VMCS12 will receive them from there.
  * Fields the exit changed to a value VMCS02 does not hold (GUEST_CR0 and
  * GUEST_CR4 as L1 sees them, VM_ENTRY_INTR_INFO_FIELD with its valid bit
  * cleared) are marked dirty instead, so the merge recomputes them.
@@ -50,7 +52,7 @@ enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v);
 static inline bool nvmx_exit_vmcs02_current(const struct nvmx_vcpu *v, unsigned idx)
 {
 	const struct nvmx_vmcs12 *s = v->cur;
-	if (!s || idx >= NVMX_FIELD_COUNT || v->exit.synced_gpa != s->gpa || v->exit.rare_pending)
+	if (!s || idx >= NVMX_FIELD_COUNT || v->exit.synced_gpa != s->gpa)
 		return false;
 	uint64_t bit = 1ull << (idx % 64u);
 	return (v->exit.synced[idx / 64u] & bit) && !(s->dirty[idx / 64u] & bit);

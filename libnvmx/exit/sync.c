@@ -47,12 +47,16 @@ static const uint16_t pdptr_fields[] = {
 	NVMX_IDX_GUEST_PDPTR0, NVMX_IDX_GUEST_PDPTR1, NVMX_IDX_GUEST_PDPTR2, NVMX_IDX_GUEST_PDPTR3,
 };
 
-static void clear_rare_dirty(struct nvmx_vmcs12 *s)
+static void clear_rare_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s)
 {
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++) {
 		s->dirty[rare_fields[i] / 64u] &= ~(1ull << (rare_fields[i] % 64u));
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
+		nvmx_exit_mark_synced(v, rare_fields[i]);
+	}
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++) {
 		s->dirty[pdptr_fields[i] / 64u] &= ~(1ull << (pdptr_fields[i] % 64u));
+		nvmx_exit_mark_synced(v, pdptr_fields[i]);
+	}
 }
 
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
@@ -121,7 +125,7 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 
 	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
 	 * before the entry has been consumed by it. */
-	clear_rare_dirty(s);
+	clear_rare_dirty(v, s);
 	v->exit.rare_pending = true;
 	v->exit.rare_gpa = s->gpa;
 }

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* L1's host state (SDM 28.5), the MSR areas (28.4, 28.6) and VMX aborts
+ * (28.7). Expected values are the SDM's. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include "fixture.h"
+
+static void reflect_cpuid(struct fx *f, struct nvmx_result *res)
+{
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	cr_assert_eq(nvmx_vcpu_handle_exit(f->v, &e, res), NVMX_STATUS_OK);
+}
+
+#define L1(f, name) refhost_l1_get(&(f).h, NVMX_F_##name)
+
+Test(host_state, control_registers_debug_and_sysenter)
+{
+	struct fx f;
+	fx_init(&f);
+	/* L1 had CD and NW set when it entered L2: a VM exit keeps them. */
+	refhost_l1_set(&f.h, NVMX_F_GUEST_CR0, 0xe0050033ull);
+	S12(&f, HOST_CR0) = 0x80000033ull | (1ull << 16); /* WP requested, CD/NW clear */
+	S12(&f, HOST_CR4) = NVMX_CR4_VMXE | NVMX_CR4_PCIDE;
+	S12(&f, HOST_IA32_SYSENTER_CS) = 0x10;
+	S12(&f, HOST_IA32_SYSENTER_ESP) = 0xffff800000001000ull;
+	S12(&f, HOST_IA32_SYSENTER_EIP) = 0xffff800000002000ull;
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_CR0), 0xe0010033ull, "CD, NW kept; AM (18) from the host field");
+	cr_expect_eq(L1(f, GUEST_CR3), 0x5000);
+	cr_expect_eq(L1(f, GUEST_CR4), NVMX_CR4_VMXE | NVMX_CR4_PCIDE | NVMX_CR4_PAE,
+	             "PAE set with a 64-bit host");
+	cr_expect_eq(L1(f, GUEST_DR7), 0x400);
+	cr_expect_eq(L1(f, GUEST_IA32_DEBUGCTL), 0);
+	cr_expect_eq(L1(f, GUEST_SYSENTER_CS), 0x10);
+	cr_expect_eq(L1(f, GUEST_SYSENTER_ESP), 0xffff800000001000ull);
+	cr_expect_eq(L1(f, GUEST_SYSENTER_EIP), 0xffff800000002000ull);
+	fx_fini(&f);
+}
+
+Test(host_state, rip_rsp_rflags_and_event_state)
+{
+	struct fx f;
+	fx_init(&f);
+	refhost_l1_set(&f.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 3);
+	refhost_l1_set(&f.h, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0x4000);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_RIP), 0x401000);
+	cr_expect_eq(L1(f, GUEST_RSP), 0x402000);
+	cr_expect_eq(L1(f, GUEST_RFLAGS), 2);
+	cr_expect_eq(L1(f, GUEST_INTERRUPTIBILITY_INFO), 0);
+	cr_expect_eq(L1(f, GUEST_PENDING_DBG_EXCEPTIONS), 0);
+	cr_expect_eq(L1(f, GUEST_ACTIVITY_STATE), 0);
+	fx_fini(&f);
+}
+
+Test(host_state, segments_of_a_64_bit_host)
+{
+	struct fx f;
+	fx_init(&f);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_CS_SELECTOR), 0x10);
+	cr_expect_eq(L1(f, GUEST_CS_BASE), 0);
+	cr_expect_eq(L1(f, GUEST_CS_LIMIT), 0xffffffffu);
+	cr_expect_eq(L1(f, GUEST_CS_AR_BYTES), 0xa09b, "type 11, S, DPL 0, P, L, G");
+	cr_expect_eq(L1(f, GUEST_SS_SELECTOR), 0x18);
+	cr_expect_eq(L1(f, GUEST_SS_AR_BYTES), 0xc093, "type 3, S, P, D/B, G");
+	cr_expect_eq(L1(f, GUEST_SS_LIMIT), 0xffffffffu);
+	cr_expect_eq(L1(f, GUEST_DS_AR_BYTES), 0xc093);
+	cr_expect_eq(L1(f, GUEST_ES_AR_BYTES), 0xc093);
+	cr_expect_eq(L1(f, GUEST_FS_SELECTOR), 0);
+	cr_expect_eq(L1(f, GUEST_FS_AR_BYTES), 0x10000, "null selector: unusable");
+	cr_expect_eq(L1(f, GUEST_FS_BASE), 0x7000, "FS base loaded even when unusable");
+	cr_expect_eq(L1(f, GUEST_GS_BASE), 0x8000);
+	cr_expect_eq(L1(f, GUEST_GS_AR_BYTES), 0xc093);
+	cr_expect_eq(L1(f, GUEST_TR_SELECTOR), 0x40);
+	cr_expect_eq(L1(f, GUEST_TR_BASE), 0x9000);
+	cr_expect_eq(L1(f, GUEST_TR_LIMIT), 0x67);
+	cr_expect_eq(L1(f, GUEST_TR_AR_BYTES), 0x8b, "busy TSS, P");
+	cr_expect_eq(L1(f, GUEST_LDTR_SELECTOR), 0);
+	cr_expect_eq(L1(f, GUEST_LDTR_AR_BYTES), 0x10000);
+	cr_expect_eq(L1(f, GUEST_GDTR_BASE), 0xa000);
+	cr_expect_eq(L1(f, GUEST_GDTR_LIMIT), 0xffff);
+	cr_expect_eq(L1(f, GUEST_IDTR_BASE), 0xb000);
+	cr_expect_eq(L1(f, GUEST_IDTR_LIMIT), 0xffff);
+	fx_fini(&f);
+}
+
+Test(host_state, a_32_bit_host_gets_protected_mode_cs_and_no_pcide)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_CONTROLS) = 0;
+	S12(&f, HOST_CR4) = NVMX_CR4_VMXE | NVMX_CR4_PCIDE;
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_CS_AR_BYTES), 0xc09b, "D/B set, L clear");
+	cr_expect_eq(L1(f, GUEST_CR4), NVMX_CR4_VMXE, "PCIDE cleared, PAE not forced");
+	cr_expect_eq(L1(f, GUEST_IA32_EFER) & (NVMX_EFER_LMA | NVMX_EFER_LME), 0);
+	cr_expect_eq(L1(f, GUEST_IA32_EFER) & NVMX_EFER_SCE, NVMX_EFER_SCE, "other EFER bits kept");
+	fx_fini(&f);
+}
+
+Test(host_state, efer_pat_perf_global_ctrl_per_controls)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_LOAD_EFER | NVMX_EXIT_LOAD_PAT | NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL;
+	S12(&f, HOST_IA32_EFER) = 0x501;
+	S12(&f, HOST_IA32_PAT) = 0x0606060606060606ull;
+	S12(&f, HOST_IA32_PERF_GLOBAL_CTRL) = 0xf;
+	refhost_l1_set(&f.h, NVMX_F_GUEST_IA32_PAT, 0x1);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_IA32_EFER), 0x501);
+	cr_expect_eq(L1(f, GUEST_IA32_PAT), 0x0606060606060606ull);
+	cr_expect_eq(L1(f, GUEST_IA32_PERF_GLOBAL_CTRL), 0xf);
+	fx_fini(&f);
+}
+
+Test(host_state, without_load_controls_pat_stays)
+{
+	struct fx f;
+	fx_init(&f);
+	refhost_l1_set(&f.h, NVMX_F_GUEST_IA32_PAT, 0x77);
+	refhost_l1_set(&f.h, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL, 0x3);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_IA32_PAT), 0x77);
+	cr_expect_eq(L1(f, GUEST_IA32_PERF_GLOBAL_CTRL), 0x3);
+	cr_expect_eq(L1(f, GUEST_IA32_EFER) & (NVMX_EFER_LMA | NVMX_EFER_LME),
+	             NVMX_EFER_LMA | NVMX_EFER_LME);
+	fx_fini(&f);
+}
+
+Test(host_state, entry_failure_path_loads_host_state)
+{
+	struct fx f;
+	fx_init(&f);
+	f.v->in_l2 = false;
+	bool abort = true;
+	cr_assert_eq(nvmx_exit_load_l1_host_state(f.v, &abort), NVMX_STATUS_OK);
+	cr_expect(!abort);
+	cr_expect_eq(L1(f, GUEST_RIP), 0x401000);
+	cr_expect_eq(L1(f, GUEST_CS_SELECTOR), 0x10);
+	fx_fini(&f);
+}
+
+Test(host_state, entry_failure_path_without_vmcs_is_wrong_state)
+{
+	struct fx f;
+	fx_init(&f);
+	f.v->cur = NULL;
+	bool abort;
+	cr_expect_eq(nvmx_exit_load_l1_host_state(f.v, &abort), NVMX_STATUS_WRONG_STATE);
+	fx_fini(&f);
+}
+
+Test(msr_areas, store_area_receives_l2_msrs)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 2;
+	refhost_mem_w64(&f.h, FX_MSR_STORE, 0x10);
+	refhost_mem_w64(&f.h, FX_MSR_STORE + 8, 0xdddd);
+	refhost_mem_w64(&f.h, FX_MSR_STORE + 16, 0xc0000081);
+	refhost_mem_w64(&f.h, FX_MSR_STORE + 24, 0xdddd);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
+	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 8), 0, "the model's RDMSR gives 0");
+	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 24), 0);
+	fx_fini(&f);
+}
+
+Test(msr_areas, store_of_x2apic_msr_is_vmx_abort_1)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_STORE, 0x808);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(res.action, NVMX_ACTION_SHUTDOWN_L1);
+	cr_expect_eq(res.reason, NVMX_REASON_EXIT_ABORT_MSR_STORE);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 1);
+	cr_expect(!f.v->in_l2);
+	fx_fini(&f);
+}
+
+Test(msr_areas, store_with_reserved_bits_is_vmx_abort_1)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_STORE, 0x100000010ull);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 1);
+	fx_fini(&f);
+}
+
+Test(msr_areas, load_area_of_fs_base_is_vmx_abort_4)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = FX_MSR_LOAD;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 2;
+	refhost_mem_w64(&f.h, FX_MSR_LOAD, 0x10);
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 16, 0xc0000100);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(res.reason, NVMX_REASON_EXIT_ABORT_MSR_LOAD);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 4);
+	cr_expect_eq(f.s->abort, 4);
+	fx_fini(&f);
+}
+
+Test(msr_areas, load_area_valid_entries_resume_l1)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = FX_MSR_LOAD;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_LOAD, 0x10);
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 8, 12345);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 0);
+	fx_fini(&f);
+}
+
+Test(msr_areas, unbacked_load_area_is_vmx_abort_4)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = 0x7fff0000000ull;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 1;
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 4);
+	fx_fini(&f);
+}
+
+Test(msr_areas, oversized_count_is_bounded_and_aborts)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 0xffffffffu;
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	fx_fini(&f);
+}
