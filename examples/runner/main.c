@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum { EXIT_MISMATCH = 1, EXIT_SCRIPT_ERROR = 2 };
 
@@ -48,7 +49,7 @@ static char *strip(char *line, bool *comment_only)
 	if (*comment_only)
 		return line;
 	size_t n = strlen(line);
-	bool expect = n >= 6 && strncmp(line, "expect", 6) == 0 && (line[6] == 0 || is_blank(line[6]));
+	bool expect = n >= 6 && strncasecmp(line, "expect", 6) == 0 && (line[6] == 0 || is_blank(line[6]));
 	size_t keep = 0; /* index of the first token after expect */
 	if (expect) {
 		keep = 6;
