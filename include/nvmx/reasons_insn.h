@@ -40,6 +40,8 @@
 	X(INSN_VMFAIL_INVEPT_EPTP, "VMfail(28): INVEPT single-context with an invalid EPTP")   \
 	X(INSN_VMFAIL_SHADOW_VMLAUNCH, "VMfailInvalid: VMLAUNCH/VMRESUME with a shadow VMCS current") \
 	X(INSN_VMLAUNCH_CHECKS_NEXT, "pre-entry checks passed; VM-entry checks follow")        \
-	X(INSN_HOST_FAILURE, "a host callback failed; the instruction did not complete")
+	X(INSN_HOST_FAILURE, "a host callback failed; the instruction did not complete")        \
+	X(INSN_VMFAIL_INVVPID_DESC_RSVD, "VMfail(28): INVVPID descriptor bits 63:16 not zero")   \
+	X(INSN_VMFAIL_VMPTRLD_NOT_BACKED, "VMfail(9): VMPTRLD of a region L0 does not back as RAM")
 
 #endif

@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VMX instructions L1 executes (SDM vol. 3 chapter 31), each following
+ * the order of its Operation section in 31.3. Conventions of 31.2: VMsucceed
+ * clears CF PF AF ZF SF OF; VMfailInvalid sets CF; VMfailValid(n) sets ZF and
+ * stores n in the current VMCS's VM-instruction error field. VMfail(n) is
+ * VMfailValid(n) when there is a current VMCS, VMfailInvalid otherwise.
+ *
+ * Host-failure rule: every host call that can fail happens before L1's state
+ * (VMCS12 cache, vCPU state, registers, RFLAGS, RIP) changes, so a non-OK
+ * status leaves L1 as it was.
+ */
+#include "insn.h"
+#include "../entry/entry.h"
+#include "../ept/ept.h"
+
+#define VMFAIL_INVALID 0u
+
+static void finish(struct nvmx_insn_ctx *c, enum nvmx_outcome outcome, enum nvmx_reason why,
+                   uint32_t err)
+{
+	struct nvmx_vcpu *v = c->v;
+	uint64_t fl = c->rflags & ~NVMX_RFLAGS_ARITH;
+	if (outcome == NVMX_OUTCOME_VMFAIL_INVALID)
+		fl |= NVMX_RFLAGS_CF;
+	else if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
+		fl |= NVMX_RFLAGS_ZF;
+	if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
+		nvmx_vmcs12_store(v->cur, NVMX_IDX_VM_INSTRUCTION_ERROR, err);
+	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, fl);
+	uint64_t rip = c->rip + c->len;
+	if (!c->long64)
+		rip &= 0xffffffffull;
+	nvmx_l1_write(v, NVMX_F_GUEST_RIP, rip);
+	c->res->action = NVMX_ACTION_RESUME_L1;
+	c->res->outcome = outcome;
+	c->res->reason = why;
+	c->res->vm_insn_error = outcome == NVMX_OUTCOME_VMFAIL_VALID ? err : 0;
+}
+
+static void succeed(struct nvmx_insn_ctx *c)
+{
+	finish(c, NVMX_OUTCOME_SUCCEED, NVMX_REASON_INSN_OK, 0);
+}
+
+static void fail_invalid(struct nvmx_insn_ctx *c, enum nvmx_reason why)
+{
+	finish(c, NVMX_OUTCOME_VMFAIL_INVALID, why, 0);
+}
+
+/* VMfail(err): VMfailValid when a current VMCS exists (SDM 31.2). */
+static void vmfail(struct nvmx_insn_ctx *c, uint32_t err, enum nvmx_reason why)
+{
+	if (c->v->cur)
+		finish(c, NVMX_OUTCOME_VMFAIL_VALID, why, err);
+	else
+		finish(c, NVMX_OUTCOME_VMFAIL_INVALID, why, 0);
+}
+
+static void ud(struct nvmx_insn_ctx *c, enum nvmx_reason why)
+{
+	nvmx_insn_fault(c, 6, false, why);
+}
+
+static void gp0(struct nvmx_insn_ctx *c, enum nvmx_reason why)
+{
+	nvmx_insn_fault(c, 13, true, why);
+}
+
+static unsigned cpl(const struct nvmx_insn_ctx *c)
+{
+	return (c->ss_ar & NVMX_AR_DPL_MASK) >> NVMX_AR_DPL_SHIFT;
+}
+
+/* A VMX pointer: 4-KiB aligned and within the physical-address width (SDM 31.3). */
+static bool vmx_ptr_ok(const struct nvmx_vcpu *v, uint64_t pa)
+{
+	unsigned w = nvmx_caps_vmx_addr_width(&v->vm->caps);
+	return (pa & 0xfffu) == 0 && (w >= 64 || (pa >> w) == 0);
+}
+
+static uint64_t reg_operand(struct nvmx_insn_ctx *c, int8_t reg)
+{
+	uint64_t x = nvmx_l1_gpr(c->v, (unsigned)reg);
+	return c->long64 ? x : (x & 0xffffffffull);
+}
+
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < 8; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
+static void put_le(uint8_t *p, uint64_t x, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(x >> (8 * i));
+}
+
+/* Read the 64-bit memory operand of VMXON/VMCLEAR/VMPTRLD. Returns OK with
+ * *pa, GUEST_FAULT (fault in res), or the host's failure. */
+static enum nvmx_status read_ptr(struct nvmx_insn_ctx *c, uint64_t *pa)
+{
+	uint8_t b[8];
+	NVMX_CHECK(nvmx_insn_mem_read(c, b, 8));
+	*pa = le64(b);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMXON (SDM 31.3) ---- */
+
+static bool fixed_ok(uint64_t val, uint64_t fixed0, uint64_t fixed1)
+{
+	/* Bits set in FIXED0 must be 1; bits clear in FIXED1 must be 0 (A.7, A.8). */
+	return (val & fixed0) == fixed0 && (val & ~fixed1) == 0;
+}
+
+static enum nvmx_status do_vmxon(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	const struct nvmx_caps *caps = &v->vm->caps;
+
+	if (v->vmxon) {
+		if (cpl(c) > 0)
+			gp0(c, NVMX_REASON_INSN_GP_CPL);
+		else
+			vmfail(c, NVMX_VMERR_VMXON_IN_ROOT, NVMX_REASON_INSN_VMFAIL_VMXON_IN_ROOT);
+		return NVMX_STATUS_OK;
+	}
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	if (!fixed_ok(c->cr0, nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR0_FIXED0),
+	              nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR0_FIXED1))) {
+		gp0(c, NVMX_REASON_INSN_GP_CR0_FIXED);
+		return NVMX_STATUS_OK;
+	}
+	if (!fixed_ok(c->cr4, nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR4_FIXED0),
+	              nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR4_FIXED1))) {
+		gp0(c, NVMX_REASON_INSN_GP_CR4_FIXED);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t fc = 0;
+	enum nvmx_status s = v->vm->ops.l1_msr_read(v->host, NVMX_MSR_IA32_FEATURE_CONTROL, &fc);
+	if (s == NVMX_STATUS_NOT_SUPPORTED)
+		fc = 0; /* no such MSR for L1: reads as locked-off */
+	else if (s != NVMX_STATUS_OK)
+		return s;
+	/* L1 never runs in SMX operation here: bit 2 (outside SMX) governs. */
+	if (!(fc & NVMX_FEATCTL_LOCK) || !(fc & NVMX_FEATCTL_VMX_OUTSIDE_SMX)) {
+		gp0(c, NVMX_REASON_INSN_GP_FEATURE_CONTROL);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t pa;
+	s = read_ptr(c, &pa);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	if (!vmx_ptr_ok(v, pa)) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_VMXON_PTR_INVALID);
+		return NVMX_STATUS_OK;
+	}
+	uint8_t rb[4];
+	uint32_t rev;
+	s = nvmx_gpa_read(v, pa, rb, 4);
+	if (s == NVMX_STATUS_NOT_MAPPED)
+		rev = 0xffffffffu; /* nonexistent memory reads as all ones */
+	else if (s != NVMX_STATUS_OK)
+		return s;
+	else
+		rev = (uint32_t)rb[0] | (uint32_t)rb[1] << 8 | (uint32_t)rb[2] << 16 |
+		      (uint32_t)rb[3] << 24;
+	if ((rev & 0x7fffffffu) != nvmx_caps_revision(caps) || (rev >> 31)) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_VMXON_REVISION);
+		return NVMX_STATUS_OK;
+	}
+	v->vmxon = true;
+	v->vmxon_ptr = pa;
+	v->current_vmptr = NVMX_NO_VMPTR;
+	v->cur = NULL;
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMXOFF ---- */
+
+static enum nvmx_status do_vmxoff(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	/* Write every cached VMCS12 back first (failures leave the cache as it
+	 * was), then drop them: flush_all then has nothing left that can fail. */
+	for (uint32_t i = 0; i < v->ncache; i++) {
+		struct nvmx_vmcs12 *s = &v->cache[i];
+		if (s->gpa != NVMX_NO_VMPTR && s->mem_dirty) {
+			enum nvmx_status st = nvmx_vmcs12_writeback(v, s);
+			if (st == NVMX_STATUS_NOT_MAPPED)
+				continue; /* writes to nonexistent memory are lost */
+			NVMX_CHECK(st);
+		}
+	}
+	for (uint32_t i = 0; i < v->ncache; i++) {
+		v->cache[i].mem_dirty = false;
+		v->cache[i].gpa = NVMX_NO_VMPTR;
+	}
+	NVMX_CHECK(nvmx_vmcs12_flush_all(v));
+	v->vmxon = false;
+	v->vmxon_ptr = 0;
+	v->current_vmptr = NVMX_NO_VMPTR;
+	v->cur = NULL;
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMCLEAR ---- */
+
+static enum nvmx_status do_vmclear(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t pa;
+	enum nvmx_status s = read_ptr(c, &pa);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	if (!vmx_ptr_ok(v, pa)) {
+		vmfail(c, NVMX_VMERR_VMCLEAR_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR);
+		return NVMX_STATUS_OK;
+	}
+	if (pa == v->vmxon_ptr) {
+		vmfail(c, NVMX_VMERR_VMCLEAR_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_VMXON_PTR);
+		return NVMX_STATUS_OK;
+	}
+	struct nvmx_vmcs12 *slot = nvmx_vmcs12_find(v, pa);
+	bool was_launched = slot && slot->launched;
+	s = nvmx_vmcs12_clear(v, pa);
+	if (s == NVMX_STATUS_NOT_MAPPED) {
+		/* L0 backs no RAM there: the hardware's writes would be lost.
+		 * The VMCS is no longer active either way. */
+		if (slot) {
+			if (v->cur == slot)
+				v->cur = NULL;
+			slot->gpa = NVMX_NO_VMPTR;
+			slot->mem_dirty = false;
+			slot->launched = false;
+		}
+	} else if (s != NVMX_STATUS_OK) {
+		if (slot)
+			slot->launched = was_launched;
+		return s;
+	}
+	if (pa == v->current_vmptr) {
+		v->current_vmptr = NVMX_NO_VMPTR;
+		v->cur = NULL;
+	}
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMPTRLD ---- */
+
+static enum nvmx_status do_vmptrld(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	const struct nvmx_caps *caps = &v->vm->caps;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t pa;
+	enum nvmx_status s = read_ptr(c, &pa);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	if (!vmx_ptr_ok(v, pa)) {
+		vmfail(c, NVMX_VMERR_VMPTRLD_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR);
+		return NVMX_STATUS_OK;
+	}
+	if (pa == v->vmxon_ptr) {
+		vmfail(c, NVMX_VMERR_VMPTRLD_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR);
+		return NVMX_STATUS_OK;
+	}
+	struct nvmx_vmcs12 *slot = nvmx_vmcs12_find(v, pa);
+	uint32_t rev;
+	if (slot) {
+		rev = slot->revision;
+	} else {
+		uint8_t rb[4];
+		s = nvmx_gpa_read(v, pa, rb, 4);
+		if (s == NVMX_STATUS_NOT_MAPPED) {
+			vmfail(c, NVMX_VMERR_VMPTRLD_INVALID_ADDR,
+			       NVMX_REASON_INSN_VMFAIL_VMPTRLD_NOT_BACKED);
+			return NVMX_STATUS_OK;
+		}
+		NVMX_CHECK(s);
+		rev = (uint32_t)rb[0] | (uint32_t)rb[1] << 8 | (uint32_t)rb[2] << 16 |
+		      (uint32_t)rb[3] << 24;
+	}
+	if ((rev & 0x7fffffffu) != nvmx_caps_revision(caps)) {
+		vmfail(c, NVMX_VMERR_VMPTRLD_BAD_REVISION, NVMX_REASON_INSN_VMFAIL_VMPTRLD_REVISION);
+		return NVMX_STATUS_OK;
+	}
+	if ((rev >> 31) && !nvmx_caps_has(caps, NVMX_FEAT_SHADOW_VMCS)) {
+		vmfail(c, NVMX_VMERR_VMPTRLD_BAD_REVISION, NVMX_REASON_INSN_VMFAIL_VMPTRLD_SHADOW);
+		return NVMX_STATUS_OK;
+	}
+	/* Let the current VMCS12 be evicted too if the cache needs its slot
+	 * (a 1-slot cache); on failure nothing was overwritten. */
+	struct nvmx_vmcs12 *old = v->cur;
+	struct nvmx_vmcs12 *now = NULL;
+	v->cur = NULL;
+	s = nvmx_vmcs12_load(v, pa, &now);
+	if (s != NVMX_STATUS_OK) {
+		v->cur = old;
+		if (s == NVMX_STATUS_NOT_MAPPED) {
+			vmfail(c, NVMX_VMERR_VMPTRLD_INVALID_ADDR,
+			       NVMX_REASON_INSN_VMFAIL_VMPTRLD_NOT_BACKED);
+			return NVMX_STATUS_OK;
+		}
+		return s;
+	}
+	v->cur = now;
+	v->current_vmptr = pa;
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMPTRST ---- */
+
+static enum nvmx_status do_vmptrst(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	uint8_t b[8];
+	put_le(b, v->current_vmptr, 8);
+	enum nvmx_status s = nvmx_insn_mem_write(c, b, 8);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	c->res->value = v->current_vmptr;
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMREAD / VMWRITE ---- */
+
+/* The compact index of the field named by the register operand, or -1 when
+ * no such component exists for L1 (SDM 31.3: "does not correspond to any
+ * VMCS field"; fields of features not offered do not exist, 25.11.2). */
+static int field_of(struct nvmx_insn_ctx *c, uint64_t *enc_out)
+{
+	uint64_t enc = reg_operand(c, c->op.reg2);
+	*enc_out = enc;
+	int idx = nvmx_field_lookup(enc);
+	if (idx < 0 || !nvmx_caps_has(&c->v->vm->caps, nvmx_field_table[idx].feature))
+		return -1;
+	return idx;
+}
+
+static enum nvmx_status do_vmread(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	if (!v->cur) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t enc;
+	int idx = field_of(c, &enc);
+	if (idx < 0) {
+		vmfail(c, NVMX_VMERR_UNSUPPORTED_FIELD, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD);
+		return NVMX_STATUS_OK;
+	}
+	/* The field's value: the high access type reads bits 63:32 of a 64-bit
+	 * field; shorter fields zero-extend, longer ones are truncated to the
+	 * 32-bit operand size outside 64-bit mode (31.3 VMREAD). */
+	uint64_t val = v->cur->f[idx] & nvmx_field_mask((uint32_t)enc);
+	if (NVMX_FIELD_ACCESS_HIGH((uint32_t)enc))
+		val >>= 32;
+	if (c->op_bytes == 4)
+		val &= 0xffffffffull;
+	if (c->op.mem) {
+		uint8_t b[8];
+		put_le(b, val, c->op_bytes);
+		enum nvmx_status s = nvmx_insn_mem_write(c, b, c->op_bytes);
+		if (s == NVMX_STATUS_GUEST_FAULT)
+			return NVMX_STATUS_OK;
+		NVMX_CHECK(s);
+	} else {
+		nvmx_l1_set_gpr(v, (unsigned)c->op.reg1, val);
+	}
+	c->res->value = val;
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status do_vmwrite(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	if (!v->cur) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t enc;
+	int idx = field_of(c, &enc);
+	if (idx < 0) {
+		vmfail(c, NVMX_VMERR_UNSUPPORTED_FIELD, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t misc = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC);
+	if (nvmx_field_is_exit_info((uint32_t)enc) && !(misc & NVMX_MISC_VMWRITE_ANY)) {
+		vmfail(c, NVMX_VMERR_VMWRITE_READ_ONLY, NVMX_REASON_INSN_VMFAIL_READ_ONLY_FIELD);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t src;
+	if (c->op.mem) {
+		uint8_t b[8] = { 0 };
+		enum nvmx_status s = nvmx_insn_mem_read(c, b, c->op_bytes);
+		if (s == NVMX_STATUS_GUEST_FAULT)
+			return NVMX_STATUS_OK;
+		NVMX_CHECK(s);
+		src = le64(b);
+	} else {
+		src = reg_operand(c, c->op.reg1);
+	}
+	/* A shorter field ignores the source's high bits; a longer one gets
+	 * its high bits cleared (31.3 VMWRITE). The high access type writes
+	 * only bits 63:32 of the 64-bit field. */
+	uint64_t val;
+	if (NVMX_FIELD_ACCESS_HIGH((uint32_t)enc))
+		val = (v->cur->f[idx] & 0xffffffffull) | (src << 32);
+	else
+		val = src & nvmx_field_mask((uint32_t)enc);
+	nvmx_vmcs12_set(v->cur, (unsigned)idx, val);
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- VMLAUNCH / VMRESUME (pre-entry part) ---- */
+
+static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
+{
+	struct nvmx_vcpu *v = c->v;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	if (!v->cur) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
+		return NVMX_STATUS_OK;
+	}
+	/* A shadow VMCS cannot be entered (SDM 25.10: VMfailInvalid). */
+	if (v->cur->revision >> 31) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_SHADOW_VMLAUNCH);
+		return NVMX_STATUS_OK;
+	}
+	if (nvmx_l1_read(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO) & 2u) {
+		vmfail(c, NVMX_VMERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS,
+		       NVMX_REASON_INSN_VMFAIL_MOV_SS_BLOCKING);
+		return NVMX_STATUS_OK;
+	}
+	if (launch && v->cur->launched) {
+		vmfail(c, NVMX_VMERR_VMLAUNCH_NONCLEAR, NVMX_REASON_INSN_VMFAIL_VMLAUNCH_NOT_CLEAR);
+		return NVMX_STATUS_OK;
+	}
+	if (!launch && !v->cur->launched) {
+		vmfail(c, NVMX_VMERR_VMRESUME_NONLAUNCHED,
+		       NVMX_REASON_INSN_VMFAIL_VMRESUME_NOT_LAUNCHED);
+		return NVMX_STATUS_OK;
+	}
+	c->res->reason = NVMX_REASON_INSN_VMLAUNCH_CHECKS_NEXT;
+	return nvmx_entry_enter(v, launch, c->res);
+}
+
+/* ---- INVEPT / INVVPID ---- */
+
+static bool eptp_ok(const struct nvmx_vcpu *v, uint64_t eptp)
+{
+	const struct nvmx_caps *caps = &v->vm->caps;
+	uint64_t cap = nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+	unsigned mt = eptp & 7u;
+	unsigned walk = (unsigned)(eptp >> 3) & 7u;
+	/* SDM 27.2.1.1, EPTP checks: a memory type and a page-walk length the
+	 * processor reports, A/D only if supported, bit 7 (supervisor shadow
+	 * stack) only if supported, reserved bits 11:8 and 63:MAXPHYADDR zero. */
+	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
+		return false;
+	if (!((walk == 3 && (cap & NVMX_EPT_CAP_PWL4)) || (walk == 4 && (cap & NVMX_EPT_CAP_PWL5))))
+		return false;
+	if ((eptp & NVMX_BIT(6)) && !(cap & NVMX_EPT_CAP_AD))
+		return false;
+	if ((eptp & NVMX_BIT(7)) && !(cap & NVMX_EPT_CAP_SSS))
+		return false;
+	if (eptp & 0xf00ull)
+		return false;
+	unsigned w = caps->maxphyaddr;
+	return w >= 64 || (eptp >> w) == 0;
+}
+
+static enum nvmx_status do_invept(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	uint64_t cap = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t type = reg_operand(c, c->op.reg2);
+	if (!((type == 1 && (cap & NVMX_EPT_CAP_INVEPT_SINGLE)) ||
+	      (type == 2 && (cap & NVMX_EPT_CAP_INVEPT_ALL)))) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID, NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE);
+		return NVMX_STATUS_OK;
+	}
+	uint8_t d[16];
+	enum nvmx_status s = nvmx_insn_mem_read(c, d, 16);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	uint64_t eptp = le64(d);
+	if (type == 1 && !eptp_ok(v, eptp)) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP);
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(nvmx_ept_invept(v, type, eptp));
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status do_invvpid(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	uint64_t cap = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+	static const uint64_t type_bit[4] = { NVMX_VPID_CAP_INVVPID_ADDR, NVMX_VPID_CAP_INVVPID_SINGLE,
+	                                      NVMX_VPID_CAP_INVVPID_ALL,
+	                                      NVMX_VPID_CAP_INVVPID_SINGLE_NONGLOBAL };
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return NVMX_STATUS_OK;
+	}
+	uint64_t type = reg_operand(c, c->op.reg2);
+	if (type > 3 || !(cap & type_bit[type])) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID,
+		       NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE);
+		return NVMX_STATUS_OK;
+	}
+	uint8_t d[16];
+	enum nvmx_status s = nvmx_insn_mem_read(c, d, 16);
+	if (s == NVMX_STATUS_GUEST_FAULT)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(s);
+	uint64_t lo = le64(d), la = le64(d + 8);
+	uint16_t vpid = (uint16_t)lo;
+	if (lo >> 16) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID,
+		       NVMX_REASON_INSN_VMFAIL_INVVPID_DESC_RSVD);
+		return NVMX_STATUS_OK;
+	}
+	if (type != 2 && vpid == 0) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID, NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO);
+		return NVMX_STATUS_OK;
+	}
+	if (type == 0 && !nvmx_insn_canonical(c, la)) {
+		vmfail(c, NVMX_VMERR_INVALID_INVEPT_INVVPID,
+		       NVMX_REASON_INSN_VMFAIL_INVVPID_NONCANONICAL);
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(nvmx_vpid_invvpid(v, type, vpid, la));
+	succeed(c);
+	return NVMX_STATUS_OK;
+}
+
+/* ---- dispatch ---- */
+
+static bool offered(const struct nvmx_vcpu *v, uint32_t reason)
+{
+	const struct nvmx_caps *caps = &v->vm->caps;
+	uint64_t cap = nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+	if (reason == NVMX_EXIT_INVEPT)
+		return nvmx_caps_has(caps, NVMX_FEAT_EPT) && (cap & NVMX_EPT_CAP_INVEPT);
+	if (reason == NVMX_EXIT_INVVPID)
+		return nvmx_caps_has(caps, NVMX_FEAT_VPID) && (cap & NVMX_VPID_CAP_INVVPID);
+	return true;
+}
+
+static bool needs_memory(uint32_t reason)
+{
+	switch (reason) {
+	case NVMX_EXIT_VMXON:
+	case NVMX_EXIT_VMCLEAR:
+	case NVMX_EXIT_VMPTRLD:
+	case NVMX_EXIT_VMPTRST:
+	case NVMX_EXIT_INVEPT:
+	case NVMX_EXIT_INVVPID:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	uint32_t reason = c->ex->exit_reason;
+
+	/* #UD conditions (one IF in every Operation section of 31.3). */
+	bool vmxon = reason == NVMX_EXIT_VMXON;
+	if (vmxon ? !(c->cr4 & NVMX_CR4_VMXE) : !v->vmxon) {
+		ud(c, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
+		return NVMX_STATUS_OK;
+	}
+	if (!(c->cr0 & NVMX_CR0_PE) || (c->rflags & NVMX_RFLAGS_VM)) {
+		ud(c, NVMX_REASON_INSN_UD_REAL_OR_V86);
+		return NVMX_STATUS_OK;
+	}
+	if ((c->efer & NVMX_EFER_LMA) && !(c->cs_ar & NVMX_AR_L)) {
+		ud(c, NVMX_REASON_INSN_UD_COMPAT_MODE);
+		return NVMX_STATUS_OK;
+	}
+	if (!offered(v, reason)) {
+		ud(c, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(nvmx_insn_get_operands(c));
+	if (needs_memory(reason) && !c->op.mem) {
+		ud(c, NVMX_REASON_INSN_UD_BAD_ENCODING);
+		return NVMX_STATUS_OK;
+	}
+
+	switch (reason) {
+	case NVMX_EXIT_VMXON: return do_vmxon(c);
+	case NVMX_EXIT_VMXOFF: return do_vmxoff(c);
+	case NVMX_EXIT_VMCLEAR: return do_vmclear(c);
+	case NVMX_EXIT_VMPTRLD: return do_vmptrld(c);
+	case NVMX_EXIT_VMPTRST: return do_vmptrst(c);
+	case NVMX_EXIT_VMREAD: return do_vmread(c);
+	case NVMX_EXIT_VMWRITE: return do_vmwrite(c);
+	case NVMX_EXIT_VMLAUNCH: return do_vmentry(c, true);
+	case NVMX_EXIT_VMRESUME: return do_vmentry(c, false);
+	case NVMX_EXIT_INVEPT: return do_invept(c);
+	case NVMX_EXIT_INVVPID: return do_invvpid(c);
+	default: return NVMX_STATUS_BAD_INSTRUCTION;
+	}
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
+                                                const struct nvmx_insn_exit *ex,
+                                                struct nvmx_result *res)
+{
+	if (!v || !ex || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	nvmx_memset(res, 0, sizeof(*res));
+	if (v->in_l2)
+		return NVMX_STATUS_WRONG_STATE;
+	switch (ex->exit_reason) {
+	case NVMX_EXIT_VMCLEAR: case NVMX_EXIT_VMLAUNCH: case NVMX_EXIT_VMPTRLD:
+	case NVMX_EXIT_VMPTRST: case NVMX_EXIT_VMREAD: case NVMX_EXIT_VMRESUME:
+	case NVMX_EXIT_VMWRITE: case NVMX_EXIT_VMXOFF: case NVMX_EXIT_VMXON:
+	case NVMX_EXIT_INVEPT: case NVMX_EXIT_INVVPID:
+		break;
+	default:
+		return NVMX_STATUS_BAD_INSTRUCTION;
+	}
+
+	struct nvmx_insn_ctx c;
+	nvmx_memset(&c, 0, sizeof(c));
+	c.v = v;
+	c.ex = ex;
+	c.res = res;
+	c.cr0 = nvmx_l1_read(v, NVMX_F_GUEST_CR0);
+	c.cr4 = nvmx_l1_read(v, NVMX_F_GUEST_CR4);
+	c.efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
+	c.rflags = nvmx_l1_read(v, NVMX_F_GUEST_RFLAGS);
+	c.rip = nvmx_l1_read(v, NVMX_F_GUEST_RIP);
+	c.cs_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_CS_AR_BYTES);
+	c.ss_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_SS_AR_BYTES);
+	c.long64 = (c.efer & NVMX_EFER_LMA) && (c.cs_ar & NVMX_AR_L);
+	c.op_bytes = c.long64 ? 8 : 4;
+
+	enum nvmx_status s = dispatch(&c);
+	if (s != NVMX_STATUS_OK) {
+		/* entry_enter may have filled *res; a host failure reports none. */
+		nvmx_memset(res, 0, sizeof(*res));
+		res->reason = NVMX_REASON_INSN_HOST_FAILURE;
+		return s;
+	}
+	nvmx_trace(v, NVMX_TRACE_INSN, res->reason, ex->exit_reason, res->outcome);
+	return NVMX_STATUS_OK;
+}

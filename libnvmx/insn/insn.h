@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMX instructions executed by L1 (SDM vol. 3 chapter 31): the state of one
+ * emulation, shared by the instruction handlers (insn.c) and the operand
+ * decoder (operand.c).
+ */
+#ifndef NVMX_INSN_H
+#define NVMX_INSN_H
+
+#include "../core.h"
+
+/* Segment registers in the order of the instruction-information field. */
+enum nvmx_seg { NVMX_SEG_ES, NVMX_SEG_CS, NVMX_SEG_SS, NVMX_SEG_DS, NVMX_SEG_FS, NVMX_SEG_GS };
+
+/* The operands of the instruction, from the instruction-information field
+ * (SDM 28.2.5) or from decoding its bytes. */
+struct nvmx_insn_operands {
+	bool mem;               /* the r/m operand is in memory */
+	uint8_t seg;            /* enum nvmx_seg */
+	int8_t base;            /* GPR, or -1 */
+	int8_t index;           /* GPR, or -1 */
+	uint8_t scale_log2;     /* 0..3 */
+	uint8_t addr_size;      /* 2, 4 or 8 bytes */
+	bool rip_relative;      /* decoded RIP-relative operand (64-bit mode) */
+	uint64_t disp;          /* sign-extended displacement */
+	int8_t reg1;            /* r/m as a register (VMREAD/VMWRITE), or -1 */
+	int8_t reg2;            /* the reg operand (field encoding, INVEPT/INVVPID type) */
+};
+
+struct nvmx_insn_ctx {
+	struct nvmx_vcpu *v;
+	const struct nvmx_insn_exit *ex;
+	struct nvmx_result *res;
+	uint64_t cr0, cr4, efer, rflags, rip;
+	uint32_t cs_ar, ss_ar;
+	bool long64;            /* 64-bit mode: IA32_EFER.LMA = 1 and CS.L = 1 */
+	unsigned op_bytes;      /* VMREAD/VMWRITE/INVEPT/INVVPID operand size: 8 or 4 */
+	uint32_t len;           /* instruction length */
+	struct nvmx_insn_operands op;
+};
+
+/*
+ * Fill ctx->op and ctx->len from the exit: the instruction-information field
+ * when NVMX_INSN_INFO_VALID is set, otherwise the decoded instruction bytes.
+ * BAD_INSTRUCTION when the exit does not describe the instruction.
+ */
+enum nvmx_status nvmx_insn_get_operands(struct nvmx_insn_ctx *c);
+
+/*
+ * Read/write `len` bytes of the memory operand: effective address,
+ * segmentation (SDM 3.4.5, 5.3, 5.5; 64-bit mode: canonical form) and the
+ * host's linear access. Returns OK, or GUEST_FAULT after putting the fault
+ * L1 takes into ctx->res (the caller then finishes with OK), or the host's
+ * failure status.
+ */
+enum nvmx_status nvmx_insn_mem_read(struct nvmx_insn_ctx *c, void *buf, unsigned len);
+enum nvmx_status nvmx_insn_mem_write(struct nvmx_insn_ctx *c, const void *buf, unsigned len);
+
+/* The linear address of the memory operand, or false with the fault in
+ * ctx->res. Exposed for tests through the results of the instructions. */
+bool nvmx_insn_linear(struct nvmx_insn_ctx *c, unsigned len, bool write, uint64_t *la);
+
+/* Finish with a fault L1 takes (RIP and RFLAGS unchanged). */
+void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enum nvmx_reason why);
+
+/* Canonical with respect to L1's linear-address width (57 with CR4.LA57). */
+bool nvmx_insn_canonical(const struct nvmx_insn_ctx *c, uint64_t la);
+
+#endif

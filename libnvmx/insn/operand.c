@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Operands of the VMX instructions: where they are (VM-exit instruction
+ * information, SDM 28.2.5, or the decoded bytes) and how L1's memory operand
+ * is reached (effective address, segmentation, then the host's linear
+ * access).
+ */
+#include "insn.h"
+#include "../decode/decode.h"
+
+/* Instruction-information field bits common to the formats of SDM 28.2.5
+ * (VMCLEAR/VMPTRLD/VMPTRST/VMXON; VMREAD/VMWRITE; INVEPT/INVPCID/INVVPID). */
+#define INFO_SCALE(i) ((i) & 3u)
+#define INFO_REG1(i) (((i) >> 3) & 15u)
+#define INFO_ASIZE(i) (((i) >> 7) & 7u)
+#define INFO_REG_OPERAND (1u << 10)
+#define INFO_SEG(i) (((i) >> 15) & 7u)
+#define INFO_INDEX(i) (((i) >> 18) & 15u)
+#define INFO_INDEX_INVALID (1u << 22)
+#define INFO_BASE(i) (((i) >> 23) & 15u)
+#define INFO_BASE_INVALID (1u << 27)
+#define INFO_REG2(i) (((i) >> 28) & 15u)
+
+static enum nvmx_insn_class class_for_exit(uint32_t reason)
+{
+	switch (reason) {
+	case NVMX_EXIT_VMCLEAR: return NVMX_IC_VMCLEAR;
+	case NVMX_EXIT_VMPTRLD: return NVMX_IC_VMPTRLD;
+	case NVMX_EXIT_VMPTRST: return NVMX_IC_VMPTRST;
+	case NVMX_EXIT_VMXON: return NVMX_IC_VMXON;
+	case NVMX_EXIT_VMREAD: return NVMX_IC_VMREAD;
+	case NVMX_EXIT_VMWRITE: return NVMX_IC_VMWRITE;
+	case NVMX_EXIT_VMXOFF: return NVMX_IC_VMXOFF;
+	case NVMX_EXIT_VMLAUNCH: return NVMX_IC_VMLAUNCH;
+	case NVMX_EXIT_VMRESUME: return NVMX_IC_VMRESUME;
+	case NVMX_EXIT_INVEPT: return NVMX_IC_INVEPT;
+	case NVMX_EXIT_INVVPID: return NVMX_IC_INVVPID;
+	default: return NVMX_IC_OTHER;
+	}
+}
+
+static bool has_operands(uint32_t reason)
+{
+	return reason != NVMX_EXIT_VMXOFF && reason != NVMX_EXIT_VMLAUNCH &&
+	       reason != NVMX_EXIT_VMRESUME;
+}
+
+static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
+{
+	uint32_t info = c->ex->insn_info;
+	struct nvmx_insn_operands *op = &c->op;
+	uint32_t reason = c->ex->exit_reason;
+	static const uint8_t asz[3] = { 2, 4, 8 };
+
+	if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
+		return NVMX_STATUS_BAD_INSTRUCTION;
+	op->addr_size = asz[INFO_ASIZE(info)];
+	/* 64-bit addressing exists only in 64-bit mode, 16-bit never there. */
+	if ((op->addr_size == 8) != c->long64)
+		return NVMX_STATUS_BAD_INSTRUCTION;
+	op->seg = (uint8_t)INFO_SEG(info);
+	op->scale_log2 = (uint8_t)INFO_SCALE(info);
+	op->index = (info & INFO_INDEX_INVALID) ? -1 : (int8_t)INFO_INDEX(info);
+	op->base = (info & INFO_BASE_INVALID) ? -1 : (int8_t)INFO_BASE(info);
+	op->disp = c->ex->qualification;
+	switch (reason) {
+	case NVMX_EXIT_VMREAD:
+	case NVMX_EXIT_VMWRITE:
+		op->mem = !(info & INFO_REG_OPERAND);
+		op->reg1 = op->mem ? -1 : (int8_t)INFO_REG1(info);
+		op->reg2 = (int8_t)INFO_REG2(info);
+		break;
+	case NVMX_EXIT_INVEPT:
+	case NVMX_EXIT_INVVPID:
+		/* Bit 10 is undefined in this format: the operand is memory. */
+		op->mem = true;
+		op->reg2 = (int8_t)INFO_REG2(info);
+		break;
+	default:
+		/* VMCLEAR/VMPTRLD/VMPTRST/VMXON: bit 10 is cleared to 0 by the
+		 * hardware; a set bit describes a register operand (#UD). */
+		op->mem = !(info & INFO_REG_OPERAND);
+		break;
+	}
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
+{
+	const struct nvmx_insn_exit *ex = c->ex;
+	struct nvmx_insn_operands *op = &c->op;
+	unsigned bits = c->long64 ? 64 : (c->cs_ar & NVMX_AR_DB) ? 32 : 16;
+	size_t n = ex->nbytes < sizeof(ex->bytes) ? ex->nbytes : sizeof(ex->bytes);
+	struct nvmx_decoded d;
+
+	if (nvmx_decode(ex->bytes, n, bits, &d) != NVMX_STATUS_OK ||
+	    d.cls != class_for_exit(ex->exit_reason))
+		return NVMX_STATUS_BAD_INSTRUCTION;
+	if (c->len == 0 || c->len > 15)
+		c->len = d.length;
+	op->mem = d.mem.present;
+	if (d.mem.present) {
+		op->seg = d.mem.seg;
+		op->base = d.mem.base;
+		op->index = d.mem.index;
+		op->scale_log2 = d.mem.scale == 8 ? 3 : d.mem.scale == 4 ? 2 : d.mem.scale == 2 ? 1 : 0;
+		op->addr_size = d.mem.addr_size;
+		op->rip_relative = d.mem.rip_relative;
+		op->disp = (uint64_t)d.mem.disp;
+		if (op->addr_size != 2 && op->addr_size != 4 && op->addr_size != 8)
+			return NVMX_STATUS_BAD_INSTRUCTION;
+	}
+	/* Register operands come in Intel order: VMREAD r/m, reg; VMWRITE reg,
+	 * r/m; INVEPT/INVVPID reg, m128. */
+	switch (ex->exit_reason) {
+	case NVMX_EXIT_VMREAD:
+		if (d.nregs < (d.mem.present ? 1u : 2u))
+			return NVMX_STATUS_BAD_INSTRUCTION;
+		op->reg1 = d.mem.present ? -1 : d.reg[0];
+		op->reg2 = d.mem.present ? d.reg[0] : d.reg[1];
+		break;
+	case NVMX_EXIT_VMWRITE:
+		if (d.nregs < (d.mem.present ? 1u : 2u))
+			return NVMX_STATUS_BAD_INSTRUCTION;
+		op->reg2 = d.reg[0];
+		op->reg1 = d.mem.present ? -1 : d.reg[1];
+		break;
+	case NVMX_EXIT_INVEPT:
+	case NVMX_EXIT_INVVPID:
+		if (d.nregs < 1)
+			return NVMX_STATUS_BAD_INSTRUCTION;
+		op->reg2 = d.reg[0];
+		break;
+	default:
+		break;
+	}
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_insn_get_operands(struct nvmx_insn_ctx *c)
+{
+	c->len = c->ex->insn_len;
+	c->op.reg1 = c->op.reg2 = -1;
+	c->op.base = c->op.index = -1;
+	if (c->ex->flags & NVMX_INSN_INFO_VALID) {
+		if (c->len == 0 || c->len > 15)
+			return NVMX_STATUS_BAD_INSTRUCTION;
+		return has_operands(c->ex->exit_reason) ? from_info(c) : NVMX_STATUS_OK;
+	}
+	return from_bytes(c);
+}
+
+void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enum nvmx_reason why)
+{
+	struct nvmx_result *r = c->res;
+	r->action = NVMX_ACTION_INJECT_L1;
+	r->outcome = NVMX_OUTCOME_FAULT;
+	r->reason = why;
+	nvmx_memset(&r->fault, 0, sizeof(r->fault));
+	r->fault.vector = vector;
+	r->fault.has_error_code = has_code;
+	r->fault.error_code = 0;
+}
+
+bool nvmx_insn_canonical(const struct nvmx_insn_ctx *c, uint64_t la)
+{
+	unsigned bits = (c->v->vm->caps.la57 && (c->cr4 & NVMX_CR4_LA57)) ? 57 : 48;
+	uint64_t top = la >> (bits - 1);
+	return top == 0 || top == (~0ull >> (bits - 1));
+}
+
+static void seg_fault(struct nvmx_insn_ctx *c)
+{
+	if (c->op.seg == NVMX_SEG_SS)
+		nvmx_insn_fault(c, 12, true, NVMX_REASON_INSN_SS_SEGMENT);
+	else
+		nvmx_insn_fault(c, 13, true, NVMX_REASON_INSN_GP_SEGMENT);
+}
+
+static uint64_t addr_mask(unsigned size)
+{
+	return size == 2 ? 0xffffull : size == 4 ? 0xffffffffull : ~0ull;
+}
+
+bool nvmx_insn_linear(struct nvmx_insn_ctx *c, unsigned len, bool write, uint64_t *la)
+{
+	struct nvmx_vcpu *v = c->v;
+	const struct nvmx_insn_operands *op = &c->op;
+
+	/* Effective address (SDM vol. 1 3.7.5): base + index * scale + disp,
+	 * truncated to the address size. */
+	uint64_t ea = op->disp;
+	if (op->rip_relative)
+		ea += c->rip + c->len;
+	if (op->base >= 0)
+		ea += nvmx_l1_gpr(v, (unsigned)op->base);
+	if (op->index >= 0)
+		ea += nvmx_l1_gpr(v, (unsigned)op->index) << op->scale_log2;
+	ea &= addr_mask(op->addr_size);
+
+	uint32_t seg = op->seg;
+	if (c->long64) {
+		/* 64-bit mode (SDM 3.4.4, 5.3.1): only FS and GS have bases; no
+		 * limit checks; the operand must be canonical. */
+		uint64_t base = 0;
+		if (seg == NVMX_SEG_FS || seg == NVMX_SEG_GS)
+			base = nvmx_l1_read(v, NVMX_F_GUEST_ES_BASE + 2u * seg);
+		uint64_t first = ea + base;
+		if (!nvmx_insn_canonical(c, first) || !nvmx_insn_canonical(c, first + len - 1)) {
+			seg_fault(c);
+			return false;
+		}
+		*la = first;
+		return true;
+	}
+
+	/* Protected mode (SDM 3.4.5, 5.5): usable segment of the right type,
+	 * operand within the limit (expand-down: above it). */
+	uint32_t ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_ES_AR_BYTES + 2u * seg);
+	uint64_t limit = nvmx_l1_read(v, NVMX_F_GUEST_ES_LIMIT + 2u * seg) & 0xffffffffull;
+	uint64_t base = nvmx_l1_read(v, NVMX_F_GUEST_ES_BASE + 2u * seg) & 0xffffffffull;
+	uint32_t type = ar & NVMX_AR_TYPE_MASK;
+	bool code = (type & 8u) != 0;
+	if ((ar & NVMX_AR_UNUSABLE) || !(ar & NVMX_AR_S) || !(ar & NVMX_AR_P)) {
+		seg_fault(c);
+		return false;
+	}
+	if (write ? (code || !(type & 2u)) : (code && !(type & 2u))) {
+		seg_fault(c);
+		return false;
+	}
+	uint64_t last = ea + len - 1;
+	bool ok;
+	if (!code && (type & 4u)) {
+		uint64_t upper = (ar & NVMX_AR_DB) ? 0xffffffffull : 0xffffull;
+		ok = ea > limit && last <= upper;
+	} else {
+		ok = last <= limit;
+	}
+	if (!ok) {
+		seg_fault(c);
+		return false;
+	}
+	*la = (base + ea) & 0xffffffffull;
+	return true;
+}
+
+static enum nvmx_status access(struct nvmx_insn_ctx *c, void *rbuf, const void *wbuf,
+                               unsigned len)
+{
+	uint64_t la;
+	if (!nvmx_insn_linear(c, len, wbuf != NULL, &la))
+		return NVMX_STATUS_GUEST_FAULT;
+	struct nvmx_fault f;
+	nvmx_memset(&f, 0, sizeof(f));
+	struct nvmx_host_ops *o = &c->v->vm->ops;
+	enum nvmx_status s = wbuf ? o->lin_write(c->v->host, la, wbuf, len, &f)
+	                          : o->lin_read(c->v->host, la, rbuf, len, &f);
+	if (s == NVMX_STATUS_GUEST_FAULT) {
+		struct nvmx_result *r = c->res;
+		r->action = NVMX_ACTION_INJECT_L1;
+		r->outcome = NVMX_OUTCOME_FAULT;
+		r->reason = NVMX_REASON_INSN_GUEST_FAULT;
+		r->fault = f;
+	}
+	return s;
+}
+
+enum nvmx_status nvmx_insn_mem_read(struct nvmx_insn_ctx *c, void *buf, unsigned len)
+{
+	return access(c, buf, NULL, len);
+}
+
+enum nvmx_status nvmx_insn_mem_write(struct nvmx_insn_ctx *c, const void *buf, unsigned len)
+{
+	return access(c, NULL, buf, len);
+}
