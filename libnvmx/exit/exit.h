@@ -33,10 +33,18 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort);
  * Must be called before L1's VMCS12 guest state is read or written through
  * anything but VMCS02: VMREAD and VMWRITE of guest-state fields, VMPTRLD,
  * VMCLEAR, VMXOFF, VM entry (before VMCS02 is rebuilt), saving nested state.
- * nvmx_vmcs12_writeback calls it for the current VMCS12. Cheap when nothing
+ * nvmx_vcpu_vmx_insn calls it before every VMX instruction but VMREAD,
+ * VMWRITE and VMPTRST (VMREAD syncs its one field, VMWRITE marks its field
+ * dirty, which the lazy copy respects), and nvmx_vmcs12_writeback for the
+ * current VMCS12. Cheap when nothing
  * is pending. Fields L1 wrote (dirty) since the exit are left alone.
  */
 enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v);
+
+/* The same for one field (compact index) of the current VMCS12: VMREAD
+ * calls it before reading, so that a VMREAD costs at most one hardware
+ * read. Cheap when the field is not pending. */
+enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx);
 
 /*
  * For the VMCS02 merge at the next entry: true when VMCS12 field `idx` of

@@ -12,10 +12,12 @@ struct nvmx_exit_vcpu {
 	 * Rarely changing guest state (segments, descriptor tables, SYSENTER
 	 * MSRs, PDPTRs) is copied from VMCS02 into VMCS12 lazily: after a
 	 * reflected exit rare_pending is set and VMCS02 still holds the values;
-	 * nvmx_exit_sync_rare() copies them into the VMCS12 at rare_gpa.
+	 * nvmx_exit_sync_rare() copies them all into the VMCS12 at rare_gpa,
+ * nvmx_exit_sync_field() one of them (VMREAD).
 	 */
 	bool rare_pending;
 	uint64_t rare_gpa;
+	uint64_t rare_mask[NVMX_DIRTY_WORDS];   /* fields still to copy */
 	/* VMCS12 fields (compact index bits) that, since the last reflected
 	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
 	uint64_t synced_gpa;

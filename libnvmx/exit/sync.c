@@ -126,6 +126,19 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
 	 * before the entry has been consumed by it. */
 	clear_rare_dirty(v, s);
+	nvmx_memset(v->exit.rare_mask, 0, sizeof(v->exit.rare_mask));
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
+		v->exit.rare_mask[rare_fields[i] / 64u] |= 1ull << (rare_fields[i] % 64u);
+	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
+	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
+	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	if ((proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
+	    (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma) {
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
+			v->exit.rare_mask[pdptr_fields[i] / 64u] |= 1ull << (pdptr_fields[i] % 64u);
+	}
 	v->exit.rare_pending = true;
 	v->exit.rare_gpa = s->gpa;
 }
@@ -137,30 +150,43 @@ static void copy_unless_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsign
 	copy(v, idx);
 }
 
-enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v)
+/* Whether lazy state of the current VMCS12 is pending; drops a stale
+ * pending set (its VMCS12 is no longer current: every path that changes
+ * the current VMCS12 syncs first, see exit.h). */
+static bool pending_for_current(struct nvmx_vcpu *v)
 {
 	if (!v->exit.rare_pending)
-		return NVMX_STATUS_OK;
-	struct nvmx_vmcs12 *s = v->cur;
-	/* VMCS02 holds the pending values only while the VMCS12 they belong
-	 * to is current: the VMCS12 cannot stop being current without one of
-	 * the callers that must sync first (exit.h). */
-	if (!s || s->gpa != v->exit.rare_gpa) {
+		return false;
+	if (!v->cur || v->cur->gpa != v->exit.rare_gpa) {
 		v->exit.rare_pending = false;
-		return NVMX_STATUS_OK;
+		return false;
 	}
+	return true;
+}
+
+enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx)
+{
+	if (idx >= NVMX_FIELD_COUNT || !pending_for_current(v))
+		return NVMX_STATUS_OK;
+	uint64_t bit = 1ull << (idx % 64u);
+	if (!(v->exit.rare_mask[idx / 64u] & bit))
+		return NVMX_STATUS_OK;
+	v->exit.rare_mask[idx / 64u] &= ~bit;
+	copy_unless_dirty(v, v->cur, idx);
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v)
+{
+	if (!pending_for_current(v))
+		return NVMX_STATUS_OK;
 	v->exit.rare_pending = false;
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
-		copy_unless_dirty(v, s, rare_fields[i]);
-	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
-	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
-	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
-	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
-	if ((proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
-	    (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma) {
-		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
-			copy_unless_dirty(v, s, pdptr_fields[i]);
+	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
+		uint64_t m = v->exit.rare_mask[w];
+		v->exit.rare_mask[w] = 0;
+		for (unsigned b = 0; m && b < 64u; b++, m >>= 1)
+			if (m & 1u)
+				copy_unless_dirty(v, v->cur, w * 64u + b);
 	}
 	return NVMX_STATUS_OK;
 }

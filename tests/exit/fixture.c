@@ -7,7 +7,7 @@
 void fx_init(struct fx *f)
 {
 	memset(f, 0, sizeof(*f));
-	cr_assert_eq(refhost_init(&f->h, 16u << 20, NULL), NVMX_STATUS_OK);
+	cr_assert_eq(refhost_init(&f->h, 1u << 20, NULL), NVMX_STATUS_OK);
 	f->v = f->h.vcpu;
 	f->v->vmxon = true;
 	f->v->vmxon_ptr = 0x1000;

@@ -338,3 +338,28 @@ Test(reflect, counts_and_generation)
 	cr_expect_eq(f.v->exit.generation, 1);
 	fx_fini(&f);
 }
+
+Test(reflect, l1_vmread_after_exit_sees_lazy_field_for_one_read)
+{
+	struct fx f;
+	fx_init(&f);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_ES_SELECTOR, 0x2b);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_FS_SELECTOR, 0x33);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	run(&f, &e);
+	f.h.gpr[2] = NVMX_F_GUEST_ES_SELECTOR;
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = 1, .reg2 = 2, .addr_size = 8 };
+	uint64_t reads = f.v->stats.vmcs_reads;
+	struct nvmx_result res;
+	cr_assert_eq(refhost_exec(&f.h, &in, &res), NVMX_STATUS_OK);
+	cr_assert_eq(res.outcome, NVMX_OUTCOME_SUCCEED, "outcome %d %s", res.outcome, nvmx_reason_name(res.reason));
+	cr_expect_eq(f.h.gpr[1], 0x2b);
+	cr_expect_eq(f.v->stats.vmcs_reads - reads, 1);
+	cr_expect_eq(S12(&f, GUEST_FS_SELECTOR), 0, "other lazy fields still pending");
+	/* Any other VMX instruction completes the sync (VMCLEAR here). */
+	struct refhost_insn st = { .exit_reason = NVMX_EXIT_VMCLEAR, .mem = true, .la = 0x30000, .addr_size = 8 };
+	refhost_mem_w64(&f.h, 0x30000, 0x40000);
+	cr_assert_eq(refhost_exec(&f.h, &st, &res), NVMX_STATUS_OK);
+	cr_expect_eq(S12(&f, GUEST_FS_SELECTOR), 0x33);
+	fx_fini(&f);
+}
