@@ -247,10 +247,12 @@ static void load_host_state(struct nvmx_vcpu *v)
 	nvmx_l1_write(v, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 
 	/*
-	 * 28.5.5 (TLB and VPID): L2 runs on a VPID02 that L1 never uses
-	 * (nvmx_vpid_for_entry), and L0 runs L1 on its own VPID01, so no
-	 * mapping L2 created is ever used for L1: the flushes the SDM performs
-	 * when VMCS12 does not enable VPIDs are subsumed.
+	 * 28.5.5 (TLB and VPID): L2 runs on a VPID02 distinct from L1's VPID01
+	 * (nvmx_vpid_for_entry). When VMCS12 does not enable VPIDs, the SDM
+	 * invalidates the linear mappings of VPID 0 on every exit; the
+	 * hardware flushes that stand for it (L1's VPID01 and VPID02) are the
+	 * host's, as the shadow-EPT module's nvmx_vpid_exit_flush() says,
+	 * since only the host knows VPID01.
 	 */
 }
 
