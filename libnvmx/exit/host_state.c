@@ -274,7 +274,8 @@ enum nvmx_status nvmx_exit_finish(struct nvmx_vcpu *v, const struct nvmx_l2_exit
                                   enum nvmx_reason why, struct nvmx_result *res)
 {
 	enum nvmx_status st;
-	if (!nvmx_exit_msr_store(v, &st))
+	/* A VM-entry failure stores no MSRs (SDM 27.8). */
+	if (!(e->exit_reason & NVMX_EXIT_REASON_ENTRY_FAIL) && !nvmx_exit_msr_store(v, &st))
 		return nvmx_exit_vmx_abort(v, ABORT_MSR_STORE, NVMX_REASON_EXIT_ABORT_MSR_STORE, res);
 	bool abort;
 	NVMX_CHECK(nvmx_exit_load_l1_host_state(v, &abort));

@@ -83,8 +83,9 @@ enum nvmx_status nvmx_exit_reflect(struct nvmx_vcpu *v, const struct nvmx_l2_exi
 	nvmx_vmcs12_store(s, NVMX_IDX_VM_EXIT_INSTRUCTION_LEN, e->insn_len);
 	nvmx_vmcs12_store(s, NVMX_IDX_VMX_INSTRUCTION_INFO, e->insn_info);
 
-	/* 28.3: L2's state. */
-	nvmx_exit_sync_guest(v, e);
+	/* 28.3: L2's state; a VM-entry failure (bit 31) saves none (27.8). */
+	if (!(e->exit_reason & NVMX_EXIT_REASON_ENTRY_FAIL))
+		nvmx_exit_sync_guest(v, e);
 	return nvmx_exit_finish(v, e, why, res);
 }
 

@@ -290,6 +290,7 @@ ParameterizedTest(struct row *r, exit_decision, every_reason)
 	e.operand = r->operand;
 	e.operand2 = r->operand2;
 	e.flags = r->flags;
+	e.insn_len = 3;
 	struct nvmx_result res;
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_OK, "%s", r->name);
 	if (r->to_l1) {
@@ -300,6 +301,13 @@ ParameterizedTest(struct row *r, exit_decision, every_reason)
 		cr_expect_eq(S12(&f, EXIT_QUALIFICATION), r->qual, "%s", r->name);
 		cr_expect_eq(res.exit_reason, r->reason, "%s", r->name);
 		cr_expect_eq(res.exit_qualification, r->qual, "%s", r->name);
+		cr_expect_eq(S12(&f, VM_EXIT_INSTRUCTION_LEN), 3, "%s", r->name);
+		/* SDM 28.2.2: interruption information only for exceptions and
+		 * NMIs (and interrupts acknowledged on exit, not set here). */
+		uint32_t info = r->reason == NVMX_EXIT_EXCEPTION_NMI ? r->intr_info : 0;
+		cr_expect_eq(S12(&f, VM_EXIT_INTR_INFO), info, "%s", r->name);
+		cr_expect_eq(S12(&f, IDT_VECTORING_INFO_FIELD), 0, "%s", r->name);
+		cr_expect_eq(S12(&f, GUEST_RIP), 0x2000, "%s: L2's RIP saved", r->name);
 		cr_expect(!f.v->in_l2, "%s", r->name);
 		cr_expect_eq(refhost_l1_get(&f.h, NVMX_F_GUEST_RIP), 0x401000, "%s", r->name);
 	} else {

@@ -363,3 +363,23 @@ Test(reflect, l1_vmread_after_exit_sees_lazy_field_for_one_read)
 	cr_expect_eq(S12(&f, GUEST_FS_SELECTOR), 0x33);
 	fx_fini(&f);
 }
+
+Test(reflect, entry_failure_saves_no_guest_state_and_stores_no_msrs)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_STORE, 0x10);
+	refhost_mem_w64(&f.h, FX_MSR_STORE + 8, 0xdddd);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_ENTRY_FAIL_GUEST_STATE | NVMX_EXIT_REASON_ENTRY_FAIL);
+	e.qualification = 2;
+	struct nvmx_result res = run(&f, &e);
+	cr_assert_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
+	cr_expect_eq(S12(&f, VM_EXIT_REASON), 0x80000021u);
+	cr_expect_eq(S12(&f, EXIT_QUALIFICATION), 2);
+	cr_expect_eq(S12(&f, GUEST_RIP), 0, "no guest state saved");
+	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 8), 0xdddd, "no MSR stored");
+	cr_expect_eq(refhost_l1_get(&f.h, NVMX_F_GUEST_RIP), 0x401000, "host state loaded");
+	fx_fini(&f);
+}
