@@ -56,7 +56,7 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	op->addr_size = asz[INFO_ASIZE(info)];
 	/* 64-bit addressing exists only in 64-bit mode, 16-bit never there. */
-	if ((op->addr_size == 8) != c->long64)
+	if ((op->addr_size == 8 && !c->long64) || (op->addr_size == 2 && c->long64))
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	op->seg = (uint8_t)INFO_SEG(info);
 	op->scale_log2 = (uint8_t)INFO_SCALE(info);
