@@ -566,3 +566,26 @@ Test(decode_path, refuses_a_register_form_as_the_wrong_instruction)
 	do_vmxon();
 	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
 }
+
+Test(decode_path, raises_ud_on_invept_with_a_register_operand)
+{
+	static const uint8_t b[] = { 0x66, 0x0f, 0x38, 0x80, 0xc8 }; /* invept rcx, rax */
+	do_vmxon();
+	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 5), NVMX_STATUS_OK);
+	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
+}
+
+Test(decode_path, raises_ud_on_invvpid_with_a_rex_register_operand)
+{
+	static const uint8_t b[] = { 0x66, 0x41, 0x0f, 0x38, 0x81, 0xc0 }; /* invvpid rax, r8 */
+	do_vmxon();
+	cr_assert_eq(exec_bytes(NVMX_EXIT_INVVPID, b, sizeof(b), 6), NVMX_STATUS_OK);
+	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
+}
+
+Test(decode_path, refuses_undecodable_invept_bytes_that_are_not_the_register_form)
+{
+	static const uint8_t b[] = { 0x66, 0x0f, 0x38 };
+	do_vmxon();
+	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
+}
