@@ -56,6 +56,10 @@ enum {
 struct ept_ctx {
 	struct nvmx_vm *vm;
 	void *host;
+	/* note_flush's last answer: root key -> EPTP02 (0 when that root is
+	 * dead). Roots are only created or freed at points that reset it. */
+	uint64_t nf_key, nf_eptp02;
+	bool nf_valid;
 };
 
 static inline unsigned ept_levels_of(uint64_t eptp) { return (unsigned)((eptp >> 3) & 7u) + 1u; }

@@ -113,9 +113,14 @@ static void flush_merge(struct ept_ctx *c, uint64_t eptp02)
  * died) must be invalidated before the operation ends. */
 static void note_flush(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 {
-	struct nvmx_ept_sp *r = ept_root_find(c->vm, sp->root);
-	if (r)
-		flush_merge(c, ept_eptp02(c->vm, r));
+	if (!c->nf_valid || c->nf_key != sp->root) {
+		struct nvmx_ept_sp *r = ept_root_find(c->vm, sp->root);
+		c->nf_key = sp->root;
+		c->nf_eptp02 = r ? ept_eptp02(c->vm, r) : 0;
+		c->nf_valid = true;
+	}
+	if (c->nf_eptp02)
+		flush_merge(c, c->nf_eptp02);
 }
 
 static bool slot_is_child(const struct nvmx_ept_sp *sp, unsigned idx)
@@ -175,8 +180,10 @@ void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		note_flush(c, p);
 		nvmx_vm_free(vm, l, sizeof(*l));
 	}
-	if (is_root(sp))
+	if (is_root(sp)) {
 		flush_merge(c, ept_eptp02(vm, sp));
+		c->nf_valid = false;
+	}
 	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
 		void *s = sp->slot[i];
 		if (!s)
@@ -303,8 +310,10 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa1
 enum nvmx_status ept_root_get(struct ept_ctx *c, uint64_t root, struct nvmx_ept_sp **out)
 {
 	struct nvmx_ept_sp *sp = ept_root_find(c->vm, root);
-	if (!sp)
+	if (!sp) {
 		NVMX_CHECK(sp_alloc(c, root, root & EPT_ADDR_MASK, ept_levels_of(root), 0, &sp));
+		c->nf_valid = false;
+	}
 	sp->epoch = c->vm->ept.epoch;
 	lru_touch(&c->vm->ept, sp);
 	*out = sp;
