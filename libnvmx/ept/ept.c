@@ -29,7 +29,7 @@ enum nvmx_status nvmx_ept_vm_init(struct nvmx_vm *vm)
 	if (e->budget_pages < 8)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	uint32_t nh = pow2_at_least(e->budget_pages, 256, 1u << 16);
-	uint32_t nr = pow2_at_least(e->budget_pages * 16u, 1024, 1u << 18);
+	uint32_t nr = pow2_at_least(e->budget_pages * 4u, 1024, 1u << 16);
 	e->hash_mask = nh - 1u;
 	e->rmap_mask = nr - 1u;
 	e->hash = nvmx_vm_alloc(vm, sizeof(*e->hash) * nh);

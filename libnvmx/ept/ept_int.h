@@ -26,6 +26,7 @@ struct nvmx_ept_rmap {
 	uint64_t key;                   /* L1 GPA aligned to the leaf size | level */
 	struct nvmx_ept_sp *sp;
 	struct nvmx_ept_rmap *next;
+	struct nvmx_ept_rmap **pprev;   /* the pointer that points at this node */
 	uint16_t idx;
 };
 

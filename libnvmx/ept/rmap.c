@@ -24,6 +24,9 @@ enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigne
 	n->idx = (uint16_t)idx;
 	uint32_t b = bucket(vm, n->key);
 	n->next = vm->ept.rmap[b];
+	n->pprev = &vm->ept.rmap[b];
+	if (n->next)
+		n->next->pprev = &n->next;
 	vm->ept.rmap[b] = n;
 	sp->slot[idx] = n;
 	vm->ept.stats[ST_RMAP]++;
@@ -32,14 +35,11 @@ enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigne
 
 void ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n)
 {
-	for (struct nvmx_ept_rmap **p = &vm->ept.rmap[bucket(vm, n->key)]; *p; p = &(*p)->next) {
-		if (*p == n) {
-			*p = n->next;
-			vm->ept.stats[ST_RMAP]--;
-			nvmx_vm_free(vm, n, sizeof(*n));
-			return;
-		}
-	}
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	vm->ept.stats[ST_RMAP]--;
+	nvmx_vm_free(vm, n, sizeof(*n));
 }
 
 static uint64_t level_size(unsigned level)

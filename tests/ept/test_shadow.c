@@ -8,7 +8,7 @@ static struct ept12 t;
 
 static void setup(void)
 {
-	cr_assert_eq(refhost_init(&h, 64ull << 20, NULL), NVMX_STATUS_OK);
+	cr_assert_eq(refhost_init(&h, 16ull << 20, NULL), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
 	ept12_init(&t, &h, TABLES, 4, false);
 }
@@ -422,7 +422,7 @@ Test(ept_invalidate, write_protect_mode_catches_l1_edits_without_invept)
 	struct nvmx_vm_config cfg;
 	nvmx_vm_default_config(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
-	cr_assert_eq(refhost_init(&h, 64ull << 20, &cfg), NVMX_STATUS_OK);
+	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
 	ept12_init(&t, &h, TABLES, 4, false);
 	uint64_t leaf = ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
@@ -445,7 +445,7 @@ Test(ept_invalidate, budget_bounds_the_shadow_and_evicts)
 	struct nvmx_vm_config cfg;
 	nvmx_vm_default_config(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
-	cr_assert_eq(refhost_init(&h, 64ull << 20, &cfg), NVMX_STATUS_OK);
+	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
 	ept12_init(&t, &h, TABLES, 4, false);
 	/* 16 4K pages in 16 different 1G regions: 3 tables each. */

@@ -8,7 +8,7 @@ static struct ept12 t;
 
 static void setup(void)
 {
-	cr_assert_eq(refhost_init(&h, 64ull << 20, NULL), NVMX_STATUS_OK);
+	cr_assert_eq(refhost_init(&h, 16ull << 20, NULL), NVMX_STATUS_OK);
 	ept12_init(&t, &h, TABLES, 4, false);
 }
 
