@@ -296,8 +296,13 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa1
 		e->gpa_hash[b] = sp;
 		/* Write-protect mode: L1's edits of this table page now fault to
 		 * the host. A host that cannot protect leaves INVEPT as the rule. */
-		if (e->wp && first)
+		if (e->wp && first) {
 			(void)vm->ops.l0_write_protect(c->host, gpa12, true);
+			/* EPT01 just lost write for this page, and the host cannot
+			 * tell us from inside a callback: drop the EPT02 leaves that
+			 * let L2 write it (they were built with EPT01's old rights). */
+			ept_rmap_zap_range(c, gpa12, 4096);
+		}
 	}
 	lru_push(e, sp);
 	e->nsp++;

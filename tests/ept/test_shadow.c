@@ -439,6 +439,36 @@ Test(ept_invalidate, write_protect_mode_catches_l1_edits_without_invept)
 	cr_assert(refhost_wp_test(&h, leaf), "protected again once shadowed");
 }
 
+Test(ept_invalidate, write_protect_mode_takes_write_from_l2_mappings_of_new_table_pages)
+{
+	refhost_fini(&h);
+	struct nvmx_vm_config cfg;
+	nvmx_vm_default_config(&cfg);
+	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
+	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
+	vmcs12_current(&h, false);
+	ept12_init(&t, &h, TABLES, 4, false);
+	/* L2 page 0x9000 is L1 page 0x500000, which later holds an EPT12 PT. */
+	ept12_map(&t, 0x9000, 0x500000, 1, WB_RWX);
+	enter_l2(&h, t.eptp);
+	uint64_t hpa;
+	cr_assert_eq(l2_access(&h, 0x9000, REFHOST_L2_WRITE, &hpa, NULL), -1);
+	/* L1 builds a new PT at 0x500000 for L2 1G..1G+2M and L2 touches it. */
+	uint64_t pdpt = refhost_mem_r64(&h, t.root) & ~0xfffull;
+	refhost_mem_w64(&h, pdpt + 8, 0x501000 | 7);              /* PD at 0x501000 */
+	refhost_mem_w64(&h, 0x501000, 0x500000 | 7);               /* PT at 0x500000 */
+	refhost_mem_w64(&h, 0x500000, 0x302000 | WB_RWX);
+	cr_assert_eq(l2_access(&h, 0x40000000, REFHOST_L2_READ, &hpa, NULL), -1);
+	cr_assert(refhost_wp_test(&h, 0x500000));
+	struct refhost_l2_exit ex;
+	cr_assert_eq(refhost_l2_access(&h, 0x9000, REFHOST_L2_WRITE, &hpa, &ex),
+	             REFHOST_L2_EPT_VIOLATION, "L2's write to the table page must fault");
+	struct nvmx_ept_outcome o;
+	cr_assert_eq(l2_access(&h, 0x9000, REFHOST_L2_WRITE, &hpa, &o), NVMX_EPT_L0);
+	cr_assert_eq(o.reason, NVMX_REASON_EPT01_RIGHTS);
+	cr_assert_eq(l2_access(&h, 0x9000, REFHOST_L2_READ, &hpa, &o), -1);
+}
+
 Test(ept_invalidate, budget_bounds_the_shadow_and_evicts)
 {
 	refhost_fini(&h);
