@@ -385,9 +385,11 @@ enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 		}
 		if (child) {
 			child->epoch = e->epoch;
+			/* The hardware's A/D flags in our entries do not count. */
 			uint64_t want = child->hpa | rights;
-			if (sp->va[idx] != want) {
-				if (sp->va[idx] & ~want)
+			uint64_t have = sp->va[idx] & ~(EPT_A | EPT_D);
+			if (have != want) {
+				if (have & ~want)
 					note_flush(c, sp);  /* rights taken away */
 				sp->va[idx] = want;
 			}
