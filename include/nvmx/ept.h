@@ -3,6 +3,10 @@
  * Shadow EPT, the host's side: tell the library when L0 changes how it backs
  * L1 memory (EPT01), or when L1 writes a write-protected EPT12 table page
  * (NVMX_VM_WRITE_PROTECT_EPT12). See docs/shadow-ept.md.
+ *
+ * Concurrency: a VM's shadow EPT is shared by its vCPUs and the library takes
+ * no locks: the host serializes these calls with the vCPU calls that handle
+ * EPT violations, INVEPT and VM entries of the same VM (one per-VM lock).
  */
 #ifndef NVMX_EPT_PUB_H
 #define NVMX_EPT_PUB_H

@@ -507,3 +507,100 @@ Test(ept_invalidate, refuses_a_budget_under_eight_pages)
 	cfg.shadow_ept_budget = 7 * 4096;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_INVALID_ARGUMENT);
 }
+
+Test(ept_compose, maps_through_a_five_level_shadow)
+{
+	struct ept12 f;
+	ept12_init(&f, &h, 0x600000, 5, false);
+	uint64_t l2 = (3ull << 48) | 0x5000;
+	ept12_map(&f, l2, 0x300000, 1, WB_RWX);
+	cr_assert_eq(enter_l2(&h, f.eptp), NVMX_STATUS_OK);
+	cr_assert_eq((refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER) >> 3) & 7, 4, "5-level EPTP02");
+	uint64_t hpa;
+	cr_assert_eq(l2_access(&h, l2 | 0x10, REFHOST_L2_READ, &hpa, NULL), -1);
+	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x300010);
+}
+
+Test(ept_compose, sets_ad_flags_without_the_host_cmpxchg)
+{
+	struct ept12 a;
+	ept12_init(&a, &h, 0x600000, 4, true);
+	uint64_t leaf = ept12_map(&a, 0x5000, 0x300000, 1, WB_RWX);
+	h.vm->ops.gpa_cmpxchg64 = NULL;
+	enter_l2(&h, a.eptp);
+	uint64_t hpa;
+	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_WRITE, &hpa, NULL), -1);
+	cr_assert_eq(refhost_mem_r64(&h, leaf) & 0x300, 0x300, "A and D set by read + write");
+}
+
+static enum nvmx_status always_lose(void *host, uint64_t gpa, uint64_t expected, uint64_t desired,
+                                    bool *swapped)
+{
+	(void)host;
+	(void)gpa;
+	(void)expected;
+	(void)desired;
+	*swapped = false;
+	return NVMX_STATUS_OK;
+}
+
+Test(ept_compose, gives_up_on_an_entry_that_keeps_changing)
+{
+	struct ept12 a;
+	ept12_init(&a, &h, 0x600000, 4, true);
+	ept12_map(&a, 0x5000, 0x300000, 1, WB_RWX);
+	h.vm->ops.gpa_cmpxchg64 = always_lose;
+	enter_l2(&h, a.eptp);
+	struct nvmx_ept_outcome o = fault(0x5000, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_RETRY);
+	cr_assert_eq(o.reason, NVMX_REASON_EPT12_AD_RACE);
+}
+
+Test(ept_compose, hands_tables_beyond_l1_memory_to_l0)
+{
+	refhost_mem_w64(&h, t.root, 0x7ff000000ull | 7);  /* PDPT far beyond 16 MiB */
+	enter_l2(&h, t.eptp);
+	struct nvmx_ept_outcome o = fault(0x5000, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_L0);
+	cr_assert_eq(o.l1_gpa, 0x7ff000000ull);
+}
+
+static unsigned ept_traces;
+static void count_trace(void *ctx, const struct nvmx_trace *ev)
+{
+	(void)ctx;
+	if (ev->kind == NVMX_TRACE_EPT)
+		ept_traces++;
+}
+
+Test(ept_compose, traces_every_fault_with_its_reason)
+{
+	h.trace_hook = count_trace;
+	ept_traces = 0;
+	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
+	enter_l2(&h, t.eptp);
+	fault(0x5000, 1 | LIN);
+	fault(0x9000, 1 | LIN);
+	cr_assert_eq(ept_traces, 2);
+}
+
+Test(ept_invalidate, l1_mem_changed_on_a_huge_range_scans_the_map)
+{
+	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
+	enter_l2(&h, t.eptp);
+	uint64_t hpa;
+	l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL);
+	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, 0, 1ull << 45, NVMX_MEM_READ_ONLY), NVMX_STATUS_OK);
+	struct nvmx_ept_stats st;
+	nvmx_vm_get_ept_stats(h.vm, &st);
+	cr_assert_eq(st.rmap_entries, 0);
+	struct refhost_l2_exit ex;
+	cr_assert_eq(refhost_l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &ex),
+	             REFHOST_L2_EPT_VIOLATION);
+}
+
+Test(ept_invalidate, l1_write_without_write_protect_mode_is_harmless)
+{
+	cr_assert_eq(nvmx_vm_l1_write(h.vm, 0x123000), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_l1_write(NULL, 0), NVMX_STATUS_INVALID_ARGUMENT);
+}
