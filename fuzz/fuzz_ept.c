@@ -313,6 +313,9 @@ static void l2_step(struct in *in)
 	                                                             : REFHOST_L2_EXEC;
 	if (b & 4)
 		acc |= REFHOST_L2_USER;
+	if ((b & 0x18) == 0x18 && (acc & REFHOST_L2_READ))
+		acc |= REFHOST_L2_GPAGING;  /* the processor reads a guest paging entry */
+	bool ad = (cur_eptp12 >> 6) & 1;
 	struct two w = walk12(cur_eptp12, cur_mbec, l2);
 	uint64_t hpa = 0;
 	int res = -1;
@@ -339,6 +342,8 @@ static void l2_step(struct in *in)
 	outcomes[res == -1 ? 0 : res >= 0 && res < 5 ? res + 1 : 6]++;
 	/* The outcome must agree with the independent walk. */
 	unsigned need = (acc & 3) | ((acc & 4) ? ((cur_mbec && (acc & REFHOST_L2_USER)) ? 8u : 4u) : 0);
+	if (ad && (acc & REFHOST_L2_GPAGING))
+		need |= 2;  /* SDM 30.3.3.2: a write with EPT A/D */
 	switch (w.st) {
 	case W_UNBACKED:
 		if (res != NVMX_EPT_L0)
@@ -366,7 +371,7 @@ static void l2_step(struct in *in)
 	uint64_t hpa01;
 	unsigned r01;
 	bool backed = ept01(w.l1, &hpa01, &r01);
-	if (!backed || (acc & 7 & ~r01)) {
+	if (!backed || (need & 7 & ~r01)) {
 		if (res != NVMX_EPT_L0)
 			FAIL("EPT01 refuses L1 %#llx but outcome %d", (unsigned long long)w.l1, res);
 		return;
