@@ -604,3 +604,35 @@ Test(ept_invalidate, l1_write_without_write_protect_mode_is_harmless)
 	cr_assert_eq(nvmx_vm_l1_write(h.vm, 0x123000), NVMX_STATUS_OK);
 	cr_assert_eq(nvmx_vm_l1_write(NULL, 0), NVMX_STATUS_INVALID_ARGUMENT);
 }
+
+Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
+{
+	refhost_fini(&h);
+	struct nvmx_vm_config cfg;
+	nvmx_vm_default_config(&cfg);
+	cfg.shadow_ept_budget = 8 * 4096;
+	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
+	vmcs12_current(&h, false);
+	ept12_init(&t, &h, TABLES, 4, false);
+	struct ept12 b;
+	ept12_init(&b, &h, 0x600000, 4, false);
+	struct nvmx_vcpu *v2 = NULL;
+	cr_assert_eq(nvmx_vcpu_create(h.vm, &h, &v2), NVMX_STATUS_OK);
+	uint64_t eptp02_b = 0;
+	cr_assert_eq(nvmx_ept_root(v2, b.eptp, &eptp02_b), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_ept_invept(h.vcpu, 2, 0), NVMX_STATUS_OK);
+	cr_assert_not_null(refhost_page_va(&h, eptp02_b), "pinned by vCPU 2: emptied, not freed");
+	/* Fill the budget from vCPU 1: vCPU 2's root is never the victim. */
+	for (uint64_t i = 0; i < 16; i++)
+		ept12_map(&t, (i << 30) | 0x5000, 0x300000, 1, WB_RWX);
+	enter_l2(&h, t.eptp);
+	for (uint64_t i = 0; i < 16; i++) {
+		uint64_t hpa;
+		cr_assert_eq(l2_access(&h, (i << 30) | 0x5000, REFHOST_L2_READ, &hpa, NULL), -1);
+	}
+	cr_assert_not_null(refhost_page_va(&h, eptp02_b));
+	uint64_t again = 0;
+	cr_assert_eq(nvmx_ept_root(v2, b.eptp, &again), NVMX_STATUS_OK);
+	cr_assert_eq(again, eptp02_b);
+	nvmx_vcpu_destroy(v2);
+}
