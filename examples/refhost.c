@@ -26,6 +26,22 @@ static bool gpa_is_ram(const struct refhost *h, uint64_t gpa, size_t len)
 	return true;
 }
 
+static bool wp_test(const struct refhost *h, uint64_t gpa)
+{
+	uint64_t pfn = gpa >> 12;
+	return h->wp_bits && pfn < (h->mem_size >> 12) && ((h->wp_bits[pfn / 8] >> (pfn % 8)) & 1u);
+}
+
+static bool wp_any(const struct refhost *h, uint64_t base, uint64_t len)
+{
+	for (uint64_t p = base; p < base + len; p += 4096 * 8) {
+		uint64_t pfn = p >> 12;
+		if (pfn / 8 < (h->mem_size >> 15) && h->wp_bits[pfn / 8])
+			return true;
+	}
+	return false;
+}
+
 static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
 {
 	struct refhost *h = host;
@@ -45,6 +61,10 @@ static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_m
 	}
 	map->hpa = REFHOST_HPA_BASE + page;
 	map->rights = NVMX_ACCESS_READ | NVMX_ACCESS_WRITE | NVMX_ACCESS_EXEC;
+	if (wp_test(h, gpa)) {
+		map->rights &= (uint8_t)~NVMX_ACCESS_WRITE;
+		return NVMX_STATUS_OK;
+	}
 	/* Report the largest naturally aligned mapping with no override inside. */
 	static const uint64_t sizes[] = { 1ull << 30, 2ull << 20 };
 	for (unsigned s = 0; s < 2; s++) {
@@ -57,6 +77,8 @@ static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_m
 			if (o->gpa < base + sizes[s] && base < o->gpa + o->len)
 				clean = false;
 		}
+		if (clean && h->wp_count)
+			clean = !wp_any(h, base, sizes[s]);
 		if (clean) {
 			map->page_size = sizes[s];
 			break;
@@ -247,6 +269,19 @@ static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 	if (!page)
 		return NVMX_STATUS_NO_MEMORY;
 	memset(page, 0, 4096);
+	uint64_t slot = (h->next_page_hpa - REFHOST_PAGE_HPA_BASE) >> 12;
+	if (slot >= h->page_index_cap) {
+		uint64_t cap = h->page_index_cap ? h->page_index_cap * 2 : 1024;
+		void **ix = realloc(h->page_index, cap * sizeof(*ix));
+		if (!ix) {
+			free(page);
+			return NVMX_STATUS_NO_MEMORY;
+		}
+		memset(ix + h->page_index_cap, 0, (cap - h->page_index_cap) * sizeof(*ix));
+		h->page_index = ix;
+		h->page_index_cap = cap;
+	}
+	h->page_index[slot] = page;
 	*va = page;
 	*hpa = h->next_page_hpa;
 	h->next_page_hpa += 4096;
@@ -260,6 +295,7 @@ static void op_page_free(void *host, void *va, uint64_t hpa)
 	for (unsigned i = 0; i < h->npages; i++) {
 		if (h->pages[i].va == va && h->pages[i].hpa == hpa) {
 			h->pages[i] = h->pages[--h->npages];
+			h->page_index[(hpa - REFHOST_PAGE_HPA_BASE) >> 12] = NULL;
 			free(va);
 			return;
 		}
@@ -290,10 +326,35 @@ static void op_hw_invept(void *host, uint32_t type, uint64_t eptp)
 
 static void op_hw_invvpid(void *host, uint32_t type, uint16_t vpid, uint64_t la)
 {
-	(void)type;
-	(void)vpid;
-	(void)la;
-	((struct refhost *)host)->invvpid_calls++;
+	struct refhost *h = host;
+	h->invvpid_calls++;
+	h->last_invvpid_type = type;
+	h->last_invvpid_vpid = vpid;
+	h->last_invvpid_la = la;
+}
+
+/* EPT01 write protection of one L1 page (NVMX_VM_WRITE_PROTECT_EPT12). */
+static enum nvmx_status op_l0_write_protect(void *host, uint64_t gpa, bool protect)
+{
+	struct refhost *h = host;
+	uint64_t pfn = gpa >> 12;
+	h->wp_calls++;
+	if (pfn >= (h->mem_size >> 12))
+		return NVMX_STATUS_NOT_MAPPED;
+	if (!h->wp_bits) {
+		h->wp_bits = calloc(1, (size_t)(h->mem_size >> 15) + 1);
+		if (!h->wp_bits)
+			return NVMX_STATUS_NO_MEMORY;
+	}
+	bool was = (h->wp_bits[pfn / 8] >> (pfn % 8)) & 1u;
+	if (protect && !was) {
+		h->wp_bits[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+		h->wp_count++;
+	} else if (!protect && was) {
+		h->wp_bits[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+		h->wp_count--;
+	}
+	return NVMX_STATUS_OK;
 }
 
 static void op_trace(void *host, const struct nvmx_trace *ev)
@@ -327,6 +388,7 @@ static const struct nvmx_host_ops refhost_ops_template = {
 	.hw_invept = op_hw_invept,
 	.hw_invvpid = op_hw_invvpid,
 	.trace = op_trace,
+	.l0_write_protect = op_l0_write_protect,
 };
 
 /* ---- set-up ---- */
@@ -404,6 +466,11 @@ void refhost_fini(struct refhost *h)
 	for (unsigned i = 0; i < h->npages; i++)
 		free(h->pages[i].va);
 	free(h->pages);
+	free(h->page_index);
+	free(h->wp_bits);
+	h->page_index = NULL;
+	h->page_index_cap = 0;
+	h->wp_bits = NULL;
 	free(h->mem);
 	free(h->vmcs02);
 	free(h->l1);

@@ -68,6 +68,15 @@ struct refhost {
 	struct nvmx_host_ops ops;
 	void (*trace_hook)(void *ctx, const struct nvmx_trace *ev);
 	void *trace_ctx;
+
+	/* Shadow EPT support (hw_ept.h): library pages by hpa, and the L1 pages
+	 * the library write-protected in EPT01 (NVMX_VM_WRITE_PROTECT_EPT12). */
+	void **page_index;            /* [(hpa - REFHOST_PAGE_HPA_BASE) / 4096] */
+	uint64_t page_index_cap;
+	uint8_t *wp_bits;             /* one bit per L1 page */
+	uint64_t wp_calls, wp_count;
+	uint64_t last_invvpid_type, last_invvpid_la;
+	uint16_t last_invvpid_vpid;
 };
 
 /*

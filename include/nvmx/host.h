@@ -145,6 +145,15 @@ struct nvmx_host_ops {
 
 	/* [vm] Trace hook. May be NULL. */
 	void (*trace)(void *host, const struct nvmx_trace *ev);
+
+	/* [vm] Write-protect (protect=true) or unprotect one 4 KiB page of L1
+	 * memory in EPT01, for NVMX_VM_WRITE_PROTECT_EPT12: the library protects
+	 * each L1 page that holds an EPT12 table it shadows; when L1 writes one,
+	 * the host's write-fault handler calls nvmx_vm_l1_write. May be NULL: a
+	 * VM asking for that mode is then refused at creation (BAD_OPS). A
+	 * non-OK return when protecting makes the library shadow the table
+	 * anyway and rely on INVEPT, as without the mode. */
+	enum nvmx_status (*l0_write_protect)(void *host, uint64_t gpa, bool protect);
 };
 
 #ifdef __cplusplus

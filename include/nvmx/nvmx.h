@@ -11,6 +11,7 @@
 #include "host.h"
 #include "reason.h"
 #include "vcpu.h"
+#include "ept.h"
 #include "exit.h"
 
 #endif

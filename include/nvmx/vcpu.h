@@ -24,7 +24,11 @@ struct nvmx_vm_config {
 	struct nvmx_hw_caps hw;         /* the host processor */
 	uint64_t shadow_ept_budget;     /* bytes of shadow EPT tables per VM (default 64 MiB) */
 	uint32_t flags;                 /* NVMX_VM_* */
-	uint32_t reserved0;
+	/* VPID02 values the library may give L2 (L0 keeps them apart from its
+	 * own): vpid02_count values from vpid02_first; count 0 means the
+	 * default pool 0xff00..0xfffe. At least 2 (one serves L1s without VPID). */
+	uint16_t vpid02_first;
+	uint16_t vpid02_count;
 	uint64_t reserved[8];
 };
 

@@ -1,50 +1,353 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the shadow-EPT module lands. */
-#include "ept.h"
+/*
+ * Shadow EPT entry points: set-up, the shadow root for VMCS02, EPT
+ * violations while L2 runs, and EPTP switching lists.
+ */
+#include "ept_int.h"
 
-enum nvmx_status nvmx_ept_vm_init(struct nvmx_vm *vm) { (void)vm; return NVMX_STATUS_OK; }
-void nvmx_ept_vm_fini(struct nvmx_vm *vm) { (void)vm; }
-enum nvmx_status nvmx_ept_vcpu_init(struct nvmx_vcpu *v) { (void)v; return NVMX_STATUS_OK; }
-void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v) { (void)v; }
+#define DEFAULT_BUDGET (64ull << 20)
 
-enum nvmx_status nvmx_ept_invept(struct nvmx_vcpu *v, uint64_t type, uint64_t eptp12)
+static uint32_t pow2_at_least(uint64_t n, uint32_t lo, uint32_t hi)
 {
-	(void)v;
-	(void)type;
-	(void)eptp12;
-	return NVMX_STATUS_OK; /* nothing is cached yet */
+	uint32_t p = lo;
+	while (p < n && p < hi)
+		p <<= 1;
+	return p;
 }
 
-enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t vpid12, uint64_t la)
+enum nvmx_status nvmx_ept_vm_init(struct nvmx_vm *vm)
 {
-	(void)v;
-	(void)type;
-	(void)vpid12;
-	(void)la;
-	return NVMX_STATUS_OK; /* nothing is cached yet */
+	struct nvmx_ept_vm *e = &vm->ept;
+	nvmx_memset(e, 0, sizeof(*e));
+	if (vm->cfg.flags & NVMX_VM_WRITE_PROTECT_EPT12) {
+		if (!vm->ops.l0_write_protect)
+			return NVMX_STATUS_BAD_OPS;
+		e->wp = true;
+	}
+	uint64_t budget = vm->cfg.shadow_ept_budget ? vm->cfg.shadow_ept_budget : DEFAULT_BUDGET;
+	e->budget_pages = budget / 4096u;
+	if (e->budget_pages < 8)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	uint32_t nh = pow2_at_least(e->budget_pages, 256, 1u << 16);
+	uint32_t nr = pow2_at_least(e->budget_pages * 4u, 1024, 1u << 16);
+	e->hash_mask = nh - 1u;
+	e->rmap_mask = nr - 1u;
+	e->hash = nvmx_vm_alloc(vm, sizeof(*e->hash) * nh);
+	e->gpa_hash = nvmx_vm_alloc(vm, sizeof(*e->gpa_hash) * nh);
+	e->rmap = nvmx_vm_alloc(vm, sizeof(*e->rmap) * nr);
+	enum nvmx_status s = NVMX_STATUS_NO_MEMORY;
+	if (e->hash && e->gpa_hash && e->rmap) {
+		nvmx_memset(e->hash, 0, sizeof(*e->hash) * nh);
+		nvmx_memset(e->gpa_hash, 0, sizeof(*e->gpa_hash) * nh);
+		nvmx_memset(e->rmap, 0, sizeof(*e->rmap) * nr);
+		s = nvmx_vpid_vm_init(vm);
+		if (s == NVMX_STATUS_OK)
+			return s;
+	}
+	nvmx_vm_free(vm, e->hash, sizeof(*e->hash) * nh);
+	nvmx_vm_free(vm, e->gpa_hash, sizeof(*e->gpa_hash) * nh);
+	nvmx_vm_free(vm, e->rmap, sizeof(*e->rmap) * nr);
+	e->hash = e->gpa_hash = NULL;
+	e->rmap = NULL;
+	return s;
+}
+
+void nvmx_ept_vm_fini(struct nvmx_vm *vm)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	if (!e->hash)
+		return;
+	struct ept_ctx c = { vm, vm->host };
+	while (e->lru_head) {
+		e->lru_head->pins = 0;
+		ept_sp_drop(&c, e->lru_head);
+	}
+	ept_commit(&c);
+	uint32_t nh = e->hash_mask + 1u, nr = e->rmap_mask + 1u;
+	nvmx_vm_free(vm, e->hash, sizeof(*e->hash) * nh);
+	nvmx_vm_free(vm, e->gpa_hash, sizeof(*e->gpa_hash) * nh);
+	nvmx_vm_free(vm, e->rmap, sizeof(*e->rmap) * nr);
+	e->hash = e->gpa_hash = NULL;
+	e->rmap = NULL;
+	nvmx_vpid_vm_fini(vm);
+}
+
+enum nvmx_status nvmx_ept_vcpu_init(struct nvmx_vcpu *v)
+{
+	nvmx_memset(&v->ept, 0, sizeof(v->ept));
+	return NVMX_STATUS_OK;
+}
+
+static void list_unpin(struct nvmx_vcpu *v)
+{
+	struct ept_ctx c = { v->vm, v->host };
+	if (!v->ept.list_roots)
+		return;
+	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+		ept_unpin(&c, v->ept.list_roots[i]);
+		v->ept.list_roots[i] = NULL;
+	}
+}
+
+void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v)
+{
+	struct ept_ctx c = { v->vm, v->host };
+	ept_unpin(&c, v->ept.root);
+	v->ept.root = NULL;
+	list_unpin(v);
+	if (v->ept.list_va)
+		v->vm->ops.page_free(v->host, v->ept.list_va, v->ept.list_hpa);
+	nvmx_vm_free(v->vm, v->ept.list_roots, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
+	v->ept.list_va = NULL;
+	v->ept.list_roots = NULL;
+}
+
+/* Mode-based execute control for EPT is in effect for L2 (SDM 25.6.2:
+ * secondary controls count only when activated). */
+static bool l2_mbec(const struct nvmx_vcpu *v)
+{
+	const struct nvmx_vmcs12 *s = v->cur;
+	return s && (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS) &&
+	       (V12(s, SECONDARY_VM_EXEC_CONTROL) & NVMX_PROC2_MODE_BASED_EPT_EXEC) &&
+	       nvmx_caps_has(&v->vm->caps, NVMX_FEAT_EPT);
 }
 
 enum nvmx_status nvmx_ept_root(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t *eptp02)
 {
-	(void)v;
-	(void)eptp12;
 	*eptp02 = 0;
-	return NVMX_STATUS_NOT_SUPPORTED;
+	if (!nvmx_ept_eptp_valid(v->vm, eptp12))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct ept_ctx c = { v->vm, v->host };
+	v->vm->ept.epoch++;
+	struct nvmx_ept_sp *r = NULL;
+	enum nvmx_status s = ept_root_get(&c, ept_root_key(eptp12, l2_mbec(v)), &r);
+	ept_commit(&c);
+	NVMX_CHECK(s);
+	if (v->ept.root != r) {
+		ept_pin(r);
+		ept_unpin(&c, v->ept.root);
+		v->ept.root = r;
+	}
+	v->ept.eptp12 = eptp12;
+	*eptp02 = ept_eptp02(v->vm, r);
+	return NVMX_STATUS_OK;
 }
 
-uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t vpid12, bool *flush)
+/* The root L2 faulted under: the VMCS12 one, or, after L2 switched EPTPs
+ * with VMFUNC, the list root VMCS02's EPT pointer names. */
+static struct nvmx_ept_sp *current_root(struct nvmx_vcpu *v)
 {
-	(void)v;
-	(void)l1_vpid_enabled;
-	(void)vpid12;
-	*flush = true;
-	return 0;
+	if (!v->ept.list_roots || !v->ept.root)
+		return v->ept.root;
+	uint64_t hpa = nvmx_vmcs02_read(v, NVMX_F_EPT_POINTER) & EPT_ADDR_MASK;
+	if (hpa == v->ept.root->hpa)
+		return v->ept.root;
+	for (unsigned i = 0; i < EPT_ENTRIES; i++)
+		if (v->ept.list_roots[i] && v->ept.list_roots[i]->hpa == hpa)
+			return v->ept.list_roots[i];
+	return v->ept.root;
 }
 
-enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa, uint64_t *list02_hpa)
+#define QUAL_LINEAR_VALID (1ull << 7)
+#define QUAL_LINEAR_XLATE (1ull << 8)
+#define QUAL_USER (1ull << 9)
+#define QUAL_NMI_UNBLOCK (1ull << 12)
+
+enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t exit_qual,
+                                uint64_t guest_linear, struct nvmx_ept_outcome *out)
 {
-	(void)v;
-	(void)list12_gpa;
+	struct nvmx_vm *vm = v->vm;
+	nvmx_memset(out, 0, sizeof(*out));
+	out->l2_gpa = l2_gpa;
+	out->guest_linear = guest_linear;
+	struct nvmx_ept_sp *root = current_root(v);
+	if (!root)
+		return NVMX_STATUS_WRONG_STATE;
+	vm->ept.stats[ST_FAULTS]++;
+	bool mbec = (root->root & 1u) != 0;
+	uint64_t eptp12 = root->root & ~1ull;
+	unsigned access = (unsigned)(exit_qual & 7u);
+	unsigned flags = mbec ? NVMX_EPT_WALK_MBEC : 0;
+	/* Bit 9 (user-mode linear address) is meaningful only with bits 7 and 8. */
+	if ((exit_qual & QUAL_LINEAR_VALID) && (exit_qual & QUAL_LINEAR_XLATE) &&
+	    (exit_qual & QUAL_USER))
+		flags |= NVMX_EPT_WALK_USER;
+	if ((exit_qual & QUAL_LINEAR_VALID) && !(exit_qual & QUAL_LINEAR_XLATE))
+		flags |= NVMX_EPT_WALK_GPAGING;
+
+	struct nvmx_ept_walk w;
+	NVMX_CHECK(nvmx_ept12_walk(v, eptp12, l2_gpa, access, flags, &w));
+	out->reason = w.reason;
+	switch (w.result) {
+	case NVMX_EPT_WALK_OK:
+		break;
+	case NVMX_EPT_WALK_VIOLATION: {
+		/* SDM 28.2.1, Table 28-7. */
+		uint64_t q = exit_qual & 7u;
+		q |= (uint64_t)(w.rights & 7u) << 3;
+		if (mbec && (w.rights & NVMX_EPT_UX))
+			q |= 1ull << 6;
+		q |= exit_qual & (QUAL_LINEAR_VALID | QUAL_LINEAR_XLATE | QUAL_NMI_UNBLOCK);
+		if (ept_cap(vm) & NVMX_EPT_CAP_ADV_EXIT_INFO)
+			q |= exit_qual & (7ull << 9);
+		out->kind = NVMX_EPT_REFLECT_VIOLATION;
+		out->exit_reason = NVMX_EXIT_EPT_VIOLATION;
+		out->qualification = q;
+		goto done;
+	}
+	case NVMX_EPT_WALK_MISCONFIG:
+		out->kind = NVMX_EPT_REFLECT_MISCONFIG;
+		out->exit_reason = NVMX_EXIT_EPT_MISCONFIG;
+		goto done;
+	case NVMX_EPT_WALK_UNBACKED:
+		/* A table in memory L0 does not back: L0 decides (fault it in, or
+		 * treat it as the MMIO access it is). */
+		out->kind = NVMX_EPT_L0;
+		out->l1_gpa = w.table_gpa[w.level - 1];
+		goto done;
+	default:
+		out->kind = NVMX_EPT_RETRY;
+		goto done;
+	}
+
+	out->l1_gpa = w.l1_gpa;
+	struct nvmx_l0_map m;
+	nvmx_memset(&m, 0, sizeof(m));
+	uint64_t l1_page = w.l1_gpa & ~0xfffull;
+	enum nvmx_status s = vm->ops.gpa_to_hpa(v->host, l1_page, &m);
+	if (s == NVMX_STATUS_NOT_MAPPED) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
+		goto done;
+	}
+	if (s != NVMX_STATUS_OK)
+		return NVMX_STATUS_HOST_FAILURE;
+	bool ad = (eptp12 & (1u << 6)) && (ept_cap(vm) & NVMX_EPT_CAP_AD);
+	unsigned need = access;
+	if (ad && (flags & NVMX_EPT_WALK_GPAGING))
+		need |= NVMX_ACCESS_WRITE;
+	if (need & ~m.rights) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_RIGHTS;
+		goto done;
+	}
+
+	/* Page size: the smaller of the two mappings, and one the hardware
+	 * offers for EPT02. */
+	uint64_t hw = ept_hw_cap(vm);
+	uint64_t s01 = m.page_size;
+	if (s01 != (1ull << 30) && s01 != (2ull << 20))
+		s01 = 4096;
+	uint64_t size = w.page_size < s01 ? w.page_size : s01;
+	if (size == (1ull << 30) && !(hw & NVMX_EPT_CAP_1GB))
+		size = 2ull << 20;
+	if (size == (2ull << 20) && !(hw & NVMX_EPT_CAP_2MB))
+		size = 4096;
+	uint64_t hpa_page = m.hpa & EPT_ADDR_MASK;
+	uint64_t hpa_base = hpa_page - (l1_page & (size - 1));
+	if (hpa_base & (size - 1)) {
+		size = 4096;
+		hpa_base = hpa_page;
+	}
+	unsigned leaf_level = size == 4096 ? 1u : size == (2ull << 20) ? 2u : 3u;
+
+	/* Rights: EPT12 (AND over its walk) intersected with EPT01. With EPT
+	 * A/D, write stays off until the EPT12 leaf is dirty, so that the first
+	 * write comes back here to set the dirty flag (SDM 30.3.5). */
+	uint64_t r = w.rights & 7u & m.rights;
+	if ((w.rights & NVMX_EPT_UX) && (m.rights & NVMX_ACCESS_EXEC))
+		r |= EPT_UX;
+	if (ad && !(w.entry[w.level - 1] & EPT_D))
+		r &= ~(uint64_t)NVMX_EPT_W;
+	if ((r & NVMX_EPT_W) && !(r & NVMX_EPT_R))
+		r &= ~(uint64_t)NVMX_EPT_W;
+	uint8_t mt = nvmx_ept_memtype_combine(w.memtype, m.memtype);
+	uint64_t leaf = hpa_base | r | ((uint64_t)mt << EPT_MT_SHIFT) | (w.ipat ? EPT_IPAT : 0) |
+	                (leaf_level > 1 ? EPT_LARGE : 0);
+
+	struct ept_ctx c = { vm, v->host };
+	vm->ept.epoch++;
+	s = ept_install(&c, root, &w, l2_gpa, leaf_level, leaf);
+	ept_commit(&c);
+	if (s != NVMX_STATUS_OK)
+		return s;
+	out->kind = NVMX_EPT_MAPPED;
+	out->reason = NVMX_REASON_EPT_MAPPED;
+	out->hpa = hpa_base + (l2_gpa & (size - 1));
+	out->page_size = size;
+	out->rights = (uint8_t)(r & 7u);
+	out->memtype = mt;
+done:
+	nvmx_trace(v, NVMX_TRACE_EPT, out->reason, l2_gpa, out->kind);
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa,
+                                    uint64_t *list02_hpa)
+{
+	struct nvmx_vm *vm = v->vm;
 	*list02_hpa = 0;
-	return NVMX_STATUS_NOT_SUPPORTED;
+	if (!v->ept.list_va) {
+		void *va = NULL;
+		uint64_t hpa = 0;
+		enum nvmx_status s = vm->ops.page_alloc(v->host, &va, &hpa);
+		if (s != NVMX_STATUS_OK)
+			return s == NVMX_STATUS_NO_MEMORY ? s : NVMX_STATUS_HOST_FAILURE;
+		v->ept.list_roots = nvmx_vm_alloc(vm, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
+		if (!v->ept.list_roots) {
+			vm->ops.page_free(v->host, va, hpa);
+			return NVMX_STATUS_NO_MEMORY;
+		}
+		nvmx_memset(v->ept.list_roots, 0, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
+		v->ept.list_va = va;
+		v->ept.list_hpa = hpa;
+	}
+	list_unpin(v);
+	uint64_t *list = v->ept.list_va;
+	/* Read L1's list into the host page, then replace each entry in place;
+	 * any failure leaves the page all zero (every VMFUNC then exits). */
+	enum nvmx_status s = nvmx_gpa_read(v, list12_gpa & EPT_ADDR_MASK, list, 4096);
+	if (s != NVMX_STATUS_OK) {
+		nvmx_memset(list, 0, 4096);
+		return s == NVMX_STATUS_NOT_MAPPED ? s : NVMX_STATUS_HOST_FAILURE;
+	}
+	struct ept_ctx c = { vm, v->host };
+	vm->ept.epoch++;
+	bool mbec = l2_mbec(v);
+	s = NVMX_STATUS_OK;
+	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+		uint64_t e12 = list[i];
+		list[i] = 0;
+		if (s != NVMX_STATUS_OK || !nvmx_ept_eptp_valid(vm, e12))
+			continue;
+		struct nvmx_ept_sp *r = NULL;
+		s = ept_root_get(&c, ept_root_key(e12, mbec), &r);
+		if (s != NVMX_STATUS_OK)
+			break;
+		ept_pin(r);
+		v->ept.list_roots[i] = r;
+		list[i] = ept_eptp02(vm, r);
+	}
+	ept_commit(&c);
+	if (s != NVMX_STATUS_OK) {
+		list_unpin(v);
+		nvmx_memset(list, 0, 4096);
+		return s;
+	}
+	*list02_hpa = v->ept.list_hpa;
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT void nvmx_vm_get_ept_stats(const struct nvmx_vm *vm, struct nvmx_ept_stats *st)
+{
+	nvmx_memset(st, 0, sizeof(*st));
+	const struct nvmx_ept_vm *e = &vm->ept;
+	st->pages = e->nsp;
+	st->pages_peak = e->stats[ST_PEAK];
+	st->budget_pages = e->budget_pages;
+	st->evictions = e->stats[ST_EVICTIONS];
+	st->faults = e->stats[ST_FAULTS];
+	st->installs = e->stats[ST_INSTALLS];
+	st->rmap_entries = e->stats[ST_RMAP];
+	st->hw_invept = e->stats[ST_INVEPT];
 }

@@ -57,7 +57,7 @@ enum nvmx_status nvmx_insn_mem_read(struct nvmx_insn_ctx *c, void *buf, unsigned
 enum nvmx_status nvmx_insn_mem_write(struct nvmx_insn_ctx *c, const void *buf, unsigned len);
 
 /* The linear address of the memory operand, or false with the fault in
- * ctx->res. Exposed for tests through the results of the instructions. */
+ * ctx->res (#GP(0) or #SS(0) from the segmentation checks). */
 bool nvmx_insn_linear(struct nvmx_insn_ctx *c, unsigned len, bool write, uint64_t *la);
 
 /* Finish with a fault L1 takes (RIP and RFLAGS unchanged). */

@@ -56,7 +56,7 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	op->addr_size = asz[INFO_ASIZE(info)];
 	/* 64-bit addressing exists only in 64-bit mode, 16-bit never there. */
-	if ((op->addr_size == 8) != c->long64)
+	if ((op->addr_size == 8 && !c->long64) || (op->addr_size == 2 && c->long64))
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	op->seg = (uint8_t)INFO_SEG(info);
 	op->scale_log2 = (uint8_t)INFO_SCALE(info);
@@ -85,6 +85,25 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 	return NVMX_STATUS_OK;
 }
 
+/*
+ * INVEPT/INVVPID (66 0F 38 80/81 /r) with ModRM.mod = 3 is not a valid
+ * encoding, so the decoder refuses it; the processor raises #UD for it
+ * (SDM vol. 2, INVEPT/INVVPID: the r/m operand must be memory). Recognize
+ * that form so that L1 gets the #UD rather than the host an error.
+ */
+static bool inv_register_form(const uint8_t *b, size_t n, bool long64)
+{
+	size_t i = 0;
+	while (i < n && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 ||
+	                 b[i] == 0x26 || b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e ||
+	                 b[i] == 0x64 || b[i] == 0x65) && i < 14)
+		i++;
+	if (long64 && i < n && (b[i] & 0xf0) == 0x40)
+		i++;
+	return i + 4 <= n && b[i] == 0x0f && b[i + 1] == 0x38 &&
+	       (b[i + 2] == 0x80 || b[i + 2] == 0x81) && (b[i + 3] >> 6) == 3;
+}
+
 static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 {
 	const struct nvmx_insn_exit *ex = c->ex;
@@ -93,8 +112,15 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 	size_t n = ex->nbytes < sizeof(ex->bytes) ? ex->nbytes : sizeof(ex->bytes);
 	struct nvmx_decoded d;
 
-	if (nvmx_decode(ex->bytes, n, bits, &d) != NVMX_STATUS_OK ||
-	    d.cls != class_for_exit(ex->exit_reason))
+	if (nvmx_decode(ex->bytes, n, bits, &d) != NVMX_STATUS_OK) {
+		if ((ex->exit_reason == NVMX_EXIT_INVEPT || ex->exit_reason == NVMX_EXIT_INVVPID) &&
+		    inv_register_form(ex->bytes, n, c->long64)) {
+			op->mem = false;
+			return NVMX_STATUS_OK;
+		}
+		return NVMX_STATUS_BAD_INSTRUCTION;
+	}
+	if (d.cls != class_for_exit(ex->exit_reason))
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	if (c->len == 0 || c->len > 15)
 		c->len = d.length;

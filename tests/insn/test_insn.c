@@ -1296,3 +1296,229 @@ Test(host, null_arguments_are_refused)
 	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, NULL, &r), NVMX_STATUS_INVALID_ARGUMENT);
 	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, NULL), NVMX_STATUS_INVALID_ARGUMENT);
 }
+
+/* ---------------- more pairs, widths and host failures ---------------- */
+
+Test(vmwrite, fails_invalid_on_an_unknown_field_without_current_vmcs)
+{
+	do_vmxon();
+	cr_assert_eq(vmwrite_reg(0x2ffe, 1), NVMX_STATUS_OK);
+	expect_invalid(NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS, LEN3);
+}
+
+Test(vmwrite, fails_valid_12_on_the_high_access_of_a_natural_width_field)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	cr_assert_eq(vmwrite_reg(NVMX_F_GUEST_RIP | 1u, 1), NVMX_STATUS_OK);
+	expect_valid(12, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD, LEN3);
+}
+
+Test(vmwrite, fails_valid_12_when_bits_63_32_are_set_in_64_bit_mode)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	cr_assert_eq(vmwrite_reg((1ull << 63) | NVMX_F_GUEST_RIP, 1), NVMX_STATUS_OK);
+	expect_valid(12, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD, LEN3);
+}
+
+Test(vmwrite, reads_4_bytes_from_memory_outside_64_bit_mode)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	l1_protected32();
+	refhost_mem_w64(&h, OPND, 0x8877665544332211ull);
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .mem = true, .la = OPND,
+	                           .reg2 = RDX, .addr_size = 4 };
+	h.gpr[RDX] = NVMX_F_GUEST_RSP;
+	rearm();
+	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
+	expect_succeed(LEN3);
+	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 0x44332211ull);
+}
+
+Test(vmread, zero_extends_a_natural_width_field_into_a_32_bit_register)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	do_vmwrite(NVMX_F_GUEST_RIP, 0xffffffff80001000ull);
+	l1_protected32();
+	h.gpr[RAX] = 0x1111111111111111ull;
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = RAX, .reg2 = RDX,
+	                           .addr_size = 4 };
+	h.gpr[RDX] = NVMX_F_GUEST_RIP;
+	rearm();
+	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
+	expect_succeed(LEN3);
+	cr_assert_eq(h.gpr[RAX], 0x80001000ull);
+}
+
+Test(vmread, reads_a_64_bit_field_in_full)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	do_vmwrite(NVMX_F_VMCS_LINK_POINTER, ~0ull);
+	cr_assert_eq(vmread_reg(NVMX_F_VMCS_LINK_POINTER, RAX), NVMX_STATUS_OK);
+	cr_assert_eq(h.gpr[RAX], ~0ull);
+}
+
+Test(vmread, reads_the_vm_instruction_error_of_the_last_vmfail)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(vmread_reg(NVMX_F_VM_INSTRUCTION_ERROR, RAX), NVMX_STATUS_OK);
+	expect_succeed(LEN3);
+	cr_assert_eq(h.gpr[RAX], 3);
+}
+
+Test(vmread, takes_the_page_fault_of_its_destination_and_changes_nothing)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	cr_assert_eq(vmread_mem(NVMX_F_GUEST_RIP, 16ull << 20), NVMX_STATUS_OK);
+	expect_fault(14, NVMX_REASON_INSN_GUEST_FAULT);
+	cr_assert_eq(r.fault.cr2, 16ull << 20);
+}
+
+Test(vmptrld, fails_invalid_9_on_memory_l0_does_not_back_without_current_vmcs)
+{
+	do_vmxon();
+	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x5000, 0x1000, 0, 0);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 0x5000), NVMX_STATUS_OK);
+	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_NOT_BACKED, LEN3);
+}
+
+Test(vmptrld, fails_invalid_9_beyond_the_32_bit_width_of_basic_48)
+{
+	uint64_t basic;
+	cr_assert_eq(nvmx_vm_get_cap(h.vm, NVMX_MSR_IA32_VMX_BASIC, &basic), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_set_cap(h.vm, NVMX_MSR_IA32_VMX_BASIC, basic | (1ull << 48)),
+	             NVMX_STATUS_OK);
+	do_vmxon();
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 1ull << 32), NVMX_STATUS_OK);
+	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR, LEN3);
+}
+
+Test(invvpid, fails_invalid_28_on_vpid_0_without_current_vmcs)
+{
+	do_vmxon();
+	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 1, 0, 0), NVMX_STATUS_OK);
+	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, LEN_INV);
+}
+
+Test(invvpid, fails_invalid_28_on_a_non_canonical_address_without_current_vmcs)
+{
+	do_vmxon();
+	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 1, 0x8000000000000000ull), NVMX_STATUS_OK);
+	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVVPID_NONCANONICAL, LEN_INV);
+}
+
+Test(invvpid, fails_valid_28_on_a_type_with_bits_63_32_in_64_bit_mode)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, (1ull << 32) | 2, 0, 0), NVMX_STATUS_OK);
+	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE, LEN_INV);
+}
+
+static enum nvmx_status failing_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
+{
+	(void)host; (void)gpa; (void)buf; (void)len;
+	return NVMX_STATUS_HOST_FAILURE;
+}
+
+static enum nvmx_status failing_lin_write(void *host, uint64_t la, const void *buf, size_t len,
+                                          struct nvmx_fault *f)
+{
+	(void)host; (void)la; (void)buf; (void)len; (void)f;
+	return NVMX_STATUS_HOST_FAILURE;
+}
+
+Test(host, write_back_failure_at_vmclear_leaves_the_vmcs_current_and_launched)
+{
+	make_launched(VMCS_A);
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	h.vm->ops.gpa_write = failing_gpa_write;
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
+	cr_assert(h.vcpu->cur->launched);
+	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
+	cr_assert_eq(l1(NVMX_F_GUEST_RFLAGS), FL0);
+}
+
+Test(host, write_back_failure_at_vmxoff_stays_in_vmx_operation)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	do_vmwrite(NVMX_F_GUEST_RSP, 1);
+	h.vm->ops.gpa_write = failing_gpa_write;
+	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_HOST_FAILURE);
+	cr_assert(nvmx_vcpu_in_vmx_operation(h.vcpu));
+	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
+	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 1);
+	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
+}
+
+Test(host, lin_write_failure_at_vmread_leaves_flags_and_rip)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	h.vm->ops.lin_write = failing_lin_write;
+	cr_assert_eq(vmread_mem(NVMX_F_GUEST_RIP, OPND), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(r.reason, NVMX_REASON_INSN_HOST_FAILURE);
+	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
+	cr_assert_eq(l1(NVMX_F_GUEST_RFLAGS), FL0);
+}
+
+Test(host, eviction_write_back_failure_at_vmptrld_keeps_the_current_vmcs)
+{
+	/* Fill all 8 default slots with dirty VMCS12s, then fail the eviction. */
+	do_vmxon();
+	for (unsigned i = 0; i < 8; i++) {
+		refhost_mem_w32(&h, 0x10000 + 0x1000ull * i, REV);
+		do_vmptrld(0x10000 + 0x1000ull * i);
+		do_vmwrite(NVMX_F_GUEST_RSP, i);
+	}
+	refhost_mem_w32(&h, 0x20000, REV);
+	h.vm->ops.gpa_write = failing_gpa_write;
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 0x20000), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), 0x17000);
+	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 7);
+	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
+}
+
+Test(host, not_in_l2)
+{
+	do_vmxon();
+	h.vcpu->in_l2 = true;
+	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_WRONG_STATE);
+	h.vcpu->in_l2 = false;
+}
+
+static struct nvmx_trace last_ev;
+static unsigned n_ev;
+
+static void record(void *ctx, const struct nvmx_trace *ev)
+{
+	(void)ctx;
+	if (ev->kind == NVMX_TRACE_INSN) {
+		last_ev = *ev;
+		n_ev++;
+	}
+}
+
+Test(host, traces_each_instruction_with_its_reason)
+{
+	h.trace_hook = record;
+	do_vmxon();
+	cr_assert_eq(n_ev, 1);
+	cr_assert_eq(last_ev.reason, NVMX_REASON_INSN_OK);
+	cr_assert_eq(last_ev.a, NVMX_EXIT_VMXON);
+	cr_assert_eq(last_ev.b, NVMX_OUTCOME_SUCCEED);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(n_ev, 2);
+	cr_assert_eq(last_ev.reason, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR);
+	cr_assert_eq(last_ev.b, NVMX_OUTCOME_VMFAIL_INVALID);
+}

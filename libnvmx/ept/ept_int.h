@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the files of the shadow-EPT module. */
+#ifndef NVMX_EPT_INT_H
+#define NVMX_EPT_INT_H
+
+#include "ept.h"
+
+#define EPT_ENTRIES 512u
+#define EPT_ADDR_MASK 0x000ffffffffff000ull     /* bits 51:12 */
+#define EPT_LARGE (1ull << 7)
+#define EPT_A (1ull << 8)
+#define EPT_D (1ull << 9)
+#define EPT_UX (1ull << 10)
+#define EPT_MT_SHIFT 3
+#define EPT_IPAT (1ull << 6)
+
+/* A parent entry that points at a shadow page. */
+struct ept_link {
+	struct nvmx_ept_sp *parent;
+	struct ept_link *next;
+	uint16_t idx;
+};
+
+/* A reverse-map node: EPT02 leaf (sp, idx) built from L1 GPA key. */
+struct nvmx_ept_rmap {
+	uint64_t key;                   /* L1 GPA aligned to the leaf size | level */
+	struct nvmx_ept_sp *sp;
+	struct nvmx_ept_rmap *next;
+	struct nvmx_ept_rmap **pprev;   /* the pointer that points at this node */
+	uint16_t idx;
+};
+
+#define SP_ROLE_SPLIT 1u   /* breaks an EPT12 large page into smaller leaves */
+
+/* A shadow (EPT02) table page. */
+struct nvmx_ept_sp {
+	uint64_t *va;
+	uint64_t hpa;
+	uint64_t root;          /* root key: EPTP12 bits 51:3 without 2:0, bit 0 = MBEC */
+	uint64_t gpa12;         /* L1 GPA of the EPT12 table shadowed; split: L2 base */
+	uint8_t level;          /* 1..5 */
+	uint8_t role;
+	uint16_t npresent;
+	uint32_t pins;
+	uint64_t epoch;         /* == vm epoch: on the path of the current operation */
+	struct nvmx_ept_sp *hnext, *gnext, *lprev, *lnext, *pnext;
+	struct ept_link *parents;
+	void *slot[EPT_ENTRIES];        /* child sp (is_child bit) or rmap node */
+	uint64_t is_child[EPT_ENTRIES / 64];
+};
+
+enum {
+	ST_FAULTS, ST_INSTALLS, ST_EVICTIONS, ST_PEAK, ST_RMAP, ST_INVEPT,
+};
+
+/* Which host pointer to call the [vm] callbacks with. */
+struct ept_ctx {
+	struct nvmx_vm *vm;
+	void *host;
+	/* note_flush's last answer: root key -> EPTP02 (0 when that root is
+	 * dead). Roots are only created or freed at points that reset it. */
+	uint64_t nf_key, nf_eptp02;
+	bool nf_valid;
+};
+
+static inline unsigned ept_levels_of(uint64_t eptp) { return (unsigned)((eptp >> 3) & 7u) + 1u; }
+static inline uint64_t ept_root_key(uint64_t eptp12, bool mbec)
+{
+	return (eptp12 & (EPT_ADDR_MASK | 0x78ull)) | (mbec ? 1u : 0u);
+}
+static inline uint64_t ept_cap(const struct nvmx_vm *vm)
+{
+	return nvmx_caps_msr(&vm->caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+}
+static inline uint64_t ept_hw_cap(const struct nvmx_vm *vm)
+{
+	return vm->cfg.hw.vmx_msr[NVMX_MSR_IA32_VMX_EPT_VPID_CAP - NVMX_CAP_MSR_FIRST];
+}
+
+/* shadow.c */
+struct nvmx_ept_sp *ept_sp_find(struct nvmx_vm *vm, uint64_t root, uint64_t gpa12,
+                                unsigned level);
+struct nvmx_ept_sp *ept_root_find(struct nvmx_vm *vm, uint64_t root);
+enum nvmx_status ept_root_get(struct ept_ctx *c, uint64_t root, struct nvmx_ept_sp **out);
+uint64_t ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root);
+void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp);
+void ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx);
+void ept_commit(struct ept_ctx *c);
+enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
+                             const struct nvmx_ept_walk *w, uint64_t l2_gpa,
+                             unsigned leaf_level, uint64_t leaf);
+void ept_pin(struct nvmx_ept_sp *sp);
+void ept_unpin(struct ept_ctx *c, struct nvmx_ept_sp *sp);
+
+/* rmap.c */
+enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx,
+                              uint64_t l1_base, unsigned level);
+void ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n);
+void ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len);
+
+/* vpid.c */
+enum nvmx_status nvmx_vpid_vm_init(struct nvmx_vm *vm);
+void nvmx_vpid_vm_fini(struct nvmx_vm *vm);
+
+#endif
