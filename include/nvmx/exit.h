@@ -60,9 +60,14 @@ struct nvmx_l2_exit {
  * machine check, an exit L0 requested for its own bookkeeping): it stays
  * with L0 even where VMCS12 asks for it too. */
 #define NVMX_L2_EXIT_L0_OWNED (1u << 0)
-/* An EPT violation or misconfiguration that the walk of L1's EPT12 (the
- * shadow-EPT module) attributes to EPT12: L1 gets it. Without this flag an
- * EPT exit with L1 EPT enabled is L0's (EPT02 needs filling). */
+/* An EPT violation or misconfiguration the host already attributed to L1's
+ * EPT12 (qualification and guest-physical address as L1 sees them): L1
+ * gets it. Without this flag, an EPT violation while L1 uses EPT goes to the
+ * shadow-EPT module (nvmx_ept_fault), which fills EPT02 (L0_EXIT, result
+ * value = host-physical address mapped), names an L1 address L0 must back
+ * (L0_EXIT, reason EXIT_L0_EPT01, value = that L1 address), or makes it
+ * L1's violation or misconfiguration; an EPT misconfiguration of EPT02
+ * without this flag is L0's. */
 #define NVMX_L2_EXIT_EPT12_FAULT (1u << 1)
 /* L0 emulated the instruction for L2 (for instance in its MMIO path)
  * rather than the hardware exiting on it: `bytes` hold the instruction,

@@ -4,6 +4,7 @@
  * event for L0's resume of L2, or reflect the exit to L1 (SDM 28).
  */
 #include "exit.h"
+#include "../ept/ept.h"
 
 static bool is_soft_type(unsigned type)
 {
@@ -99,6 +100,55 @@ static void l0_result(struct nvmx_vcpu *v, uint32_t basic, enum nvmx_reason why,
 	nvmx_trace(v, NVMX_TRACE_EXIT, why, basic, 0);
 }
 
+/*
+ * An EPT violation while L1 uses EPT and the host has not already walked
+ * EPT12: the shadow-EPT module decides (nvmx_ept_fault). Returns true when
+ * the exit is settled as L0's (*res filled); otherwise `ex` is rewritten
+ * into the exit L1 sees (violation with L1's qualification, or
+ * misconfiguration) and flagged as EPT12's.
+ */
+static enum nvmx_status ept_fault(struct nvmx_vcpu *v, struct nvmx_l2_exit *ex, bool *settled,
+                                  struct nvmx_result *res)
+{
+	struct nvmx_ept_outcome o;
+	*settled = false;
+	enum nvmx_status st = nvmx_ept_fault(v, ex->guest_physical_address, ex->qualification,
+	                                     ex->guest_linear_address, &o);
+	if (st == NVMX_STATUS_WRONG_STATE) {
+		/* No shadow root is current (L2 did not run on EPT02): L0's. */
+		l0_keeps(v, ex);
+		l0_result(v, NVMX_EXIT_EPT_VIOLATION, NVMX_REASON_EXIT_L0_EPT02_FILL, res);
+		*settled = true;
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(st);
+	switch (o.kind) {
+	case NVMX_EPT_REFLECT_VIOLATION:
+		ex->qualification = o.qualification;
+		ex->guest_physical_address = o.l2_gpa;
+		ex->guest_linear_address = o.guest_linear;
+		ex->flags |= NVMX_L2_EXIT_EPT12_FAULT;
+		return NVMX_STATUS_OK;
+	case NVMX_EPT_REFLECT_MISCONFIG:
+		ex->exit_reason = NVMX_EXIT_EPT_MISCONFIG;
+		ex->qualification = 0;
+		ex->guest_physical_address = o.l2_gpa;
+		ex->guest_linear_address = o.guest_linear;
+		ex->flags |= NVMX_L2_EXIT_EPT12_FAULT;
+		return NVMX_STATUS_OK;
+	default:
+		/* MAPPED, RETRY: L2 retries the access; L0: L0 must back
+		 * o.l1_gpa. An event L2 was delivering is re-armed either way. */
+		l0_keeps(v, ex);
+		l0_result(v, NVMX_EXIT_EPT_VIOLATION,
+		          o.kind == NVMX_EPT_L0 ? NVMX_REASON_EXIT_L0_EPT01 : NVMX_REASON_EXIT_L0_EPT02_FILL,
+		          res);
+		res->value = o.kind == NVMX_EPT_MAPPED ? o.hpa : o.l1_gpa;
+		*settled = true;
+		return NVMX_STATUS_OK;
+	}
+}
+
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
                                                    const struct nvmx_l2_exit *e,
                                                    struct nvmx_result *res)
@@ -122,6 +172,18 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 			return NVMX_STATUS_OK;
 		}
 		NVMX_CHECK(st);
+	}
+
+	/* EPT violations with L1's EPT: the shadow-EPT module walks EPT12. */
+	if (basic == NVMX_EXIT_EPT_VIOLATION &&
+	    !(ex.flags & (NVMX_L2_EXIT_L0_OWNED | NVMX_L2_EXIT_EPT12_FAULT | NVMX_L2_EXIT_EMULATED)) &&
+	    (V12(v->cur, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS) &&
+	    (V12(v->cur, SECONDARY_VM_EXEC_CONTROL) & NVMX_PROC2_EPT)) {
+		bool settled;
+		NVMX_CHECK(ept_fault(v, &ex, &settled, res));
+		if (settled)
+			return NVMX_STATUS_OK;
+		basic = ex.exit_reason & 0xffffu;
 	}
 
 	bool wanted;

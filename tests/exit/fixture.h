@@ -6,6 +6,7 @@
 
 #include "core.h"
 #include "exit/exit.h"
+#include "ept/ept.h"
 #include "refhost.h"
 
 #define FX_VMCS12 0x10000ull

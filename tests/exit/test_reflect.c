@@ -383,3 +383,72 @@ Test(reflect, entry_failure_saves_no_guest_state_and_stores_no_msrs)
 	cr_expect_eq(refhost_l1_get(&f.h, NVMX_F_GUEST_RIP), 0x401000, "host state loaded");
 	fx_fini(&f);
 }
+
+/* EPT12 at 0x50000: L2 GPA 0 -> L1 GPA 0x80000 (RWX, WB); nothing else. */
+static uint64_t fx_ept12(struct fx *f)
+{
+	refhost_mem_w64(&f->h, 0x50000, 0x51000 | 7);
+	refhost_mem_w64(&f->h, 0x51000, 0x52000 | 7);
+	refhost_mem_w64(&f->h, 0x52000, 0x53000 | 7);
+	refhost_mem_w64(&f->h, 0x53000, 0x80000 | 6 << 3 | 7);
+	uint64_t eptp = 0x50000 | 6 | 3 << 3;
+	S12(f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_SECONDARY_CONTROLS;
+	S12(f, SECONDARY_VM_EXEC_CONTROL) = NVMX_PROC2_EPT;
+	S12(f, EPT_POINTER) = eptp;
+	uint64_t eptp02;
+	cr_assert_eq(nvmx_ept_root(f->v, eptp, &eptp02), NVMX_STATUS_OK);
+	refhost_vmcs02_set(&f->h, NVMX_F_EPT_POINTER, eptp02);
+	return eptp;
+}
+
+Test(reflect, ept_violation_mapped_by_ept12_is_filled_by_l0)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_ept12(&f);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	e.qualification = 1; /* read, nothing mapped in EPT02 */
+	e.guest_physical_address = 0x123;
+	struct nvmx_result res = run(&f, &e);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_L0_EXIT, "%s", nvmx_reason_name(res.reason));
+	cr_expect_eq(res.reason, NVMX_REASON_EXIT_L0_EPT02_FILL);
+	cr_expect_eq(res.value, REFHOST_HPA_BASE + 0x80123);
+	cr_expect(f.v->in_l2);
+	fx_fini(&f);
+}
+
+Test(reflect, ept_violation_missing_in_ept12_reaches_l1_with_its_rights)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_ept12(&f);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	e.qualification = 2 | 1u << 7 | 1u << 8; /* write, linear address valid, translated */
+	e.guest_physical_address = 0x5000;      /* PTE 5 not present */
+	e.guest_linear_address = 0x7000;
+	struct nvmx_result res = run(&f, &e);
+	cr_assert_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1, "%s", nvmx_reason_name(res.reason));
+	cr_expect_eq(S12(&f, VM_EXIT_REASON), 48);
+	/* SDM Table 28-7: access bits 2:0, rights 5:3 (none: not present), 7, 8 */
+	cr_expect_eq(S12(&f, EXIT_QUALIFICATION), 0x182, "got %#lx", (unsigned long)S12(&f, EXIT_QUALIFICATION));
+	cr_expect_eq(S12(&f, GUEST_PHYSICAL_ADDRESS), 0x5000);
+	cr_expect_eq(S12(&f, GUEST_LINEAR_ADDRESS), 0x7000);
+	fx_fini(&f);
+}
+
+Test(reflect, ept_misconfig_in_ept12_reaches_l1_as_exit_49)
+{
+	struct fx f;
+	fx_init(&f);
+	fx_ept12(&f);
+	refhost_mem_w64(&f.h, 0x53008, 0x81000 | 6 << 3 | 2); /* write-only: misconfigured */
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	e.qualification = 1;
+	e.guest_physical_address = 0x1000;
+	struct nvmx_result res = run(&f, &e);
+	cr_assert_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1, "%s", nvmx_reason_name(res.reason));
+	cr_expect_eq(S12(&f, VM_EXIT_REASON), 49);
+	cr_expect_eq(S12(&f, EXIT_QUALIFICATION), 0);
+	cr_expect_eq(S12(&f, GUEST_PHYSICAL_ADDRESS), 0x1000);
+	fx_fini(&f);
+}
