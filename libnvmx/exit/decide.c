@@ -7,6 +7,7 @@
  * gets the exit: the conservative choice, and L1 owns the broken pointer).
  */
 #include "exit.h"
+#include "../ept/ept.h"
 
 /* Bit `bit` of the bitmap at `gpa` in L1 memory; true when unreadable. */
 static bool l1_bitmap_bit(struct nvmx_vcpu *v, uint64_t gpa, uint32_t bit, bool *unreadable)
@@ -199,22 +200,9 @@ static bool wants_vmfunc(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
 	uint64_t eptp;
 	if (nvmx_gpa_read(v, V12(s, EPTP_LIST_ADDRESS) + idx * 8u, &eptp, 8) != NVMX_STATUS_OK)
 		return true;
-	/* The EPTP checks of SDM 27.2.1.1 for the new EPTP: memory type UC (0)
-	 * or WB (6), a 4-level walk (or 5-level where offered), reserved bits
-	 * 11:7 (with A/D enable bit 6 allowed) clear, and an address within
-	 * L1's physical-address width. */
-	unsigned mt = eptp & 7u, walk = (eptp >> 3) & 7u;
-	uint64_t epcap = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
-	if (!((mt == 0 && (epcap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (epcap & NVMX_EPT_CAP_MT_WB))))
-		return true;
-	if (!((walk == 3 && (epcap & NVMX_EPT_CAP_PWL4)) || (walk == 4 && (epcap & NVMX_EPT_CAP_PWL5))))
-		return true;
-	if ((eptp & (1ull << 6)) && !(epcap & NVMX_EPT_CAP_AD))
-		return true;
-	if (eptp & 0xf80ull)
-		return true;
-	unsigned maxpa = v->vm->caps.maxphyaddr;
-	if (maxpa < 64 && (eptp >> maxpa))
+	/* The new EPTP must pass the VM-entry EPTP checks (SDM 27.2.1.1,
+	 * 26.5.6.3) against what L1 is offered. */
+	if (!nvmx_ept_eptp_valid(v->vm, eptp))
 		return true;
 	*why = NVMX_REASON_EXIT_L0_VMFUNC_EMULATE;
 	return false;
