@@ -11,5 +11,6 @@
 #include "host.h"
 #include "reason.h"
 #include "vcpu.h"
+#include "entry.h"
 
 #endif
