@@ -14,9 +14,6 @@
 #define MSR_SMM_MONITOR_CTL 0x9bu
 #define MSR_SMBASE 0x9eu
 
-/* Entries read from L1 memory per batch. */
-#define BATCH 16u
-
 static enum nvmx_reason entry_reason(uint32_t idx, uint32_t rsvd)
 {
 	if (rsvd)
@@ -44,30 +41,27 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 	/* SDM A.6: more than the recommended maximum is not processed; the
 	 * library fails the entry past the last allowed one. */
 	uint32_t n = count > max ? max : count;
-	for (uint32_t i = 0; i < n; i += BATCH) {
-		uint32_t k = n - i < BATCH ? n - i : BATCH;
-		uint32_t buf[BATCH * 4];
-		enum nvmx_status st = nvmx_gpa_read(x->v, addr + 16ull * i, buf, 16u * k);
+	for (uint32_t i = 0; i < n; i++) {
+		/* One entry at a time: an area may straddle a page L0 does not back. */
+		uint32_t e[4];
+		enum nvmx_status st = nvmx_gpa_read(x->v, addr + 16ull * i, e, sizeof(e));
 		if (st == NVMX_STATUS_NOT_MAPPED) {
 			x->qual = i + 1u;
 			NVMX_ENTRY_FAIL(x, ENTRY_MSR_LOAD_UNREADABLE, NVMX_F_VM_ENTRY_MSR_LOAD_ADDR);
 		}
 		if (st != NVMX_STATUS_OK)
 			return NVMX_STATUS_HOST_FAILURE;
-		for (uint32_t j = 0; j < k; j++) {
-			uint32_t idx = buf[4 * j], rsvd = buf[4 * j + 1];
-			uint64_t val = buf[4 * j + 2] | ((uint64_t)buf[4 * j + 3] << 32);
-			enum nvmx_reason r = entry_reason(idx, rsvd);
-			if (r == NVMX_REASON_NONE &&
-			    (!x->v->vm->ops.msr_load ||
-			     x->v->vm->ops.msr_load(x->v->host, true, idx, val) != NVMX_STATUS_OK))
-				r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
-			if (r != NVMX_REASON_NONE) {
-				x->qual = i + j + 1u;
-				x->reason = r;
-				x->field = idx;
-				return NVMX_STATUS_OK;
-			}
+		uint64_t val = e[2] | ((uint64_t)e[3] << 32);
+		enum nvmx_reason r = entry_reason(e[0], e[1]);
+		if (r == NVMX_REASON_NONE &&
+		    (!x->v->vm->ops.msr_load ||
+		     x->v->vm->ops.msr_load(x->v->host, true, e[0], val) != NVMX_STATUS_OK))
+			r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
+		if (r != NVMX_REASON_NONE) {
+			x->qual = i + 1u;
+			x->reason = r;
+			x->field = e[0];
+			return NVMX_STATUS_OK;
 		}
 	}
 	if (count > max) {
