@@ -180,6 +180,10 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	uint32_t exit = pol->exit_set | nvmx_caps_allowed0(c, NVMX_MSR_IA32_VMX_EXIT_CTLS) |
 	                (x->exit & (NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_SAVE_PAT |
 	                            NVMX_EXIT_SAVE_EFER));
+	/* Posted interrupts require acknowledge-on-exit (SDM 27.2.1.1): with
+	 * L1's posted interrupts in VMCS02, L0 gets acknowledged interrupts. */
+	if (pin & NVMX_PIN_POSTED_INTR)
+		exit |= NVMX_EXIT_ACK_INTR_ON_EXIT;
 	if ((pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_SAVE_PREEMPTION_TIMER))
 		exit |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
 
