@@ -2,13 +2,25 @@
 /* The hardware VM-entry check model (see hwcheck.h). */
 #include "hwcheck.h"
 
-#define G(f) refhost_vmcs02_get(h, NVMX_F_##f)
+#define G(f) hw_field(h, NVMX_F_##f)
 #define MSR(n) hw->vmx_msr[(n) - 0x480]
 #define REQUIRE(cond, name)      \
 	do {                     \
 		if (!(cond))     \
 			return name; \
 	} while (0)
+
+/* A VMCS02 field as the hardware holds it: VMWRITE keeps only the field's
+ * width (SDM 25.11.2, 31 VMWRITE). */
+static uint64_t hw_field(const struct refhost *h, uint32_t enc)
+{
+	uint64_t v = refhost_vmcs02_get(h, enc);
+	switch ((enc >> 13) & 3u) {
+	case 0: return v & 0xffffu;
+	case 2: return v & 0xffffffffu;
+	default: return v;
+	}
+}
 
 static int canon(uint64_t a)
 {
@@ -136,7 +148,7 @@ static const char *check_host(const struct refhost *h, const struct nvmx_hw_caps
 	                    NVMX_F_HOST_DS_SELECTOR, NVMX_F_HOST_FS_SELECTOR, NVMX_F_HOST_GS_SELECTOR,
 	                    NVMX_F_HOST_TR_SELECTOR };
 	for (unsigned i = 0; i < 7; i++)
-		REQUIRE(!(refhost_vmcs02_get(h, sels[i]) & 7), "host.selector");
+		REQUIRE(!(hw_field(h, sels[i]) & 7), "host.selector");
 	REQUIRE(G(HOST_CS_SELECTOR) && G(HOST_TR_SELECTOR), "host.selector");
 	REQUIRE(canon(G(HOST_FS_BASE)) && canon(G(HOST_GS_BASE)) && canon(G(HOST_GDTR_BASE)) &&
 	                canon(G(HOST_IDTR_BASE)) && canon(G(HOST_TR_BASE)),
@@ -191,9 +203,9 @@ static const char *check_guest(const struct refhost *h, const struct nvmx_hw_cap
 	uint64_t base[8];
 	uint16_t sel[8];
 	for (unsigned i = 0; i < 8; i++) {
-		sel[i] = (uint16_t)refhost_vmcs02_get(h, NVMX_F_GUEST_ES_SELECTOR + 2 * i);
-		lim[i] = (uint32_t)refhost_vmcs02_get(h, NVMX_F_GUEST_ES_LIMIT + 2 * i);
-		ar[i] = (uint32_t)refhost_vmcs02_get(h, NVMX_F_GUEST_ES_AR_BYTES + 2 * i);
+		sel[i] = (uint16_t)hw_field(h, NVMX_F_GUEST_ES_SELECTOR + 2 * i);
+		lim[i] = (uint32_t)hw_field(h, NVMX_F_GUEST_ES_LIMIT + 2 * i);
+		ar[i] = (uint32_t)hw_field(h, NVMX_F_GUEST_ES_AR_BYTES + 2 * i);
 		base[i] = refhost_vmcs02_get(h, NVMX_F_GUEST_ES_BASE + 2 * i);
 	}
 	int vm = (rfl >> 17) & 1;

@@ -112,6 +112,26 @@ int fx_init(struct entry_fixture *f)
 	return 0;
 }
 
+void fx_reset(struct entry_fixture *f)
+{
+	memset(f->h.mem, 0, f->h.mem_size);
+	f->h.nranges = 0;
+	memset(f->h.vmcs02, 0, REFHOST_VMCS_SLOTS * sizeof(uint64_t));
+	refhost_l1_long_mode(&f->h);
+	refhost_mem_w32(&f->h, FX_VMXON, 4);
+	refhost_mem_w32(&f->h, FX_VMCS12, 4);
+	f->v->in_l2 = false;
+	f->s->launched = false;
+	nvmx_l0_policy_default(&f->pol);
+	f->pol.eptp01 = FX_EPTP01;
+	f->pol.msr_bitmap = f->l0_msr;
+	f->pol.io_bitmap_a = f->l0_io_a;
+	f->pol.io_bitmap_b = f->l0_io_b;
+	nvmx_vcpu_set_l0_policy(f->v, &f->pol);
+	hwcheck_set_l0_host_state(&f->h);
+	fx_baseline(f);
+}
+
 void fx_fini(struct entry_fixture *f)
 {
 	refhost_fini(&f->h);

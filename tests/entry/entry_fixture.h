@@ -13,7 +13,7 @@
 #include "refhost.h"
 #include "hwcheck.h"
 
-#define FX_MEM (4ull << 20)
+#define FX_MEM (1ull << 20)
 #define FX_VMXON 0x1000ull
 #define FX_HOST_CR3 0x3000ull
 #define FX_GUEST_CR3 0x4000ull
@@ -47,6 +47,8 @@ struct entry_fixture {
 /* 0 on success. */
 int fx_init(struct entry_fixture *f);
 void fx_fini(struct entry_fixture *f);
+/* Back to the state fx_init leaves, without re-creating the VM (fuzzers). */
+void fx_reset(struct entry_fixture *f);
 /* Rewrite the valid baseline VMCS12 (every field through VMWRITE). */
 void fx_baseline(struct entry_fixture *f);
 static inline void fx_set(struct entry_fixture *f, unsigned idx, uint64_t v)
