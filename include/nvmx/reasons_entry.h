@@ -138,6 +138,7 @@
 	X(ENTRY_GUEST_INTR_INJECT_BLOCKED, "event injected while STI/MOV-SS blocking is set") \
 	X(ENTRY_GUEST_INTR_SMI, "blocking by SMI outside SMM") \
 	X(ENTRY_GUEST_INTR_VNMI_BLOCK, "NMI injected with virtual-NMI blocking set") \
+	X(ENTRY_GUEST_INTR_NMI_STI, "NMI injected while blocking by STI is set") \
 	X(ENTRY_GUEST_INTR_ENCLAVE, "enclave interruption set without SGX or with STI/MOV-SS blocking") \
 	X(ENTRY_GUEST_PENDING_DBG_RESERVED, "pending debug exceptions reserved bits set") \
 	X(ENTRY_GUEST_PENDING_DBG_BS, "pending BS inconsistent with RFLAGS.TF and DEBUGCTL.BTF") \

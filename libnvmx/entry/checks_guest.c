@@ -5,8 +5,8 @@
  * registers; 27.3.1.3 descriptor-table registers; 27.3.1.4 RIP and RFLAGS;
  * 27.3.1.5 non-register state; 27.3.1.6 PDPTEs. A failure is a VM-entry
  * failure (exit reason 33) with the exit qualification of SDM 27.8:
- * 0 in general, 2 for PDPTEs, 3 for NMI injection against virtual-NMI
- * blocking, 4 for the VMCS link pointer.
+ * 0 in general, 2 for PDPTEs, 3 for an NMI injected into a guest blocking
+ * events by STI, 4 for the VMCS link pointer.
  */
 #include "entry_int.h"
 
@@ -330,10 +330,15 @@ static enum nvmx_status check_nonreg(struct nvmx_entry_ctx *x)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_INTR_INJECT_BLOCKED, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
 	if (inj && type == NVMX_INTR_TYPE_NMI && movss)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_INTR_INJECT_BLOCKED, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
+	/* SDM 27.3.1.5 leaves NMI injection under STI blocking model specific;
+	 * refusing it keeps VMCS02 valid on every processor (qualification 3,
+	 * SDM 27.8). */
+	if (inj && type == NVMX_INTR_TYPE_NMI && sti)
+		FAILQ(x, ENTRY_GUEST_INTR_NMI_STI, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, QUAL_NMI);
 	if (intr & 4u)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_INTR_SMI, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
 	if (inj && type == NVMX_INTR_TYPE_NMI && (x->pin & NVMX_PIN_VIRTUAL_NMIS) && (intr & 8u))
-		FAILQ(x, ENTRY_GUEST_INTR_VNMI_BLOCK, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, QUAL_NMI);
+		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_INTR_VNMI_BLOCK, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
 	/* Bit 4 (enclave interruption) needs SGX, which L1 is never offered. */
 	if (intr & 0x10u)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_INTR_ENCLAVE, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
