@@ -61,6 +61,11 @@ enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nv
  * built from it is redone at the next entry. */
 void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
 
+/* The host replaced or reinitialized the hardware VMCS02 of this vCPU (the
+ * library assumes one VMCS02 per vCPU that keeps its content): the next
+ * entry writes every field again. */
+void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
+
 #ifdef __cplusplus
 }
 #endif

@@ -32,7 +32,6 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
 	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved))
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_l0_policy n;
-	nvmx_l0_policy_default(&n);
 	nvmx_memset(&n, 0, sizeof(n));
 	nvmx_memcpy(&n, p, p->size < sizeof(n) ? p->size : sizeof(n));
 	n.size = sizeof(n);
@@ -41,6 +40,14 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
 	v->entry.policy_gen++;
 	nvmx_bitmaps_invalidate(v);
 	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
+{
+	if (!v)
+		return;
+	v->entry.built_gpa = NVMX_NO_VMPTR;
+	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 }
 
 void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v)

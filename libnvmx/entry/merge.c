@@ -206,7 +206,7 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 
 	PUT(&w, PIN_BASED_VM_EXEC_CONTROL, pin);
 	PUT(&w, CPU_BASED_VM_EXEC_CONTROL, proc);
-	if (HAS(c, SECONDARY))
+	if (proc & NVMX_PROC_SECONDARY_CONTROLS)
 		PUT(&w, SECONDARY_VM_EXEC_CONTROL, proc2);
 	PUT(&w, VM_EXIT_CONTROLS, exit);
 	PUT(&w, VM_ENTRY_CONTROLS, entry);

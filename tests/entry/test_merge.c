@@ -393,3 +393,11 @@ Test(merge, a_different_vmcs12_is_written_in_full)
 	cr_assert_eq(R.outcome, NVMX_OUTCOME_L2_ENTERED);
 	cr_assert_geq(writes() - before, 80);
 }
+
+Test(merge, after_a_vmcs02_reset_the_next_entry_writes_everything)
+{
+	enter_ok(true);
+	nvmx_vcpu_vmcs02_reset(F.v);
+	cr_assert_geq(resume_writes(), 80);
+	cr_assert_eq(resume_writes(), 0);
+}
