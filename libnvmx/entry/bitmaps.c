@@ -36,8 +36,13 @@ static void or_page(uint8_t *dst, const uint8_t *l0)
 {
 	if (!l0)
 		return;
-	for (unsigned i = 0; i < PAGE; i++)
-		dst[i] |= l0[i];
+	for (unsigned i = 0; i < PAGE; i += 8) {
+		uint64_t a, b;
+		nvmx_memcpy(&a, dst + i, 8);
+		nvmx_memcpy(&b, l0 + i, 8);
+		a |= b;
+		nvmx_memcpy(dst + i, &a, 8);
+	}
 }
 
 /*
