@@ -12,5 +12,6 @@
 #include "reason.h"
 #include "vcpu.h"
 #include "ept.h"
+#include "entry.h"
 
 #endif
