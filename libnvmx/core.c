@@ -2,6 +2,7 @@
 /* VM and vCPU objects. */
 #include "core.h"
 #include "ept/ept.h"
+#include "entry/entry.h"
 
 NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
 {
@@ -151,6 +152,7 @@ NVMX_EXPORT void nvmx_vcpu_destroy(struct nvmx_vcpu *v)
 	if (!v)
 		return;
 	struct nvmx_vm *vm = v->vm;
+	nvmx_entry_vcpu_fini(v);
 	nvmx_ept_vcpu_fini(v);
 	nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
 	nvmx_vm_free(vm, v, sizeof(*v));

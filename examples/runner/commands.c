@@ -308,11 +308,12 @@ static void cmd_l1(struct runner *r, const struct cmd_line *cl, struct outcome *
  * point is added with the shadow-EPT module; until then the reference host's
  * ranges are the whole effect.
  */
-static void notify_library_ept01_change(struct runner *r, uint64_t gpa, uint64_t len)
+/* Tell the library that L0 changed EPT01 for the range, as a host must
+ * (include/nvmx/ept.h): it drops the EPT02 entries built from it. */
+static enum nvmx_status notify_library_ept01_change(struct runner *r, uint64_t gpa, uint64_t len,
+                                                   enum nvmx_mem_change kind)
 {
-	(void)r;
-	(void)gpa;
-	(void)len;
+	return nvmx_vm_l1_mem_changed(r->h.vm, gpa, len, kind);
 }
 
 /* The override of [gpa] in effect: the last matching range (refhost.c). */
@@ -416,6 +417,7 @@ static void cmd_l0(struct runner *r, const struct cmd_line *cl, struct outcome *
 		return;
 	}
 	bool ok;
+	enum nvmx_mem_change kind = NVMX_MEM_UNMAPPED;
 	if (word_is(what, "map")) {
 		uint64_t hpa;
 		if (!num_arg(cl, 4, &hpa, o))
@@ -426,6 +428,7 @@ static void cmd_l0(struct runner *r, const struct cmd_line *cl, struct outcome *
 		}
 		ok = refhost_range_add(&r->h, REFHOST_RANGE_MAP, gpa, len, hpa,
 		                       NVMX_ACCESS_READ | NVMX_ACCESS_WRITE | NVMX_ACCESS_EXEC);
+		kind = NVMX_MEM_REMAPPED;
 	} else if (word_is(what, "protect")) {
 		uint8_t rights;
 		if (!parse_rights(cl->tok[4], &rights)) {
@@ -433,6 +436,7 @@ static void cmd_l0(struct runner *r, const struct cmd_line *cl, struct outcome *
 			return;
 		}
 		ok = protect_range(&r->h, gpa, len, rights);
+		kind = NVMX_MEM_READ_ONLY;
 	} else {
 		enum refhost_range_kind k = word_is(what, "unmap") ? REFHOST_RANGE_UNMAP
 		                                                   : REFHOST_RANGE_MMIO;
@@ -443,7 +447,11 @@ static void cmd_l0(struct runner *r, const struct cmd_line *cl, struct outcome *
 		              REFHOST_MAX_RANGES);
 		return;
 	}
-	notify_library_ept01_change(r, gpa, len);
+	enum nvmx_status st = notify_library_ept01_change(r, gpa, len, kind);
+	if (st != NVMX_STATUS_OK) {
+		outcome_error(o, "%s", nvmx_status_name(st));
+		return;
+	}
 	outcome_set(o, "ok");
 }
 

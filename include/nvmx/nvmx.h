@@ -12,6 +12,7 @@
 #include "reason.h"
 #include "vcpu.h"
 #include "ept.h"
+#include "entry.h"
 #include "exit.h"
 
 #endif

@@ -1,11 +1,156 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the VM-entry module lands: every entry is refused. */
-#include "entry.h"
+/*
+ * VMLAUNCH/VMRESUME after the pre-entry checks (SDM 27.1): the checks of
+ * SDM 27.2 (VMfailValid 7 and 8), 27.3 (VM-entry failure, exit reason 33),
+ * 27.4 (exit reason 34), then the VMCS02 merge (merge.c).
+ */
+#include "entry_int.h"
+#include "../exit/exit.h"
+
+NVMX_EXPORT void nvmx_l0_policy_default(struct nvmx_l0_policy *p)
+{
+	nvmx_memset(p, 0, sizeof(*p));
+	p->size = sizeof(*p);
+	p->pin_set = NVMX_PIN_EXT_INTR_EXITING | NVMX_PIN_NMI_EXITING;
+	p->exit_set = NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	p->exception_bitmap = 1u << 18; /* #MC */
+	p->cr4_mask = NVMX_CR4_VMXE;
+}
+
+const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v)
+{
+	if (!v->entry.have_policy) {
+		nvmx_l0_policy_default(&v->entry.pol);
+		v->entry.have_policy = true;
+	}
+	return &v->entry.pol;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
+                                                     const struct nvmx_l0_policy *p)
+{
+	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_l0_policy n;
+	nvmx_memset(&n, 0, sizeof(n));
+	nvmx_memcpy(&n, p, p->size < sizeof(n) ? p->size : sizeof(n));
+	n.size = sizeof(n);
+	v->entry.pol = n;
+	v->entry.have_policy = true;
+	v->entry.policy_gen++;
+	nvmx_bitmaps_invalidate(v);
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
+{
+	if (!v)
+		return;
+	v->entry.built_gpa = NVMX_NO_VMPTR;
+	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
+}
+
+void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v)
+{
+	nvmx_bitmaps_fini(v);
+}
+
+static void trace_fail(struct nvmx_entry_ctx *x)
+{
+	nvmx_trace(x->v, NVMX_TRACE_ENTRY, x->reason, x->reason, x->field);
+}
+
+/* VMfailValid(n) (SDM 31.2): error number in VMCS12, ZF set, the other
+ * arithmetic flags clear. The caller advances L1's RIP past the instruction. */
+static enum nvmx_status vmfail_valid(struct nvmx_entry_ctx *x, uint32_t n, struct nvmx_result *res)
+{
+	trace_fail(x);
+	nvmx_vmcs12_store(x->s, NVMX_IDX_VM_INSTRUCTION_ERROR, n);
+	uint64_t rfl = nvmx_l1_read(x->v, NVMX_F_GUEST_RFLAGS);
+	nvmx_l1_write(x->v, NVMX_F_GUEST_RFLAGS, (rfl & ~NVMX_RFLAGS_ARITH) | NVMX_RFLAGS_ZF);
+	res->action = NVMX_ACTION_RESUME_L1;
+	res->outcome = NVMX_OUTCOME_VMFAIL_VALID;
+	res->vm_insn_error = n;
+	res->reason = x->reason;
+	return NVMX_STATUS_OK;
+}
+
+/* VM-entry failure after (part of) guest state was checked (SDM 27.8):
+ * exit reason and qualification in VMCS12, then L1's host state. */
+static enum nvmx_status entry_fail(struct nvmx_entry_ctx *x, uint32_t basic,
+                                   struct nvmx_result *res)
+{
+	trace_fail(x);
+	uint32_t full = basic | NVMX_EXIT_REASON_ENTRY_FAIL;
+	nvmx_vmcs12_store(x->s, NVMX_IDX_VM_EXIT_REASON, full);
+	nvmx_vmcs12_store(x->s, NVMX_IDX_EXIT_QUALIFICATION, x->qual);
+	res->action = NVMX_ACTION_RESUME_L1;
+	res->outcome = NVMX_OUTCOME_ENTRY_FAILED;
+	res->exit_reason = full;
+	res->exit_qualification = x->qual;
+	res->reason = x->reason;
+	bool abort = false;
+	enum nvmx_status st = nvmx_exit_load_l1_host_state(x->v, &abort);
+	if (abort) {
+		res->action = NVMX_ACTION_SHUTDOWN_L1;
+		res->outcome = NVMX_OUTCOME_VMX_ABORT;
+	}
+	return st;
+}
 
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res)
 {
-	(void)v;
-	(void)launch;
-	(void)res;
-	return NVMX_STATUS_NOT_SUPPORTED;
+	if (!v || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	nvmx_memset(res, 0, sizeof(*res));
+	struct nvmx_vmcs12 *s = v->cur;
+	if (!v->vmxon || v->in_l2 || !s)
+		return NVMX_STATUS_WRONG_STATE;
+	(void)nvmx_entry_policy(v);
+
+	struct nvmx_entry_ctx x;
+	nvmx_memset(&x, 0, sizeof(x));
+	x.v = v;
+	x.s = s;
+	x.c = &v->vm->caps;
+	x.launch = launch;
+	x.pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
+	x.proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
+	x.proc2 = (x.proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	x.proc3 = (x.proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
+	x.exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
+	x.entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);
+	x.ia32e = x.entry & NVMX_ENTRY_IA32E_MODE_GUEST;
+	x.ug = x.proc2 & NVMX_PROC2_UNRESTRICTED_GUEST;
+	x.paddr = x.c->maxphyaddr;
+
+	NVMX_CHECK(nvmx_entry_check_controls(&x));
+	if (x.reason)
+		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+	NVMX_CHECK(nvmx_merge_translate(&x));
+	if (x.reason)
+		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+	NVMX_CHECK(nvmx_entry_check_host(&x));
+	if (x.reason)
+		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_HOST_STATE, res);
+	NVMX_CHECK(nvmx_entry_check_guest(&x));
+	if (x.reason)
+		return entry_fail(&x, NVMX_EXIT_ENTRY_FAIL_GUEST_STATE, res);
+	NVMX_CHECK(nvmx_entry_load_msrs(&x));
+	if (x.reason)
+		return entry_fail(&x, NVMX_EXIT_ENTRY_FAIL_MSR_LOAD, res);
+	NVMX_CHECK(nvmx_merge_build(&x));
+
+	if (launch) {
+		s->launched = true;
+		s->mem_dirty = true;
+	}
+	v->in_l2 = true;
+	v->entry.generation++;
+	v->stats.entries++;
+	res->action = NVMX_ACTION_RUN_L2;
+	res->outcome = NVMX_OUTCOME_L2_ENTERED;
+	res->reason = NVMX_REASON_ENTRY_OK;
+	nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_OK, NVMX_REASON_ENTRY_OK, launch);
+	return NVMX_STATUS_OK;
 }

@@ -22,4 +22,15 @@
  */
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res);
 
+/* For the exit module: VMCS02 field `idx` (compact index) changed behind the
+ * entry module's back; the next entry rewrites it from VMCS12. */
+static inline void nvmx_entry_mark_vmcs02_stale(struct nvmx_vcpu *v, unsigned idx)
+{
+	if (idx < NVMX_FIELD_COUNT)
+		v->entry.stale[idx / 64u] |= 1ull << (idx % 64u);
+}
+
+/* Release the entry module's pages (called from nvmx_vcpu_destroy). */
+void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v);
+
 #endif

@@ -4,9 +4,35 @@
 #define NVMX_ENTRY_STATE_H
 
 #include "../deps.h"
+#include <nvmx/entry.h>
+#include <nvmx/vmcs_fields.h>
+
+#define NVMX_ENTRY_WORDS ((NVMX_FIELD_COUNT + 63u) / 64u)
+
+/* A merged bitmap page: L0's page, owned by the library. */
+struct nvmx_merged_page {
+	uint8_t *va;
+	uint64_t hpa;
+	uint64_t src_gpa;       /* L1 page it was built from, NVMX_NO_VMPTR: none */
+	uint64_t hash;          /* XXH3 of the L1 page, with NVMX_L0_HASH_L1_BITMAPS */
+	bool valid;
+};
 
 struct nvmx_entry_vcpu {
-	uint64_t generation;   /* bumped on every VM entry */
+	uint64_t generation;    /* bumped on every VM entry */
+	struct nvmx_l0_policy pol;
+	bool have_policy;
+	uint64_t policy_gen;    /* bumped when the policy changes */
+	uint64_t built_policy_gen;
+	uint64_t built_gpa;     /* VMCS12 VMCS02 was last built from */
+	/* Control fields as last written to VMCS02 (the hardware never changes
+	 * them), indexed by compact field index. */
+	uint64_t last[NVMX_FIELD_COUNT];
+	uint64_t have_last[NVMX_ENTRY_WORDS];
+	/* VMCS02 fields another module changed: rewritten at the next entry. */
+	uint64_t stale[NVMX_ENTRY_WORDS];
+	struct nvmx_merged_page msr, io_a, io_b;
+	uint64_t merges;        /* bitmap merges done (for tests and benches) */
 };
 
 #endif

@@ -490,7 +490,14 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 		return NVMX_STATUS_OK;
 	}
 	c->res->reason = NVMX_REASON_INSN_VMLAUNCH_CHECKS_NEXT;
-	return nvmx_entry_enter(v, launch, c->res);
+	NVMX_CHECK(nvmx_entry_enter(v, launch, c->res));
+	/* The entry module sets the error number and RFLAGS of VMfailValid(7/8)
+	 * but cannot know the instruction length: advance RIP here. */
+	if (c->res->outcome == NVMX_OUTCOME_VMFAIL_VALID) {
+		uint64_t rip = c->rip + c->len;
+		nvmx_l1_write(v, NVMX_F_GUEST_RIP, c->long64 ? rip : rip & 0xffffffffull);
+	}
+	return NVMX_STATUS_OK;
 }
 
 /* ---- INVEPT / INVVPID ---- */

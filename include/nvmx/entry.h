@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * L0's requirements on VMCS02 (the VMCS that runs L2), and notifications
+ * that keep the VMCS02 merge cache right. See docs/vm-entry-checks.md.
+ *
+ * VMCS02 host-state fields (HOST_*) belong to L0: the library never writes
+ * them. The host sets them once, as for any VMCS it runs, before the first
+ * entry to L2.
+ */
+#ifndef NVMX_ENTRY_PUBLIC_H
+#define NVMX_ENTRY_PUBLIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nvmx_vcpu;
+
+/* L0 emulates L1's VMX-preemption timer itself: VMCS02 never runs it. */
+#define NVMX_L0_EMULATE_PREEMPTION_TIMER (1u << 0)
+/* Check L1's bitmap pages by an xxHash of their content at every entry,
+ * instead of relying on nvmx_vcpu_l1_page_changed (slower, needs no hook). */
+#define NVMX_L0_HASH_L1_BITMAPS (1u << 1)
+
+struct nvmx_l0_policy {
+	uint32_t size;                  /* sizeof(struct nvmx_l0_policy) */
+	uint32_t flags;                 /* NVMX_L0_* */
+	/* Controls L0 requires set in VMCS02, whatever L1 asks. */
+	uint32_t pin_set, proc_set, proc2_set;
+	uint32_t exit_set, entry_set;
+	uint32_t exception_bitmap;      /* exceptions L0 intercepts */
+	uint64_t cr0_mask, cr4_mask;    /* CR bits L0 owns */
+	/* L0's MSR bitmap (4 KiB, SDM 25.6.9), NULL: L0 wants no MSR exits. */
+	const uint8_t *msr_bitmap;
+	/* L0's I/O bitmaps A and B (4 KiB each), NULL: no I/O exits for L0. */
+	const uint8_t *io_bitmap_a, *io_bitmap_b;
+	/* L1's TSC offset and multiplier as L0 runs L1 (VMCS01); the multiplier
+	 * is fixed point with 48 fraction bits, 0 meaning 1.0. */
+	uint64_t tsc_offset, tsc_multiplier;
+	/* EPT01: the EPTP VMCS02 uses when L1 does not enable EPT (then L2's
+	 * physical addresses are L1's). 0: L0 does not use EPT. */
+	uint64_t eptp01;
+	uint64_t reserved[8];
+};
+
+/* L0's defaults: external-interrupt and NMI exiting, a 64-bit host, CR4.VMXE
+ * owned, #MC intercepted, no MSR or I/O exits, TSC untouched, no EPT01. */
+void nvmx_l0_policy_default(struct nvmx_l0_policy *p);
+
+/* Set L0's requirements for this vCPU (copied). Bitmap pages stay owned by
+ * the host and must live as long as the policy; after changing their content
+ * call this again. INVALID_ARGUMENT for a short struct. */
+enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nvmx_l0_policy *p);
+
+/* L1 wrote (or L0 remapped) the L1 page at `gpa`: a merged MSR or I/O bitmap
+ * built from it is redone at the next entry. */
+void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
+
+/* The host replaced or reinitialized the hardware VMCS02 of this vCPU (the
+ * library assumes one VMCS02 per vCPU that keeps its content): the next
+ * entry writes every field again. */
+void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

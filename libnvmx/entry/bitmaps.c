@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MSR- and I/O-bitmap merges into library pages (SDM 25.6.4, 25.6.9): an
+ * access exits under VMCS02 if L0 or L1 wants it to. Pages are allocated
+ * once per vCPU through ops.page_alloc; a merge is cached and redone only
+ * when L1's bitmap address or controls change, the policy changes, or the
+ * host reports that L1's page changed (nvmx_vcpu_l1_page_changed). With
+ * NVMX_L0_HASH_L1_BITMAPS the library instead re-reads L1's page at every
+ * entry and compares an XXH3 hash.
+ */
+#include "entry_int.h"
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack: no allocation */
+#include <xxhash.h>
+
+#define PAGE 4096u
+/* src_gpa of a page built from L0's bitmap alone. */
+#define SRC_L0_ONLY (~0ull - 1u)
+
+static enum nvmx_status page_get(struct nvmx_vcpu *v, struct nvmx_merged_page *p)
+{
+	if (p->va)
+		return NVMX_STATUS_OK;
+	void *va;
+	uint64_t hpa;
+	enum nvmx_status st = v->vm->ops.page_alloc(v->host, &va, &hpa);
+	if (st != NVMX_STATUS_OK)
+		return st == NVMX_STATUS_NO_MEMORY ? st : NVMX_STATUS_HOST_FAILURE;
+	p->va = va;
+	p->hpa = hpa;
+	p->valid = false;
+	p->src_gpa = NVMX_NO_VMPTR;
+	return NVMX_STATUS_OK;
+}
+
+static void or_page(uint8_t *dst, const uint8_t *l0)
+{
+	if (!l0)
+		return;
+	for (unsigned i = 0; i < PAGE; i += 8) {
+		uint64_t a, b;
+		nvmx_memcpy(&a, dst + i, 8);
+		nvmx_memcpy(&b, l0 + i, 8);
+		a |= b;
+		nvmx_memcpy(dst + i, &a, 8);
+	}
+}
+
+/*
+ * Build `p` from L1's page at `gpa` (or from nothing when gpa is
+ * SRC_L0_ONLY) OR L0's page `l0`. Sets x->reason on a page L0 does not back.
+ */
+static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page *p, uint64_t gpa,
+                              const uint8_t *l0, uint32_t field)
+{
+	struct nvmx_vcpu *v = x->v;
+	const bool hash = nvmx_entry_policy(v)->flags & NVMX_L0_HASH_L1_BITMAPS;
+	NVMX_CHECK(page_get(v, p));
+	if (p->valid && p->src_gpa == gpa && !(hash && gpa != SRC_L0_ONLY))
+		return NVMX_STATUS_OK;
+	if (gpa == SRC_L0_ONLY) {
+		nvmx_memset(p->va, 0, PAGE);
+	} else {
+		uint64_t h = 0;
+		if (hash) {
+			/* Read L1's page into the merged page only if it changed:
+			 * hash it in 512-byte pieces first. */
+			XXH3_state_t st3;
+			XXH3_INITSTATE(&st3);
+			XXH3_64bits_reset(&st3);
+			uint8_t piece[512];
+			for (unsigned off = 0; off < PAGE; off += sizeof(piece)) {
+				enum nvmx_status st = nvmx_gpa_read(v, gpa + off, piece, sizeof(piece));
+				if (st == NVMX_STATUS_NOT_MAPPED)
+					NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+				if (st != NVMX_STATUS_OK)
+					return NVMX_STATUS_HOST_FAILURE;
+				XXH3_64bits_update(&st3, piece, sizeof(piece));
+			}
+			h = XXH3_64bits_digest(&st3);
+			if (p->valid && p->src_gpa == gpa && p->hash == h)
+				return NVMX_STATUS_OK;
+		}
+		enum nvmx_status st = nvmx_gpa_read(v, gpa, p->va, PAGE);
+		if (st == NVMX_STATUS_NOT_MAPPED) {
+			p->valid = false;
+			NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+		}
+		if (st != NVMX_STATUS_OK) {
+			p->valid = false;
+			return NVMX_STATUS_HOST_FAILURE;
+		}
+		p->hash = h;
+	}
+	or_page(p->va, l0);
+	p->src_gpa = gpa;
+	p->valid = true;
+	v->entry.merges++;
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_bitmaps_msr(struct nvmx_entry_ctx *x, bool *use, uint64_t *hpa)
+{
+	*use = false;
+	*hpa = 0;
+	/* Without L1's MSR bitmaps every MSR access exits (SDM 25.6.9): VMCS02
+	 * then uses none either. */
+	if (!(x->proc & NVMX_PROC_USE_MSR_BITMAPS))
+		return NVMX_STATUS_OK;
+	struct nvmx_merged_page *p = &x->v->entry.msr;
+	NVMX_CHECK(merge(x, p, V12(x->s, MSR_BITMAP), nvmx_entry_policy(x->v)->msr_bitmap,
+	                 NVMX_F_MSR_BITMAP));
+	if (x->reason)
+		return NVMX_STATUS_OK;
+	*use = true;
+	*hpa = p->hpa;
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *uncond,
+                                 uint64_t *hpa_a, uint64_t *hpa_b)
+{
+	const struct nvmx_l0_policy *pol = nvmx_entry_policy(x->v);
+	struct nvmx_entry_vcpu *e = &x->v->entry;
+	*use = *uncond = false;
+	*hpa_a = *hpa_b = 0;
+	uint64_t ga, gb;
+	/* "Use I/O bitmaps" overrides unconditional I/O exiting (SDM 25.6.4). */
+	if (x->proc & NVMX_PROC_USE_IO_BITMAPS) {
+		ga = V12(x->s, IO_BITMAP_A);
+		gb = V12(x->s, IO_BITMAP_B);
+	} else if (x->proc & NVMX_PROC_UNCOND_IO_EXITING) {
+		*uncond = true;
+		return NVMX_STATUS_OK;
+	} else if (pol->io_bitmap_a || pol->io_bitmap_b) {
+		ga = gb = SRC_L0_ONLY;
+	} else {
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(merge(x, &e->io_a, ga, pol->io_bitmap_a, NVMX_F_IO_BITMAP_A));
+	if (x->reason)
+		return NVMX_STATUS_OK;
+	NVMX_CHECK(merge(x, &e->io_b, gb, pol->io_bitmap_b, NVMX_F_IO_BITMAP_B));
+	if (x->reason)
+		return NVMX_STATUS_OK;
+	*use = true;
+	*hpa_a = e->io_a.hpa;
+	*hpa_b = e->io_b.hpa;
+	return NVMX_STATUS_OK;
+}
+
+void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v)
+{
+	v->entry.msr.valid = v->entry.io_a.valid = v->entry.io_b.valid = false;
+}
+
+static void page_put(struct nvmx_vcpu *v, struct nvmx_merged_page *p)
+{
+	if (p->va)
+		v->vm->ops.page_free(v->host, p->va, p->hpa);
+	p->va = NULL;
+	p->valid = false;
+}
+
+void nvmx_bitmaps_fini(struct nvmx_vcpu *v)
+{
+	page_put(v, &v->entry.msr);
+	page_put(v, &v->entry.io_a);
+	page_put(v, &v->entry.io_b);
+}
+
+NVMX_EXPORT void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *v, uint64_t gpa)
+{
+	if (!v)
+		return;
+	uint64_t page = gpa & ~0xfffull;
+	struct nvmx_merged_page *ps[] = { &v->entry.msr, &v->entry.io_a, &v->entry.io_b };
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(ps); i++)
+		if (ps[i]->src_gpa == page)
+			ps[i]->valid = false;
+}

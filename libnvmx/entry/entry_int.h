@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the files of the VM-entry module. */
+#ifndef NVMX_ENTRY_INT_H
+#define NVMX_ENTRY_INT_H
+
+#include "entry.h"
+
+/* What one VM entry works on. The check functions return a host status
+ * (non-OK only when a host callback failed) and set `reason` (and `qual`
+ * for guest-state and MSR-load failures) when the entry fails
+ * architecturally. */
+struct nvmx_entry_ctx {
+	struct nvmx_vcpu *v;
+	struct nvmx_vmcs12 *s;
+	const struct nvmx_caps *c;
+	bool launch;
+	uint32_t pin, proc, proc2, exit, entry;
+	uint64_t proc3;
+	bool ia32e;             /* IA-32e mode guest */
+	bool ug;                /* unrestricted guest */
+	unsigned paddr;         /* L1's physical-address width */
+	enum nvmx_reason reason;
+	uint64_t qual;
+	uint64_t field;         /* the offending field's encoding, for the trace */
+	/* PDPTEs of a PAE guest without EPT12, read from L1 memory (SDM 27.3.1.6);
+	 * VMCS02 needs them since it runs with EPT01. */
+	bool pdpte_from_mem;
+	uint64_t pdpte[4];
+	/* Host-physical addresses of the control pages (merge.c). */
+	uint64_t hpa_apic_access, hpa_vapic, hpa_pi_desc, hpa_pml, hpa_ve;
+	/* Merged bitmaps (bitmaps.c). */
+	bool msr_use, io_use, io_uncond;
+	uint64_t msr_hpa, io_hpa_a, io_hpa_b;
+};
+
+#define NVMX_ENTRY_FAIL(ctx, r, f)                              \
+	do {                                                    \
+		(ctx)->reason = NVMX_REASON_##r;               \
+		(ctx)->field = (f);                             \
+		return NVMX_STATUS_OK;                          \
+	} while (0)
+
+/* Helpers on addresses and values. */
+static inline bool nvmx_addr_ok(uint64_t a, unsigned width, uint64_t align_mask)
+{
+	return (a & align_mask) == 0 && (width >= 64 || (a >> width) == 0);
+}
+
+static inline bool nvmx_canonical(uint64_t a, bool la57)
+{
+	unsigned bits = la57 ? 57 : 48;
+	int64_t s = (int64_t)(a << (64 - bits)) >> (64 - bits);
+	return (uint64_t)s == a;
+}
+
+/* Each byte of a PAT value holds 0, 1, 4, 5, 6 or 7 (SDM 27.2.2). */
+static inline bool nvmx_pat_ok(uint64_t pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		uint8_t t = (uint8_t)(pat >> (8 * i));
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* Reserved bits of IA32_EFER: anything but SCE, LME, LMA, NXE. */
+#define NVMX_EFER_RESERVED (~(NVMX_EFER_SCE | NVMX_EFER_LME | NVMX_EFER_LMA | NVMX_EFER_NXE))
+/* IA32_PERF_GLOBAL_CTRL: the library models 8 general-purpose and 4 fixed
+ * counters (bits 7:0, 35:32) and the metrics enable (bit 48). */
+#define NVMX_PERF_GLOBAL_CTRL_VALID (0xffull | (0xfull << 32) | (1ull << 48))
+
+enum nvmx_status nvmx_entry_check_controls(struct nvmx_entry_ctx *x);
+enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x);
+enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x);
+enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x);
+/* Translation of control addresses (fails architecturally as a control
+ * check: VMfailValid 7, ENTRY_CTL_ADDR_NOT_BACKED). */
+enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x);
+enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x);
+/* Bitmap merges into library pages; *use tells whether VMCS02 uses them. */
+enum nvmx_status nvmx_bitmaps_msr(struct nvmx_entry_ctx *x, bool *use, uint64_t *hpa);
+enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *uncond,
+                                 uint64_t *hpa_a, uint64_t *hpa_b);
+void nvmx_bitmaps_fini(struct nvmx_vcpu *v);
+void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v);
+/* The policy in force (the default one until the host sets its own). */
+const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading MSRs (SDM 27.4): the VM-entry MSR-load area, 16-byte entries
+ * { u32 index, u32 reserved, u64 data }, processed in order after guest
+ * state. A failing entry n (1-based) is a VM-entry failure with exit reason
+ * 34 and exit qualification n; the entries before it stay loaded.
+ */
+#include "entry_int.h"
+
+#define MSR_FS_BASE 0xc0000100u
+#define MSR_GS_BASE 0xc0000101u
+#define MSR_BIOS_UPDT_TRIG 0x79u
+#define MSR_BIOS_SIGN_ID 0x8bu
+#define MSR_SMM_MONITOR_CTL 0x9bu
+#define MSR_SMBASE 0x9eu
+
+static enum nvmx_reason entry_reason(uint32_t idx, uint32_t rsvd)
+{
+	if (rsvd)
+		return NVMX_REASON_ENTRY_MSR_LOAD_RESERVED;
+	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE)
+		return NVMX_REASON_ENTRY_MSR_LOAD_FS_GS_BASE;
+	if ((idx >> 8) == 0x8u)
+		return NVMX_REASON_ENTRY_MSR_LOAD_X2APIC;
+	if (idx == MSR_SMM_MONITOR_CTL || idx == MSR_SMBASE)
+		return NVMX_REASON_ENTRY_MSR_LOAD_SMM;
+	if (idx == MSR_BIOS_UPDT_TRIG || idx == MSR_BIOS_SIGN_ID)
+		return NVMX_REASON_ENTRY_MSR_LOAD_MICROCODE;
+	return NVMX_REASON_NONE;
+}
+
+enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
+{
+	struct nvmx_vmcs12 *s = x->s;
+	uint32_t count = (uint32_t)V12(s, VM_ENTRY_MSR_LOAD_COUNT);
+	uint64_t addr = V12(s, VM_ENTRY_MSR_LOAD_ADDR);
+	uint64_t misc = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_MISC);
+	uint32_t max = 512u * (uint32_t)(((misc & NVMX_MISC_MAX_MSR_LIST_MASK) >>
+	                                  NVMX_MISC_MAX_MSR_LIST_SHIFT) + 1u);
+	x->qual = 0;
+	/* SDM A.6: more than the recommended maximum is not processed; the
+	 * library fails the entry past the last allowed one. */
+	uint32_t n = count > max ? max : count;
+	for (uint32_t i = 0; i < n; i++) {
+		/* One entry at a time: an area may straddle a page L0 does not back. */
+		uint32_t e[4];
+		enum nvmx_status st = nvmx_gpa_read(x->v, addr + 16ull * i, e, sizeof(e));
+		if (st == NVMX_STATUS_NOT_MAPPED) {
+			x->qual = i + 1u;
+			NVMX_ENTRY_FAIL(x, ENTRY_MSR_LOAD_UNREADABLE, NVMX_F_VM_ENTRY_MSR_LOAD_ADDR);
+		}
+		if (st != NVMX_STATUS_OK)
+			return NVMX_STATUS_HOST_FAILURE;
+		uint64_t val = e[2] | ((uint64_t)e[3] << 32);
+		enum nvmx_reason r = entry_reason(e[0], e[1]);
+		if (r == NVMX_REASON_NONE &&
+		    (!x->v->vm->ops.msr_load ||
+		     x->v->vm->ops.msr_load(x->v->host, true, e[0], val) != NVMX_STATUS_OK))
+			r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
+		if (r != NVMX_REASON_NONE) {
+			x->qual = i + 1u;
+			x->reason = r;
+			x->field = e[0];
+			return NVMX_STATUS_OK;
+		}
+	}
+	if (count > max) {
+		x->qual = max + 1u;
+		NVMX_ENTRY_FAIL(x, ENTRY_MSR_LOAD_COUNT, NVMX_F_VM_ENTRY_MSR_LOAD_COUNT);
+	}
+	return NVMX_STATUS_OK;
+}
