@@ -54,8 +54,9 @@ enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx);
  * Lazily synced fields count as current while their sync is pending: VMCS02
  * holds L2's values and VMCS12 will receive them from there.
  * Fields the exit changed to a value VMCS02 does not hold (GUEST_CR0 and
- * GUEST_CR4 as L1 sees them, VM_ENTRY_INTR_INFO_FIELD with its valid bit
- * cleared) are marked dirty instead, so the merge recomputes them.
+ * GUEST_CR4 as L1 sees them when that differs from the hardware value,
+ * VM_ENTRY_INTR_INFO_FIELD with its valid bit cleared, the IA-32e-mode-guest
+ * entry control) are marked dirty instead, so the merge rewrites them.
  */
 static inline bool nvmx_exit_vmcs02_current(const struct nvmx_vcpu *v, unsigned idx)
 {

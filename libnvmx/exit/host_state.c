@@ -265,8 +265,14 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		return NVMX_STATUS_WRONG_STATE;
 	load_host_state(v);
 	v->in_l2 = false;
-	if (!msr_load(v))
+	if (!msr_load(v)) {
+		/* SDM 28.7: VMX abort 4, the indicator at offset 4 of the region. */
+		uint32_t ind = ABORT_MSR_LOAD;
+		v->cur->abort = ind;
+		(void)nvmx_gpa_write(v, v->cur->gpa + 4u, &ind, 4);
+		v->exit.rare_pending = false;
 		*abort = true;
+	}
 	return NVMX_STATUS_OK;
 }
 

@@ -23,9 +23,10 @@ static void copy(struct nvmx_vcpu *v, unsigned idx)
  * nobody owns are the real VMCS02 value.
  */
 static uint64_t guest_cr(struct nvmx_vcpu *v, uint32_t f_cr, uint32_t f_mask,
-                         uint32_t f_shadow, uint64_t cr12, uint64_t mask12)
+                         uint32_t f_shadow, uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
 {
 	uint64_t cr02 = nvmx_vmcs02_read(v, f_cr);
+	*cr02_out = cr02;
 	uint64_t mask02 = nvmx_vmcs02_read(v, f_mask);
 	uint64_t l0_only = mask02 & ~mask12;
 	uint64_t shadow02 = l0_only ? nvmx_vmcs02_read(v, f_shadow) : 0;
@@ -77,14 +78,23 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	copy(v, NVMX_IDX_GUEST_ACTIVITY_STATE);
 	copy(v, NVMX_IDX_GUEST_PENDING_DBG_EXCEPTIONS);
 
-	nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0,
-	                        guest_cr(v, NVMX_F_GUEST_CR0, NVMX_F_CR0_GUEST_HOST_MASK,
-	                                 NVMX_F_CR0_READ_SHADOW, V12(s, GUEST_CR0),
-	                                 V12(s, CR0_GUEST_HOST_MASK)));
-	nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4,
-	                        guest_cr(v, NVMX_F_GUEST_CR4, NVMX_F_CR4_GUEST_HOST_MASK,
-	                                 NVMX_F_CR4_READ_SHADOW, V12(s, GUEST_CR4),
-	                                 V12(s, CR4_GUEST_HOST_MASK)));
+	/* When L1's view equals the hardware value (no bit differs between
+	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
+	uint64_t cr02;
+	uint64_t cr0 = guest_cr(v, NVMX_F_GUEST_CR0, NVMX_F_CR0_GUEST_HOST_MASK,
+	                        NVMX_F_CR0_READ_SHADOW, V12(s, GUEST_CR0),
+	                        V12(s, CR0_GUEST_HOST_MASK), &cr02);
+	if (cr0 == cr02)
+		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
+	else
+		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
+	uint64_t cr4 = guest_cr(v, NVMX_F_GUEST_CR4, NVMX_F_CR4_GUEST_HOST_MASK,
+	                        NVMX_F_CR4_READ_SHADOW, V12(s, GUEST_CR4),
+	                        V12(s, CR4_GUEST_HOST_MASK), &cr02);
+	if (cr4 == cr02)
+		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);
+	else
+		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4, cr4);
 
 	/* SDM 28.3.1: DR7 and IA32_DEBUGCTL when "save debug controls". */
 	if (exitc & NVMX_EXIT_SAVE_DEBUG_CONTROLS) {

@@ -148,6 +148,21 @@ Test(host_state, entry_failure_path_loads_host_state)
 	fx_fini(&f);
 }
 
+Test(host_state, entry_failure_path_with_bad_msr_load_writes_abort_4)
+{
+	struct fx f;
+	fx_init(&f);
+	f.v->in_l2 = false;
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = FX_MSR_LOAD;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_LOAD, 0x9e); /* IA32_SMBASE */
+	bool abort = false;
+	cr_assert_eq(nvmx_exit_load_l1_host_state(f.v, &abort), NVMX_STATUS_OK);
+	cr_expect(abort);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 4);
+	fx_fini(&f);
+}
+
 Test(host_state, entry_failure_path_without_vmcs_is_wrong_state)
 {
 	struct fx f;

@@ -120,7 +120,7 @@ Test(reflect, syncs_rip_rsp_rflags_cr3_and_interruptibility)
 	cr_expect_eq(S12(&f, GUEST_INTERRUPTIBILITY_INFO), 1);
 	cr_expect_eq(S12(&f, GUEST_PENDING_DBG_EXCEPTIONS), 0x4000);
 	cr_expect(nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_RIP));
-	cr_expect(!nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_CR0));
+	cr_expect(nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_CR0), "no masks: L1's view is VMCS02's");
 	fx_fini(&f);
 }
 
@@ -143,6 +143,8 @@ Test(reflect, cr0_as_l1_sees_it_follows_the_masks)
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_CR0), 0x80000011, "got %#lx", (unsigned long)S12(&f, GUEST_CR0));
 	cr_expect_eq(S12(&f, GUEST_CR4), 0x20, "VMXE is L0's and L2 sees it clear");
+	cr_expect(!nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_CR0), "differs from VMCS02: dirty");
+	cr_expect(f.s->dirty[NVMX_IDX_GUEST_CR4 / 64] & (1ull << (NVMX_IDX_GUEST_CR4 % 64)));
 	fx_fini(&f);
 }
 
