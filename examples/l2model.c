@@ -178,7 +178,10 @@ enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
 		*out = L2M_NO_EXIT;
 		return NVMX_STATUS_OK;
 	}
-	/* Hardware writes the exit information into VMCS02 too. */
+	/* Hardware writes the exit information into VMCS02 too, and clears
+	 * the valid bit of the VM-entry interruption information. */
+	refhost_vmcs02_set(h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD,
+	                   G(VM_ENTRY_INTR_INFO_FIELD) & ~(uint64_t)NVMX_INTR_INFO_VALID);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_REASON, e.exit_reason);
 	refhost_vmcs02_set(h, NVMX_F_EXIT_QUALIFICATION, e.qualification);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INTR_INFO, e.intr_info);
