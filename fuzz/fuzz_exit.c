@@ -180,7 +180,9 @@ static bool ref_decide(const struct refhost *h, const struct nvmx_vmcs12 *s,
 			return mem_bit(h, base + 1024, msr - 0xc0000000u);
 		return true;
 	}
-	case 40: return (proc >> 30 & 1) || (proc2 >> 10 & 1);
+	case 40: /* PAUSE-loop exiting only at CPL 0 (SS.DPL) */
+		return (proc >> 30 & 1) ||
+		       ((proc2 >> 10 & 1) && !(refhost_vmcs02_get(h, NVMX_F_GUEST_SS_AR_BYTES) & 0x60));
 	case 43: return (proc >> 21 & 1) && !(proc2 >> 9 & 1);
 	case 45: {
 		unsigned v = e->qualification & 0xff;
@@ -368,6 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enter_l2(v, s);
 
 	/* A sequence of exits. */
+	refhost_vmcs02_set(h, NVMX_F_GUEST_SS_AR_BYTES, take(&in, 1) & 0x60);
 	for (unsigned k = 0; k < 24 && in.n; k++) {
 		struct nvmx_l2_exit e;
 		memset(&e, 0, sizeof(e));

@@ -298,9 +298,16 @@ enum nvmx_status nvmx_exit_l1_wants(struct nvmx_vcpu *v, const struct nvmx_l2_ex
 		w = proc & NVMX_PROC_MONITOR_TRAP_FLAG;
 		break;
 	case NVMX_EXIT_PAUSE:
-		/* PAUSE exiting, or PAUSE-loop exiting (which only acts at CPL 0;
-		 * VMCS02 carries L1's gap and window when L1 enables it). */
-		w = (proc & NVMX_PROC_PAUSE_EXITING) || (proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING);
+		/* PAUSE exiting, or PAUSE-loop exiting, which acts only at CPL 0
+		 * (SDM 26.1.3; VMCS02 carries L1's gap and window when L1 enables
+		 * it). L2's CPL is SS.DPL in VMCS02. */
+		if (proc & NVMX_PROC_PAUSE_EXITING)
+			w = true;
+		else if (proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING)
+			w = ((nvmx_vmcs02_read(v, NVMX_F_GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK) >>
+			     NVMX_AR_DPL_SHIFT) == 0;
+		else
+			w = false;
 		break;
 	case NVMX_EXIT_TPR_BELOW_THRESHOLD:
 		w = (proc & NVMX_PROC_TPR_SHADOW) && !(proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY);

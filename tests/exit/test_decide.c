@@ -377,3 +377,17 @@ Test(exit_decision, refuses_short_exit_struct)
 	cr_expect_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_INVALID_ARGUMENT);
 	fx_fini(&f);
 }
+
+Test(exit_decision, pause_loop_exit_at_cpl3_is_not_l1s)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_SECONDARY_CONTROLS;
+	S12(&f, SECONDARY_VM_EXEC_CONTROL) = NVMX_PROC2_PAUSE_LOOP_EXITING;
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_SS_AR_BYTES, 0xc0f3); /* DPL 3 */
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_PAUSE);
+	struct nvmx_result res;
+	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_OK);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_L0_EXIT);
+	fx_fini(&f);
+}
