@@ -2,11 +2,15 @@
 /*
  * Events while L2 runs (`l2 ...`). Each event is parsed and checked here into
  * a struct l2_event; deliver_l2_event() is the one place where an event is
- * turned into a hardware exit under VMCS02 and handed to the library. It is
- * not wired yet: every well-formed event answers `error not implemented`.
+ * turned into a hardware exit under VMCS02 (examples/l2model.h, and
+ * examples/hw_ept.h for accesses) and handed to the library.
  */
 #include "runner.h"
+#include "hw_ept.h"
+#include "l2model.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 enum l2_kind {
@@ -149,18 +153,156 @@ static bool parse_event(const struct l2_verb *vb, const struct cmd_line *cl,
 	}
 }
 
+/* How many times an `l2 access` is tried: the first walk of EPT02, and a
+ * retry after each EPT02 fill the library reports. One fill is enough for a
+ * well-behaved library; the bound keeps a misbehaving one from looping. */
+#define L2_ACCESS_MAX_TRIES 4
+
 /*
- * Deliver a checked event to L2. This is where the reference host's model of
- * VMCS02 will decide whether the event causes a hardware exit (`no-exit` via
- * outcome_no_exit otherwise), hand the exit to the library, and print its
- * result with outcome_from_result (`exit-to-l1`, `l0-handled`) or, for an
- * access the shadow EPT maps, outcome_l2_access_ok.
+ * `l2 access`: the hardware walks EPT02 (refhost_l2_access). An EPT
+ * violation or misconfiguration becomes an exit the library handles, as L0's
+ * exit handler would hand it over: it fills EPT02 (L2 retries the access),
+ * reflects the exit to L1, or keeps it for L0 (for instance when EPT01 does
+ * not back the L1 address; the runner's L0 does not change EPT01 on its own,
+ * so L2 stays stopped on the access and the outcome is `l0-handled`).
+ * L2 is taken to identity-map its linear addresses: the guest-linear address
+ * of the exit is the L2 physical address.
+ */
+static void deliver_access(struct runner *r, const struct l2_event *ev, struct outcome *o)
+{
+	unsigned access = ev->b == NVMX_ACCESS_READ    ? REFHOST_L2_READ
+	                  : ev->b == NVMX_ACCESS_WRITE ? REFHOST_L2_WRITE
+	                                               : REFHOST_L2_EXEC;
+	struct refhost *h = &r->h;
+	for (unsigned attempt = 0; attempt < L2_ACCESS_MAX_TRIES; attempt++) {
+		uint64_t hpa;
+		struct refhost_l2_exit hx;
+		enum refhost_l2_result hr = refhost_l2_access(h, ev->a, access, &hpa, &hx);
+		if (hr == REFHOST_L2_OK) {
+			outcome_l2_access_ok(o, hpa);
+			return;
+		}
+		if (hr != REFHOST_L2_EPT_VIOLATION && hr != REFHOST_L2_EPT_MISCONFIG) {
+			o->kind = OUTCOME_LIB_ERROR;
+			snprintf(o->text, sizeof(o->text),
+			         "error EPT02 names memory that is not a library page (0x%" PRIx64 ")",
+			         refhost_vmcs02_get(h, NVMX_F_EPT_POINTER));
+			return;
+		}
+		/* What the processor writes into VMCS02 on this exit (SDM 28.2.1). */
+		struct nvmx_l2_exit e;
+		memset(&e, 0, sizeof(e));
+		e.size = sizeof(e);
+		e.exit_reason = hx.reason;
+		e.qualification = hx.qualification;
+		e.guest_physical_address = hx.gpa;
+		if (hx.qualification & (1u << 7))
+			e.guest_linear_address = ev->a;
+		refhost_vmcs02_set(h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD,
+		                   refhost_vmcs02_get(h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD) &
+		                           ~(uint64_t)NVMX_INTR_INFO_VALID);
+		refhost_vmcs02_set(h, NVMX_F_VM_EXIT_REASON, e.exit_reason);
+		refhost_vmcs02_set(h, NVMX_F_EXIT_QUALIFICATION, e.qualification);
+		refhost_vmcs02_set(h, NVMX_F_GUEST_PHYSICAL_ADDRESS, e.guest_physical_address);
+		refhost_vmcs02_set(h, NVMX_F_GUEST_LINEAR_ADDRESS, e.guest_linear_address);
+		refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INTR_INFO, 0);
+		refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INSTRUCTION_LEN, 0);
+		struct nvmx_result res;
+		enum nvmx_status st = nvmx_vcpu_handle_exit(h->vcpu, &e, &res);
+		if (st != NVMX_STATUS_OK) {
+			outcome_status(o, st);
+			return;
+		}
+		/* EPT02 now maps the page: L2 retries the access. */
+		if (hr == REFHOST_L2_EPT_VIOLATION && res.outcome == NVMX_OUTCOME_L0_EXIT &&
+		    res.reason == NVMX_REASON_EXIT_L0_EPT02_FILL)
+			continue;
+		outcome_from_result(r, &res, false, 0, o);
+		return;
+	}
+	o->kind = OUTCOME_LIB_ERROR;
+	snprintf(o->text, sizeof(o->text),
+	         "error the access still faults after %u EPT02 fills", L2_ACCESS_MAX_TRIES);
+}
+
+/*
+ * Deliver a checked event to L2: the reference host's hardware model
+ * (examples/l2model.h) decides from VMCS02 whether it is a VM exit and, if
+ * so, hands it to the library (nvmx_vcpu_handle_exit). `no-exit`: VMCS02
+ * does not intercept it; otherwise the library's result (`exit-to-l1`,
+ * `l0-handled`, `vmx-abort`). Accesses go through the EPT model.
  */
 static void deliver_l2_event(struct runner *r, const struct l2_event *ev, struct outcome *o)
 {
-	(void)r;
-	(void)ev;
-	outcome_error(o, "not implemented");
+	if (ev->kind == L2_ACCESS) {
+		deliver_access(r, ev, o);
+		return;
+	}
+	struct l2model_event m;
+	memset(&m, 0, sizeof(m));
+	switch (ev->kind) {
+	case L2_CPUID: m.kind = L2EV_CPUID; break;
+	case L2_HLT: m.kind = L2EV_HLT; break;
+	case L2_VMCALL: m.kind = L2EV_VMCALL; break;
+	case L2_RDTSC: m.kind = L2EV_RDTSC; break;
+	case L2_RDMSR:
+		m.kind = L2EV_RDMSR;
+		m.msr = (uint32_t)ev->a;
+		break;
+	case L2_WRMSR:
+		m.kind = L2EV_WRMSR;
+		m.msr = (uint32_t)ev->a;
+		m.value = ev->b;
+		break;
+	case L2_IO:
+		m.kind = L2EV_IO;
+		m.in = ev->a == 0;
+		m.port = (uint16_t)ev->b;
+		m.size = (uint8_t)ev->c;
+		break;
+	case L2_CR_WRITE:
+		m.kind = L2EV_CR_WRITE;
+		m.cr = (uint8_t)ev->a;
+		m.value = ev->b;
+		break;
+	case L2_CR_READ:
+		m.kind = L2EV_CR_READ;
+		m.cr = (uint8_t)ev->a;
+		break;
+	case L2_EXCEPTION:
+		m.kind = L2EV_EXCEPTION;
+		m.vector = (uint8_t)ev->a;
+		m.has_error_code = ev->b != 0;
+		m.error_code = (uint32_t)ev->c;
+		break;
+	case L2_EXTINT:
+		m.kind = L2EV_EXTINT;
+		m.vector = (uint8_t)ev->a;
+		break;
+	case L2_NMI: m.kind = L2EV_NMI; break;
+	case L2_VMX:
+		m.kind = L2EV_VMX;
+		m.vmx_reason = (uint32_t)ev->a;
+		break;
+	case L2_PREEMPTION_TIMER: m.kind = L2EV_PREEMPTION_TIMER; break;
+	case L2_INVLPG:
+		m.kind = L2EV_INVLPG;
+		m.address = ev->a;
+		break;
+	case L2_ACCESS:
+		return; /* handled above */
+	}
+	struct nvmx_result res;
+	enum l2model_outcome out;
+	enum nvmx_status st = l2model_run(&r->h, &m, &res, &out);
+	if (st != NVMX_STATUS_OK) {
+		outcome_status(o, st);
+		return;
+	}
+	if (out == L2M_NO_EXIT)
+		outcome_no_exit(o);
+	else
+		outcome_from_result(r, &res, false, 0, o);
 }
 
 void runner_l2(struct runner *r, const struct cmd_line *cl, struct outcome *o)

@@ -6,8 +6,8 @@
  * Layout: parse.c turns words into numbers, VMCS field encodings, MSR
  * indices and outcomes; outcome.c turns a struct nvmx_result into the outcome
  * text; commands.c holds the command table (one handler per verb); l2.c
- * parses the `l2` events and holds the one place where they will be
- * delivered; demo.c is the built-in scenario; main.c reads lines and checks
+ * parses the `l2` events and delivers them to the reference host's hardware
+ * model (l2model.h, hw_ept.h); demo.c is the built-in scenario; main.c reads lines and checks
  * `expect`.
  */
 #ifndef NVMX_RUNNER_H
