@@ -6,6 +6,7 @@
  * the hardware would report its exit; `l2` events are in l2.c.
  */
 #include "runner.h"
+#include "hw_ept.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -117,7 +118,13 @@ static void cmd_mem(struct runner *r, const struct cmd_line *cl, struct outcome 
 		outcome_error(o, "0x%" PRIx64 " is outside L1 memory", gpa);
 		return;
 	}
-	refhost_mem_write(&r->h, gpa, &v, n); /* little-endian host */
+	/* A store of L1 as L0 sees it: L0's write-fault handler tells the
+	 * library about pages it write-protected (EPT12 tables), and L0 tells it
+	 * which L1 pages changed, so that bitmaps merged from them are redone at
+	 * the next VM entry (SDM 25.11.4: L1 may edit them while L2 does not run). */
+	refhost_l1_store(&r->h, gpa, &v, n); /* little-endian host */
+	for (uint64_t p = gpa & ~(PAGE - 1); p < gpa + n; p += PAGE)
+		nvmx_vcpu_l1_page_changed(r->h.vcpu, p);
 	outcome_set(o, "ok");
 }
 
