@@ -82,10 +82,12 @@ enum refhost_l2_result refhost_l2_access(struct refhost *h, uint64_t l2_gpa, uns
 	*hpa_out = 0;
 	uint64_t eptp = refhost_vmcs02_get(h, NVMX_F_EPT_POINTER);
 	uint64_t *table = refhost_page_va(h, eptp);
-	if (!table)
-		return via_ept01(h, l2_gpa, access, hpa_out, ex);
 	uint64_t p1 = refhost_vmcs02_get(h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL);
 	uint64_t p2 = refhost_vmcs02_get(h, NVMX_F_SECONDARY_VM_EXEC_CONTROL);
+	/* The EPT pointer counts only while VMCS02 enables EPT (SDM 25.6.11):
+	 * a value left from an earlier entry is not used. */
+	if (!table || !(p1 & NVMX_PROC_SECONDARY_CONTROLS) || !(p2 & NVMX_PROC2_EPT))
+		return via_ept01(h, l2_gpa, access, hpa_out, ex);
 	bool mbec = (p1 & NVMX_PROC_SECONDARY_CONTROLS) && (p2 & NVMX_PROC2_MODE_BASED_EPT_EXEC);
 	bool ad = (eptp >> 6) & 1u;
 	unsigned levels = (unsigned)((eptp >> 3) & 7u) + 1u;
