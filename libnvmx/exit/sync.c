@@ -10,6 +10,7 @@
  *    rarely; they stay in VMCS02 until nvmx_exit_sync_rare() (exit.h).
  */
 #include "exit.h"
+#include "../entry/entry.h"
 
 static void copy(struct nvmx_vcpu *v, unsigned idx)
 {
@@ -22,14 +23,23 @@ static void copy(struct nvmx_vcpu *v, unsigned idx)
  * bits only L0 owns read as VMCS02's read shadow (what L2 believes); bits
  * nobody owns are the real VMCS02 value.
  */
-static uint64_t guest_cr(struct nvmx_vcpu *v, uint32_t f_cr, uint32_t f_mask,
-                         uint32_t f_shadow, uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 {
-	uint64_t cr02 = nvmx_vmcs02_read(v, f_cr);
+	uint64_t val;
+	if (nvmx_entry_vmcs02_ctl(v, idx, &val))
+		return val;
+	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
+}
+
+static uint64_t guest_cr(struct nvmx_vcpu *v, unsigned i_cr, unsigned i_mask, unsigned i_shadow,
+                         uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+{
+	uint64_t cr02 = nvmx_vmcs02_read(v, nvmx_field_table[i_cr].encoding);
 	*cr02_out = cr02;
-	uint64_t mask02 = nvmx_vmcs02_read(v, f_mask);
+	/* Masks and read shadows are controls the merge wrote: no read. */
+	uint64_t mask02 = vmcs02_ctl(v, i_mask);
 	uint64_t l0_only = mask02 & ~mask12;
-	uint64_t shadow02 = l0_only ? nvmx_vmcs02_read(v, f_shadow) : 0;
+	uint64_t shadow02 = l0_only ? vmcs02_ctl(v, i_shadow) : 0;
 	return (cr02 & ~mask02 & ~mask12) | (shadow02 & l0_only) | (cr12 & mask12);
 }
 
@@ -92,15 +102,15 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* When L1's view equals the hardware value (no bit differs between
 	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
 	uint64_t cr02;
-	uint64_t cr0 = guest_cr(v, NVMX_F_GUEST_CR0, NVMX_F_CR0_GUEST_HOST_MASK,
-	                        NVMX_F_CR0_READ_SHADOW, V12(s, GUEST_CR0),
+	uint64_t cr0 = guest_cr(v, NVMX_IDX_GUEST_CR0, NVMX_IDX_CR0_GUEST_HOST_MASK,
+	                        NVMX_IDX_CR0_READ_SHADOW, V12(s, GUEST_CR0),
 	                        V12(s, CR0_GUEST_HOST_MASK), &cr02);
 	if (cr0 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
 	else
 		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
-	uint64_t cr4 = guest_cr(v, NVMX_F_GUEST_CR4, NVMX_F_CR4_GUEST_HOST_MASK,
-	                        NVMX_F_CR4_READ_SHADOW, V12(s, GUEST_CR4),
+	uint64_t cr4 = guest_cr(v, NVMX_IDX_GUEST_CR4, NVMX_IDX_CR4_GUEST_HOST_MASK,
+	                        NVMX_IDX_CR4_READ_SHADOW, V12(s, GUEST_CR4),
 	                        V12(s, CR4_GUEST_HOST_MASK), &cr02);
 	if (cr4 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);

@@ -301,3 +301,19 @@ Test(roundtrip, a_new_l0_policy_brings_the_lazy_state_into_vmcs12_first)
 	cr_expect_eq(t.s->f[NVMX_IDX_GUEST_FS_BASE], 0x7f0000003000ull);
 	rt_fini(&t);
 }
+
+Test(roundtrip, exit_after_entry_reads_ten_fields_and_no_control)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	uint64_t r0 = t.v->stats.vmcs_reads;
+	l2_cpuid_exit(&t);
+	/* RIP, RSP, RFLAGS, CR3, interruptibility, activity, pending debug
+	 * exceptions, CR0, CR4, EFER (for the IA-32e mode guest control, SDM
+	 * 28.2): the CR masks and read shadows are controls the merge wrote. */
+	cr_expect_eq(t.v->stats.vmcs_reads - r0, 10);
+	/* CR4 as L1 sees it: VMXE is L0's alone, so L2's read shadow (L1's
+	 * GUEST_CR4 value at entry) supplies it. */
+	cr_expect_eq(t.s->f[NVMX_IDX_GUEST_CR4], NVMX_CR4_VMXE | NVMX_CR4_PAE);
+	rt_fini(&t);
+}
