@@ -29,7 +29,7 @@ const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v)
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
                                                      const struct nvmx_l0_policy *p)
 {
-	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved))
+	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved) || p->vpid01 > 0xffffu)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_l0_policy n;
 	nvmx_memset(&n, 0, sizeof(n));

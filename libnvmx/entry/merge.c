@@ -253,8 +253,9 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		PUT(&w, EPT_POINTER, eptp02);
 	if (vpid02)
 		PUT(&w, VIRTUAL_PROCESSOR_ID, vpid02);
-	if (vpid02 && flush)
-		v->vm->ops.hw_invvpid(v->host, 1, vpid02, 0);
+	/* SDM 29.4.3.3 (L1 without VPID) or a VPID02 new to its VPID12. */
+	if (flush)
+		nvmx_vpid_flush(v, vpid02);
 	if (eptp_sw)
 		PUT(&w, EPTP_LIST_ADDRESS, list02);
 	if (x->proc & NVMX_PROC_TPR_SHADOW) {

@@ -86,7 +86,12 @@ static void rt_init(struct rt *t, bool l1_vpid, uint16_t vpid01)
 	S(GUEST_GDTR_LIMIT, 0xffff);
 	S(GUEST_IDTR_LIMIT, 0xffff);
 	nvmx_vmcs12_mark_all_dirty(t->s);
-	(void)vpid01;
+	if (vpid01) {
+		struct nvmx_l0_policy p;
+		nvmx_l0_policy_default(&p);
+		p.vpid01 = vpid01;
+		cr_assert_eq(nvmx_vcpu_set_l0_policy(t->v, &p), NVMX_STATUS_OK);
+	}
 	/* L1's VMLAUNCH. */
 	cr_assert_eq(nvmx_entry_enter(t->v, true, &t->res), NVMX_STATUS_OK);
 	cr_assert_eq(t->res.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %d", t->res.reason);
@@ -315,5 +320,68 @@ Test(roundtrip, exit_after_entry_reads_ten_fields_and_no_control)
 	/* CR4 as L1 sees it: VMXE is L0's alone, so L2's read shadow (L1's
 	 * GUEST_CR4 value at entry) supplies it. */
 	cr_expect_eq(t.s->f[NVMX_IDX_GUEST_CR4], NVMX_CR4_VMXE | NVMX_CR4_PAE);
+	rt_fini(&t);
+}
+
+/* ---- TLB duties (SDM 29.4.3.3) ---- */
+
+Test(roundtrip, l1_without_vpid_flushes_vpid01_at_exit_and_vpid02_at_entry)
+{
+	struct rt t;
+	rt_init(&t, false, VPID01);
+	uint64_t n0 = t.h.invvpid_calls;
+	l2_cpuid_exit(&t);
+	/* The exit invalidates VPID 0 of L1's view: L1's own VPID01. */
+	cr_expect_eq(t.h.invvpid_calls - n0, 1);
+	cr_expect_eq(t.h.last_invvpid_type, 1);
+	cr_expect_eq(t.h.last_invvpid_vpid, VPID01);
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	/* The entry: L2's VPID02, the first value of the default pool. */
+	cr_expect_eq(t.h.invvpid_calls - n0, 2);
+	cr_expect_eq(t.h.last_invvpid_type, 1);
+	cr_expect_eq(t.h.last_invvpid_vpid, 0xff00);
+	cr_expect_eq(refhost_vmcs02_get(&t.h, NVMX_F_VIRTUAL_PROCESSOR_ID), 0xff00);
+	rt_fini(&t);
+}
+
+Test(roundtrip, l1_without_vpid_under_an_l0_without_vpid_flushes_only_at_entry)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	uint64_t n0 = t.h.invvpid_calls;
+	l2_cpuid_exit(&t);
+	cr_expect_eq(t.h.invvpid_calls - n0, 0);
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	cr_expect_eq(t.h.invvpid_calls - n0, 1);
+	cr_expect_eq(t.h.last_invvpid_vpid, 0xff00);
+	rt_fini(&t);
+}
+
+Test(roundtrip, l1_with_vpid_flushes_only_when_its_vpid02_is_new)
+{
+	struct rt t;
+	uint64_t n0 = 0;
+	rt_init(&t, true, VPID01);
+	/* rt_init's VMLAUNCH gave VPID12 7 a fresh VPID02, flushed once. */
+	cr_expect_eq(t.h.invvpid_calls, 1);
+	uint16_t vpid02 = (uint16_t)refhost_vmcs02_get(&t.h, NVMX_F_VIRTUAL_PROCESSOR_ID);
+	cr_expect_neq(vpid02, 0);
+	cr_expect_neq(vpid02, VPID01);
+	cr_expect_eq(t.h.last_invvpid_vpid, vpid02);
+	n0 = t.h.invvpid_calls;
+	for (int i = 0; i < 3; i++)
+		round_trip(&t);
+	cr_expect_eq(t.h.invvpid_calls - n0, 0, "entries and exits with VPID 7 keep the TLB");
+	rt_fini(&t);
+}
+
+Test(roundtrip, entry_flush_falls_back_to_all_context_without_single_context_invvpid)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	t.h.vm->cfg.hw.vmx_msr[NVMX_MSR_IA32_VMX_EPT_VPID_CAP - NVMX_CAP_MSR_FIRST] &=
+	        ~NVMX_VPID_CAP_INVVPID_SINGLE;
+	round_trip(&t);
+	cr_expect_eq(t.h.last_invvpid_type, 2);
 	rt_fini(&t);
 }
