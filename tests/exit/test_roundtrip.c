@@ -385,3 +385,23 @@ Test(roundtrip, entry_flush_falls_back_to_all_context_without_single_context_inv
 	cr_expect_eq(t.h.last_invvpid_type, 2);
 	rt_fini(&t);
 }
+
+Test(roundtrip, destroy_returns_the_merged_bitmap_pages)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	/* L1 uses MSR and I/O bitmaps: VMCS02 gets merged library pages. */
+	t.s->f[NVMX_IDX_CPU_BASED_VM_EXEC_CONTROL] |= NVMX_PROC_USE_MSR_BITMAPS | NVMX_PROC_USE_IO_BITMAPS;
+	t.s->f[NVMX_IDX_MSR_BITMAP] = 0x20000;
+	t.s->f[NVMX_IDX_IO_BITMAP_A] = 0x21000;
+	t.s->f[NVMX_IDX_IO_BITMAP_B] = 0x22000;
+	nvmx_vmcs12_mark_all_dirty(t.s);
+	round_trip(&t);
+	cr_assert_gt(t.h.npages, 0);
+	nvmx_vcpu_destroy(t.v);
+	t.h.vcpu = NULL;
+	nvmx_vm_destroy(t.h.vm);
+	t.h.vm = NULL;
+	cr_expect_eq(t.h.npages, 0, "%u pages still allocated", t.h.npages);
+	rt_fini(&t);
+}
