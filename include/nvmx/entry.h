@@ -66,9 +66,11 @@ enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nv
  * built from it is redone at the next entry. */
 void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
 
-/* The host replaced or reinitialized the hardware VMCS02 of this vCPU (the
+/* The host replaces or reinitializes the hardware VMCS02 of this vCPU (the
  * library assumes one VMCS02 per vCPU that keeps its content): the next
- * entry writes every field again. */
+ * entry writes every field again. Call it while VMCS02 still holds its old
+ * content (it reads L2's segment, descriptor-table and SYSENTER state that
+ * an exit left there into VMCS12, see docs/exit-reflection.md). */
 void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
 
 #ifdef __cplusplus

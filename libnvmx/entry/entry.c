@@ -46,6 +46,8 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 {
 	if (!v)
 		return;
+	/* L2 state a reflected exit left in VMCS02 goes to VMCS12 first. */
+	(void)nvmx_exit_sync_rare(v);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 }

@@ -405,3 +405,19 @@ Test(roundtrip, destroy_returns_the_merged_bitmap_pages)
 	cr_expect_eq(t.h.npages, 0, "%u pages still allocated", t.h.npages);
 	rt_fini(&t);
 }
+
+Test(roundtrip, vmcs02_reset_brings_the_lazy_state_into_vmcs12_first)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	round_trip(&t);
+	refhost_vmcs02_set(&t.h, NVMX_F_GUEST_LDTR_BASE, 0x5000ull);
+	l2_cpuid_exit(&t);
+	nvmx_vcpu_vmcs02_reset(t.v);
+	refhost_vmcs02_set(&t.h, NVMX_F_GUEST_LDTR_BASE, 0);   /* the host's new VMCS02 */
+	cr_expect_eq(vmread(&t, NVMX_F_GUEST_LDTR_BASE), 0x5000ull);
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	cr_expect_eq(refhost_vmcs02_get(&t.h, NVMX_F_GUEST_LDTR_BASE), 0x5000ull,
+	             "the rebuild writes it back");
+	rt_fini(&t);
+}
