@@ -45,7 +45,12 @@ struct nvmx_l0_policy {
 	/* EPT01: the EPTP VMCS02 uses when L1 does not enable EPT (then L2's
 	 * physical addresses are L1's). 0: L0 does not use EPT. */
 	uint64_t eptp01;
-	uint64_t reserved[8];
+	/* L1's VPID in VMCS01, 0 when L0 runs L1 without VPID. When VMCS12
+	 * does not enable VPID, the library invalidates it (INVVPID through
+	 * hw_invvpid) on every exit it reflects to L1, as SDM 29.4.3.3 asks of
+	 * VM exits for VPID 0000H (docs/shadow-ept.md). */
+	uint64_t vpid01;
+	uint64_t reserved[7];
 };
 
 /* L0's defaults: external-interrupt and NMI exiting, a 64-bit host, CR4.VMXE
@@ -61,9 +66,11 @@ enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nv
  * built from it is redone at the next entry. */
 void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
 
-/* The host replaced or reinitialized the hardware VMCS02 of this vCPU (the
+/* The host replaces or reinitializes the hardware VMCS02 of this vCPU (the
  * library assumes one VMCS02 per vCPU that keeps its content): the next
- * entry writes every field again. */
+ * entry writes every field again. Call it while VMCS02 still holds its old
+ * content (it reads L2's segment, descriptor-table and SYSENTER state that
+ * an exit left there into VMCS12, see docs/exit-reflection.md). */
 void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
 
 #ifdef __cplusplus

@@ -90,9 +90,10 @@ static enum nvmx_status check_regs(struct nvmx_entry_ctx *x)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_CR3_WIDTH, NVMX_F_GUEST_CR3);
 	if (ldc && (V12(s, GUEST_DR7) >> 32))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_DR7_HIGH, NVMX_F_GUEST_DR7);
-	if (!nvmx_canonical(V12(s, GUEST_SYSENTER_ESP), c->la57))
+	/* SYSENTER_ESP/EIP are lazily synced: unchecked while trusted. */
+	if (!x->rare_trusted && !nvmx_canonical(V12(s, GUEST_SYSENTER_ESP), c->la57))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_SYSENTER_CANONICAL, NVMX_F_GUEST_SYSENTER_ESP);
-	if (!nvmx_canonical(V12(s, GUEST_SYSENTER_EIP), c->la57))
+	if (!x->rare_trusted && !nvmx_canonical(V12(s, GUEST_SYSENTER_EIP), c->la57))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_SYSENTER_CANONICAL, NVMX_F_GUEST_SYSENTER_EIP);
 	if ((x->entry & NVMX_ENTRY_LOAD_PERF_GLOBAL_CTRL) &&
 	    (V12(s, GUEST_IA32_PERF_GLOBAL_CTRL) & ~NVMX_PERF_GLOBAL_CTRL_VALID))
@@ -263,12 +264,12 @@ static enum nvmx_status check_rip_rflags(struct nvmx_entry_ctx *x)
 {
 	struct nvmx_vmcs12 *s = x->s;
 	uint64_t rip = V12(s, GUEST_RIP), rfl = V12(s, GUEST_RFLAGS);
-	bool cs_l = V12(s, GUEST_CS_AR_BYTES) & NVMX_AR_L;
-	if (x->ia32e && cs_l) {
-		if (!nvmx_canonical(rip, x->c->la57))
+	/* RIP below 4 GiB passes in every mode (it is canonical); only above
+	 * does CS.L (a lazily synced field) matter. */
+	if (rip >> 32) {
+		bool cs_l = nvmx_entry_rare(x, NVMX_IDX_GUEST_CS_AR_BYTES) & NVMX_AR_L;
+		if (!(x->ia32e && cs_l) || !nvmx_canonical(rip, x->c->la57))
 			NVMX_ENTRY_FAIL(x, ENTRY_GUEST_RIP, NVMX_F_GUEST_RIP);
-	} else if (rip >> 32) {
-		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_RIP, NVMX_F_GUEST_RIP);
 	}
 	if ((rfl & RFLAGS_RESERVED) || !(rfl & NVMX_RFLAGS_FIXED1))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_RFLAGS_RESERVED, NVMX_F_GUEST_RFLAGS);
@@ -302,7 +303,7 @@ static enum nvmx_status check_nonreg(struct nvmx_entry_ctx *x)
 	              (act == 3 && (misc & NVMX_MISC_ACTIVITY_WAIT_SIPI));
 	if (!act_ok)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_ACTIVITY_STATE, NVMX_F_GUEST_ACTIVITY_STATE);
-	if (act == 1 && (V12(s, GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK))
+	if (act == 1 && (nvmx_entry_rare(x, NVMX_IDX_GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_ACTIVITY_HLT_DPL, NVMX_F_GUEST_ACTIVITY_STATE);
 	if (act != 0 && (sti || movss))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_ACTIVITY_BLOCKING, NVMX_F_GUEST_ACTIVITY_STATE);
@@ -382,6 +383,10 @@ static enum nvmx_status check_pdptes(struct nvmx_entry_ctx *x)
 		return NVMX_STATUS_OK;
 	uint64_t p[4];
 	if (x->proc2 & NVMX_PROC2_EPT) {
+		/* Saved by the processor at the exit (SDM 28.3.1), still in
+		 * VMCS02, not written by L1: checked again by the real entry. */
+		if (x->rare_trusted)
+			return NVMX_STATUS_OK;
 		for (unsigned i = 0; i < 4; i++)
 			p[i] = s->f[NVMX_IDX_GUEST_PDPTR0 + i];
 	} else {
@@ -408,7 +413,10 @@ enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x)
 	NVMX_CHECK(check_regs(x));
 	if (x->reason)
 		return NVMX_STATUS_OK;
-	NVMX_CHECK(check_segs(x));
+	/* Segments and descriptor tables: only lazily synced fields, under
+	 * the mode bits nvmx_exit_rare_key keeps equal. */
+	if (!x->rare_trusted)
+		NVMX_CHECK(check_segs(x));
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	NVMX_CHECK(check_rip_rflags(x));

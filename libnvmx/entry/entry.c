@@ -29,7 +29,7 @@ const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v)
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
                                                      const struct nvmx_l0_policy *p)
 {
-	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved))
+	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved) || p->vpid01 > 0xffffu)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_l0_policy n;
 	nvmx_memset(&n, 0, sizeof(n));
@@ -46,6 +46,8 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 {
 	if (!v)
 		return;
+	/* L2 state a reflected exit left in VMCS02 goes to VMCS12 first. */
+	(void)nvmx_exit_sync_rare(v);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 }
@@ -53,6 +55,29 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v)
 {
 	nvmx_bitmaps_fini(v);
+}
+
+uint64_t nvmx_entry_rare(struct nvmx_entry_ctx *x, unsigned idx)
+{
+	(void)nvmx_exit_sync_field(x->v, idx);
+	return x->s->f[idx];
+}
+
+/*
+ * Whether the lazily synced guest fields may stay in VMCS02 unchecked
+ * (exit.h, nvmx_exit_rare_trusted): only for VMRESUME of the VMCS12 VMCS02
+ * was built from, under the same policy, with none of those fields marked
+ * stale (the merge would rewrite a stale field from VMCS12).
+ */
+static bool rare_trusted(struct nvmx_vcpu *v, bool launch)
+{
+	const struct nvmx_entry_vcpu *e = &v->entry;
+	if (launch || e->built_gpa != v->cur->gpa || e->built_policy_gen != e->policy_gen)
+		return false;
+	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++)
+		if (e->stale[w] & v->exit.rare_set[w])
+			return false;
+	return nvmx_exit_rare_trusted(v);
 }
 
 static void trace_fail(struct nvmx_entry_ctx *x)
@@ -123,6 +148,11 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 	x.ia32e = x.entry & NVMX_ENTRY_IA32E_MODE_GUEST;
 	x.ug = x.proc2 & NVMX_PROC2_UNRESTRICTED_GUEST;
 	x.paddr = x.c->maxphyaddr;
+	/* Otherwise the lazy guest state goes into VMCS12 now: the checks read
+	 * it there and the merge may write it back into VMCS02. */
+	x.rare_trusted = rare_trusted(v, launch);
+	if (!x.rare_trusted)
+		NVMX_CHECK(nvmx_exit_sync_rare(v));
 
 	NVMX_CHECK(nvmx_entry_check_controls(&x));
 	if (x.reason)

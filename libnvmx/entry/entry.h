@@ -30,6 +30,19 @@ static inline void nvmx_entry_mark_vmcs02_stale(struct nvmx_vcpu *v, unsigned id
 		v->entry.stale[idx / 64u] |= 1ull << (idx % 64u);
 }
 
+/* A control field of VMCS02 as the merge last wrote it (the processor never
+ * changes control fields): true with *val when known and not stale, so the
+ * caller need not read the hardware VMCS. */
+static inline bool nvmx_entry_vmcs02_ctl(const struct nvmx_vcpu *v, unsigned idx, uint64_t *val)
+{
+	uint64_t bit = 1ull << (idx % 64u);
+	if (idx >= NVMX_FIELD_COUNT || !(v->entry.have_last[idx / 64u] & bit) ||
+	    (v->entry.stale[idx / 64u] & bit))
+		return false;
+	*val = v->entry.last[idx];
+	return true;
+}
+
 /* Release the entry module's pages (called from nvmx_vcpu_destroy). */
 void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v);
 

@@ -18,6 +18,11 @@ struct nvmx_entry_ctx {
 	uint64_t proc3;
 	bool ia32e;             /* IA-32e mode guest */
 	bool ug;                /* unrestricted guest */
+	/* VMRESUME right after a reflected exit that left the lazily synced
+	 * guest fields in VMCS02, untouched by L1 (nvmx_exit_rare_trusted):
+	 * their checks are skipped and they are read only when a check on
+	 * another field needs one (nvmx_entry_rare). */
+	bool rare_trusted;
 	unsigned paddr;         /* L1's physical-address width */
 	enum nvmx_reason reason;
 	uint64_t qual;
@@ -69,6 +74,10 @@ static inline bool nvmx_pat_ok(uint64_t pat)
 /* IA32_PERF_GLOBAL_CTRL: the library models 8 general-purpose and 4 fixed
  * counters (bits 7:0, 35:32) and the metrics enable (bit 48). */
 #define NVMX_PERF_GLOBAL_CTRL_VALID (0xffull | (0xfull << 32) | (1ull << 48))
+
+/* A lazily synced guest field for a check that needs it (one hardware read
+ * when it is still pending). */
+uint64_t nvmx_entry_rare(struct nvmx_entry_ctx *x, unsigned idx);
 
 enum nvmx_status nvmx_entry_check_controls(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x);

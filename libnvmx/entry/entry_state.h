@@ -31,6 +31,10 @@ struct nvmx_entry_vcpu {
 	uint64_t have_last[NVMX_ENTRY_WORDS];
 	/* VMCS02 fields another module changed: rewritten at the next entry. */
 	uint64_t stale[NVMX_ENTRY_WORDS];
+	/* Guest-state fields the merge copies from VMCS12 (guest type, offered
+	 * by the caps, not VMCS_LINK_POINTER/EFER/PAT), built at first use. */
+	bool guest_ready;
+	uint64_t guest[NVMX_ENTRY_WORDS];
 	struct nvmx_merged_page msr, io_a, io_b;
 	uint64_t merges;        /* bitmap merges done (for tests and benches) */
 };

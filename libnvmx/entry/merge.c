@@ -253,8 +253,9 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		PUT(&w, EPT_POINTER, eptp02);
 	if (vpid02)
 		PUT(&w, VIRTUAL_PROCESSOR_ID, vpid02);
-	if (vpid02 && flush)
-		v->vm->ops.hw_invvpid(v->host, 1, vpid02, 0);
+	/* SDM 29.4.3.3 (L1 without VPID) or a VPID02 new to its VPID12. */
+	if (flush)
+		nvmx_vpid_flush(v, vpid02);
 	if (eptp_sw)
 		PUT(&w, EPTP_LIST_ADDRESS, list02);
 	if (x->proc & NVMX_PROC_TPR_SHADOW) {
@@ -301,20 +302,30 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	put_guest(&w, NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE);
 	put_guest(&w, NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN);
 
-	/* --- guest state --- */
-	for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++) {
-		const struct nvmx_field_info *fi = &nvmx_field_table[i];
-		if (NVMX_FIELD_TYPE(fi->encoding) != NVMX_FIELD_TYPE_GUEST ||
-		    !nvmx_caps_has(c, fi->feature))
-			continue;
-		if (i == NVMX_IDX_VMCS_LINK_POINTER || i == NVMX_IDX_GUEST_IA32_EFER ||
-		    i == NVMX_IDX_GUEST_IA32_PAT)
-			continue;
-		if (i == NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE && emulate_timer)
-			continue;
-		if (x->pdpte_from_mem && i >= NVMX_IDX_GUEST_PDPTR0 && i <= NVMX_IDX_GUEST_PDPTR3)
-			continue;
-		put_guest(&w, i);
+	/* --- guest state: only fields VMCS12 changed (dirty) or another module
+	 * changed in VMCS02 (stale), found word by word --- */
+	if (!e->guest_ready) {
+		for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++) {
+			const struct nvmx_field_info *fi = &nvmx_field_table[i];
+			if (NVMX_FIELD_TYPE(fi->encoding) != NVMX_FIELD_TYPE_GUEST ||
+			    !nvmx_caps_has(c, fi->feature) || i == NVMX_IDX_VMCS_LINK_POINTER ||
+			    i == NVMX_IDX_GUEST_IA32_EFER || i == NVMX_IDX_GUEST_IA32_PAT)
+				continue;
+			e->guest[i / 64u] |= 1ull << (i % 64u);
+		}
+		e->guest_ready = true;
+	}
+	for (unsigned wd = 0; wd < NVMX_ENTRY_WORDS; wd++) {
+		uint64_t m = e->guest[wd] & (w.full ? ~0ull : (s->dirty[wd] | e->stale[wd]));
+		for (; m; m &= m - 1) {
+			unsigned i = wd * 64u + (unsigned)__builtin_ctzll(m);
+			if (i == NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE && emulate_timer)
+				continue;
+			if (x->pdpte_from_mem && i >= NVMX_IDX_GUEST_PDPTR0 && i <= NVMX_IDX_GUEST_PDPTR3)
+				continue;
+			nvmx_vmcs02_write(v, nvmx_field_table[i].encoding, s->f[i]);
+			e->stale[wd] &= ~(1ull << (i % 64u));
+		}
 	}
 	/* VMCS02 runs with EPT01 while L2 uses PAE paging on L1's memory: the
 	 * hardware takes the PDPTEs from VMCS02 (SDM 27.3.2.4). */

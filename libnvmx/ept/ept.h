@@ -52,13 +52,15 @@ enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa,
 /* VPID02 for an entry to L2. L1 without VPID (l1_vpid_enabled false): the
  * VM's no-VPID VPID02, with *flush always true (SDM 29.4.3.3: entries and
  * exits then invalidate VPID 0's mappings, which L2 shares with L1 in L1's
- * view; the host also flushes L1's own VPID01 on the exit, see
- * nvmx_vpid_exit_flush). With VPID: the VPID02 mapped to vpid12, *flush
- * false; a newly assigned or recycled (least recently used) VPID02 gives
- * *flush true. The caller performs the flush (single-context INVVPID of the
- * value returned) before the entry; this call issues none. */
+ * view; the exit side is nvmx_exit_load_l1_host_state's flush of L1's
+ * VPID01). With VPID: the VPID02 mapped to vpid12, *flush false; a newly
+ * assigned or recycled (least recently used) VPID02 gives *flush true. The
+ * VMCS02 merge performs the flush (nvmx_vpid_flush) before the entry. */
 uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t vpid12,
                              bool *flush);
+/* Single-context INVVPID of `vpid` through hw_invvpid (all-context when
+ * the hardware lacks single-context); nothing for VPID 0. */
+void nvmx_vpid_flush(struct nvmx_vcpu *v, uint16_t vpid);
 /* For the exit module: whether an L2 -> L1 exit must flush L1's own linear
  * mappings (VPID01) and L2's VPID02: true exactly when L1 enables no VPID. */
 bool nvmx_vpid_exit_flush(const struct nvmx_vcpu *v, bool l1_vpid_enabled);

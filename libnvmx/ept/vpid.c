@@ -115,6 +115,12 @@ static void invvpid(struct nvmx_vcpu *v, uint32_t type, uint16_t vpid02, uint64_
 	v->vm->ops.hw_invvpid(v->host, t, t == 2 ? 0 : vpid02, t == 0 ? la : 0);
 }
 
+void nvmx_vpid_flush(struct nvmx_vcpu *v, uint16_t vpid)
+{
+	if (vpid)
+		invvpid(v, 1, vpid, 0);
+}
+
 enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t vpid12,
                                    uint64_t la)
 {

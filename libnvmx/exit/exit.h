@@ -41,6 +41,34 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort);
  */
 enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v);
 
+/*
+ * For VMRESUME: true when the lazily synced fields may stay in VMCS02 and
+ * their entry checks (SDM 27.3.1.1 SYSENTER, 27.3.1.2 segments, 27.3.1.3
+ * GDTR/IDTR, 27.3.1.6 PDPTEs with EPT) be skipped, because
+ *  - a reflected exit of the current VMCS12 left them pending (VMCS02 holds
+ *    exactly what the processor saved from the running L2, SDM 28.3.2), and
+ *  - L1 wrote none of them since (no dirty bit), and
+ *  - the VMCS12 bits those checks depend on (RFLAGS.VM, CR0.PE/PG, CR4.PAE,
+ *    "IA-32e mode guest", "unrestricted guest", "enable EPT") are those the
+ *    exit left (nvmx_exit_rare_key).
+ * The entry module adds its own conditions (VMCS02 built from this VMCS12
+ * under the same policy, no stale field). VMCS02 keeps the values, so the
+ * real VM entry checks them again (invariant 2 is unchanged for them).
+ */
+bool nvmx_exit_rare_trusted(const struct nvmx_vcpu *v);
+
+/* The mode bits of VMCS12 the checks on the lazily synced fields depend on. */
+static inline uint64_t nvmx_exit_rare_key(const struct nvmx_vmcs12 *s)
+{
+	uint64_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	return (V12(s, GUEST_RFLAGS) & NVMX_RFLAGS_VM) |
+	       (V12(s, GUEST_CR0) & (NVMX_CR0_PE | NVMX_CR0_PG)) |
+	       ((V12(s, GUEST_CR4) & NVMX_CR4_PAE) << 32) |
+	       ((uint64_t)(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST) << 32) |
+	       ((proc2 & (NVMX_PROC2_UNRESTRICTED_GUEST | NVMX_PROC2_EPT)) << 48);
+}
+
 /* The same for one field (compact index) of the current VMCS12: VMREAD
  * calls it before reading, so that a VMREAD costs at most one hardware
  * read. Cheap when the field is not pending. */

@@ -18,6 +18,14 @@ struct nvmx_exit_vcpu {
 	bool rare_pending;
 	uint64_t rare_gpa;
 	uint64_t rare_mask[NVMX_DIRTY_WORDS];   /* fields still to copy */
+	/* Every lazily synced field (pending or not), and the mode bits the
+	 * entry checks on those fields depend on, as the exit left them
+	 * (nvmx_exit_rare_trusted). */
+	uint64_t rare_set[NVMX_DIRTY_WORDS];
+	uint64_t rare_key;
+	/* The lazy field sets as bitmaps, built once (sync.c). */
+	bool sets_ready;
+	uint64_t rare_only[NVMX_DIRTY_WORDS], rare_all[NVMX_DIRTY_WORDS];
 	/* VMCS12 fields (compact index bits) that, since the last reflected
 	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
 	uint64_t synced_gpa;

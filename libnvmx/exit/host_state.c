@@ -6,6 +6,7 @@
  * nvmx_exit_load_l1_host_state, for VM-entry failures (27.8).
  */
 #include "exit.h"
+#include "../ept/ept.h"
 
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
@@ -247,13 +248,17 @@ static void load_host_state(struct nvmx_vcpu *v)
 	nvmx_l1_write(v, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 
 	/*
-	 * 28.5.5 (TLB and VPID): L2 runs on a VPID02 distinct from L1's VPID01
-	 * (nvmx_vpid_for_entry). When VMCS12 does not enable VPIDs, the SDM
-	 * invalidates the linear mappings of VPID 0 on every exit; the
-	 * hardware flushes that stand for it (L1's VPID01 and VPID02) are the
-	 * host's, as the shadow-EPT module's nvmx_vpid_exit_flush() says,
-	 * since only the host knows VPID01.
+	 * SDM 29.4.3.3: with "enable VPID" 0 in VMCS12, this exit (and the
+	 * entry before it) invalidates the linear and combined mappings of
+	 * VPID 0000H, which in L1's view are L1's own: L0 tags them with
+	 * VPID01, so it is flushed here (nothing when L0 runs L1 without VPID:
+	 * the hardware exits and entries of L1 flush them already). L2's
+	 * VPID02 is flushed by the next entry (nvmx_vpid_for_entry, merge.c).
 	 */
+	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	if (nvmx_vpid_exit_flush(v, proc2 & NVMX_PROC2_VPID))
+		nvmx_vpid_flush(v, v->entry.have_policy ? (uint16_t)v->entry.pol.vpid01 : 0);
 }
 
 enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)

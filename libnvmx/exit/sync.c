@@ -10,6 +10,7 @@
  *    rarely; they stay in VMCS02 until nvmx_exit_sync_rare() (exit.h).
  */
 #include "exit.h"
+#include "../entry/entry.h"
 
 static void copy(struct nvmx_vcpu *v, unsigned idx)
 {
@@ -22,14 +23,23 @@ static void copy(struct nvmx_vcpu *v, unsigned idx)
  * bits only L0 owns read as VMCS02's read shadow (what L2 believes); bits
  * nobody owns are the real VMCS02 value.
  */
-static uint64_t guest_cr(struct nvmx_vcpu *v, uint32_t f_cr, uint32_t f_mask,
-                         uint32_t f_shadow, uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 {
-	uint64_t cr02 = nvmx_vmcs02_read(v, f_cr);
+	uint64_t val;
+	if (nvmx_entry_vmcs02_ctl(v, idx, &val))
+		return val;
+	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
+}
+
+static uint64_t guest_cr(struct nvmx_vcpu *v, unsigned i_cr, unsigned i_mask, unsigned i_shadow,
+                         uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+{
+	uint64_t cr02 = nvmx_vmcs02_read(v, nvmx_field_table[i_cr].encoding);
 	*cr02_out = cr02;
-	uint64_t mask02 = nvmx_vmcs02_read(v, f_mask);
+	/* Masks and read shadows are controls the merge wrote: no read. */
+	uint64_t mask02 = vmcs02_ctl(v, i_mask);
 	uint64_t l0_only = mask02 & ~mask12;
-	uint64_t shadow02 = l0_only ? nvmx_vmcs02_read(v, f_shadow) : 0;
+	uint64_t shadow02 = l0_only ? vmcs02_ctl(v, i_shadow) : 0;
 	return (cr02 & ~mask02 & ~mask12) | (shadow02 & l0_only) | (cr12 & mask12);
 }
 
@@ -48,16 +58,27 @@ static const uint16_t pdptr_fields[] = {
 	NVMX_IDX_GUEST_PDPTR0, NVMX_IDX_GUEST_PDPTR1, NVMX_IDX_GUEST_PDPTR2, NVMX_IDX_GUEST_PDPTR3,
 };
 
-static void clear_rare_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s)
+static void set_bit(uint64_t *bm, unsigned idx)
 {
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++) {
-		s->dirty[rare_fields[i] / 64u] &= ~(1ull << (rare_fields[i] % 64u));
-		nvmx_exit_mark_synced(v, rare_fields[i]);
+	bm[idx / 64u] |= 1ull << (idx % 64u);
+}
+
+/* The lazy field set of this vCPU (computed once): segments, descriptor
+ * tables and SYSENTER in `rare`, plus the PDPTRs in `rare_pdptr`. */
+static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t **rare_pdptr)
+{
+	struct nvmx_exit_vcpu *x = &v->exit;
+	if (!x->sets_ready) {
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++) {
+			set_bit(x->rare_only, rare_fields[i]);
+			set_bit(x->rare_all, rare_fields[i]);
+		}
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
+			set_bit(x->rare_all, pdptr_fields[i]);
+		x->sets_ready = true;
 	}
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++) {
-		s->dirty[pdptr_fields[i] / 64u] &= ~(1ull << (pdptr_fields[i] % 64u));
-		nvmx_exit_mark_synced(v, pdptr_fields[i]);
-	}
+	*rare = x->rare_only;
+	*rare_pdptr = x->rare_all;
 }
 
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
@@ -81,15 +102,15 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* When L1's view equals the hardware value (no bit differs between
 	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
 	uint64_t cr02;
-	uint64_t cr0 = guest_cr(v, NVMX_F_GUEST_CR0, NVMX_F_CR0_GUEST_HOST_MASK,
-	                        NVMX_F_CR0_READ_SHADOW, V12(s, GUEST_CR0),
+	uint64_t cr0 = guest_cr(v, NVMX_IDX_GUEST_CR0, NVMX_IDX_CR0_GUEST_HOST_MASK,
+	                        NVMX_IDX_CR0_READ_SHADOW, V12(s, GUEST_CR0),
 	                        V12(s, CR0_GUEST_HOST_MASK), &cr02);
 	if (cr0 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
 	else
 		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
-	uint64_t cr4 = guest_cr(v, NVMX_F_GUEST_CR4, NVMX_F_CR4_GUEST_HOST_MASK,
-	                        NVMX_F_CR4_READ_SHADOW, V12(s, GUEST_CR4),
+	uint64_t cr4 = guest_cr(v, NVMX_IDX_GUEST_CR4, NVMX_IDX_CR4_GUEST_HOST_MASK,
+	                        NVMX_IDX_CR4_READ_SHADOW, V12(s, GUEST_CR4),
 	                        V12(s, CR4_GUEST_HOST_MASK), &cr02);
 	if (cr4 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);
@@ -135,20 +156,22 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 
 	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
 	 * before the entry has been consumed by it. */
-	clear_rare_dirty(v, s);
-	nvmx_memset(v->exit.rare_mask, 0, sizeof(v->exit.rare_mask));
-	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++)
-		v->exit.rare_mask[rare_fields[i] / 64u] |= 1ull << (rare_fields[i] % 64u);
+	const uint64_t *rare, *rare_pdptr;
+	rare_sets(v, &rare, &rare_pdptr);
+	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
+		s->dirty[w] &= ~rare_pdptr[w];
+		v->exit.synced[w] |= rare_pdptr[w];
+	}
 	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
 	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
 	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
 	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
 	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
-	if ((proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
-	    (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma) {
-		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
-			v->exit.rare_mask[pdptr_fields[i] / 64u] |= 1ull << (pdptr_fields[i] % 64u);
-	}
+	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
+	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
+	nvmx_memcpy(v->exit.rare_mask, pdptrs ? rare_pdptr : rare, sizeof(v->exit.rare_mask));
+	nvmx_memcpy(v->exit.rare_set, v->exit.rare_mask, sizeof(v->exit.rare_set));
+	v->exit.rare_key = nvmx_exit_rare_key(s);
 	v->exit.rare_pending = true;
 	v->exit.rare_gpa = s->gpa;
 }
@@ -172,6 +195,17 @@ static bool pending_for_current(struct nvmx_vcpu *v)
 		return false;
 	}
 	return true;
+}
+
+bool nvmx_exit_rare_trusted(const struct nvmx_vcpu *v)
+{
+	const struct nvmx_vmcs12 *s = v->cur;
+	if (!v->exit.rare_pending || !s || s->gpa != v->exit.rare_gpa)
+		return false;
+	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++)
+		if (s->dirty[w] & v->exit.rare_set[w])
+			return false;
+	return nvmx_exit_rare_key(s) == v->exit.rare_key;
 }
 
 enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx)

@@ -650,8 +650,11 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 	}
 	NVMX_CHECK(nvmx_insn_get_operands(c));
 	/* Guest state a reflected exit left in VMCS02 (exit.h) must be in
-	 * VMCS12 before the current VMCS12 changes or VMCS02 is rebuilt. */
-	if (reason != NVMX_EXIT_VMREAD && reason != NVMX_EXIT_VMWRITE && reason != NVMX_EXIT_VMPTRST)
+	 * VMCS12 before the current VMCS12 changes. VM entry decides itself
+	 * whether it can stay in VMCS02 (entry.c, rare_trusted). */
+	if (reason != NVMX_EXIT_VMREAD && reason != NVMX_EXIT_VMWRITE &&
+	    reason != NVMX_EXIT_VMPTRST && reason != NVMX_EXIT_VMLAUNCH &&
+	    reason != NVMX_EXIT_VMRESUME)
 		NVMX_CHECK(nvmx_exit_sync_rare(v));
 	if (needs_memory(reason) && !c->op.mem) {
 		ud(c, NVMX_REASON_INSN_UD_BAD_ENCODING);

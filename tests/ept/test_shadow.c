@@ -636,3 +636,25 @@ Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
 	cr_assert_eq(again, eptp02_b);
 	nvmx_vcpu_destroy(v2);
 }
+
+Test(ept_invalidate, destroying_the_vcpu_and_vm_returns_every_page)
+{
+	/* Shadow tables under two roots, an EPTP-list page, a pinned root. */
+	struct ept12 b;
+	ept12_init(&b, &h, 0x600000, 4, false);
+	uint64_t list = 0x700000;
+	refhost_mem_w64(&h, list + 0, t.eptp);
+	refhost_mem_w64(&h, list + 8, b.eptp);
+	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
+	ept12_map(&b, 0x5000, 0x302000, 1, WB_RWX);
+	enter_l2(&h, t.eptp);
+	uint64_t hpa02 = 0, hpa;
+	cr_assert_eq(nvmx_ept_eptp_list(h.vcpu, list, &hpa02), NVMX_STATUS_OK);
+	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL), -1);
+	cr_assert_gt(h.npages, 0);
+	nvmx_vcpu_destroy(h.vcpu);
+	h.vcpu = NULL;
+	nvmx_vm_destroy(h.vm);
+	h.vm = NULL;
+	cr_expect_eq(h.npages, 0, "%u pages still allocated", h.npages);
+}
