@@ -374,6 +374,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nvmx_vm_config cfg;
 	nvmx_vm_default_config(&cfg);
 	cfg.vmcs12_cache_slots = 1 + (u8(&in) & 3);
+	/*
+	 * A VM is created per input, and the default 64 MiB shadow-EPT budget
+	 * sizes hash and rmap tables of some MiB that ASan maps, fills and
+	 * unmaps each time: it was most of the run time. VMX instructions need
+	 * at most a root or two of shadow EPT; 1 MiB is 256 pages.
+	 */
+	cfg.shadow_ept_budget = 1ull << 20;
 	if (!reset_host(s, &cfg))
 		abort();
 	s->h.log_writes = true;
