@@ -184,6 +184,11 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	 * L1's posted interrupts in VMCS02, L0 gets acknowledged interrupts. */
 	if (pin & NVMX_PIN_POSTED_INTR)
 		exit |= NVMX_EXIT_ACK_INTR_ON_EXIT;
+	/* When L1 asks for acknowledge-on-exit, the hardware must acknowledge
+	 * too: only then does it report the vector (SDM 28.2.2) that L1 reads
+	 * in VM_EXIT_INTR_INFO. An interrupt L0 keeps then arrives acknowledged,
+	 * as with any L0 that sets this control for itself. */
+	exit |= x->exit & NVMX_EXIT_ACK_INTR_ON_EXIT;
 	if ((pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_SAVE_PREEMPTION_TIMER))
 		exit |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
 

@@ -401,3 +401,18 @@ Test(merge, after_a_vmcs02_reset_the_next_entry_writes_everything)
 	cr_assert_geq(resume_writes(), 80);
 	cr_assert_eq(resume_writes(), 0);
 }
+
+/* SDM 28.2.2: only an exit that acknowledged the interrupt reports its
+ * vector, so VMCS02 must acknowledge whenever L1's VMCS12 does. */
+Test(merge, vmcs02_acknowledges_interrupts_on_exit_when_l1_asks)
+{
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) & ~NVMX_EXIT_ACK_INTR_ON_EXIT);
+	enter_ok(true);
+	cr_assert_eq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
+	fx_fini(&F);
+	cr_assert_eq(fx_init(&F), 0);
+	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | NVMX_PIN_EXT_INTR_EXITING);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_ACK_INTR_ON_EXIT);
+	enter_ok(true);
+	cr_assert_neq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
+}
