@@ -16,6 +16,7 @@
 
 /* VMX-abort indicators (SDM 28.7). */
 #define ABORT_MSR_STORE 1u
+#define ABORT_PDPTE 3u
 #define ABORT_MSR_LOAD 4u
 
 /* The bound on MSR-area entries: 512 * (N + 1) from IA32_VMX_MISC[27:25]
@@ -261,6 +262,41 @@ static void load_host_state(struct nvmx_vcpu *v)
 		nvmx_vpid_flush(v, v->entry.have_policy ? (uint16_t)v->entry.pol.vpid01 : 0);
 }
 
+/*
+ * SDM 28.5.4: a host that returns to PAE paging outside IA-32e mode (host
+ * address-space size 0, CR0.PG = 1, CR4.PAE = 1) gets its four PDPTEs loaded
+ * from the 32-byte table at CR3. A present entry with a reserved bit set
+ * (bits 2:1, 8:5, or beyond MAXPHYADDR), or a table L0 does not back, is a
+ * VMX abort (indicator 3). L1's PDPTEs are set through its VMCS01 guest
+ * PDPTE fields.
+ */
+static bool load_pdptes(struct nvmx_vcpu *v)
+{
+	const struct nvmx_vmcs12 *s = v->cur;
+	if (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE)
+		return true;
+	if (!(nvmx_l1_read(v, NVMX_F_GUEST_CR0) & NVMX_CR0_PG) ||
+	    !(nvmx_l1_read(v, NVMX_F_GUEST_CR4) & NVMX_CR4_PAE))
+		return true;
+	uint8_t raw[32];
+	if (nvmx_gpa_read(v, V12(s, HOST_CR3) & 0xffffffe0ull, raw, sizeof(raw)) != NVMX_STATUS_OK)
+		return false;
+	const uint64_t rsvd = 0x1e6ull | ~((1ull << v->vm->caps.maxphyaddr) - 1);
+	uint64_t pdpte[4];
+	for (unsigned i = 0; i < 4; i++) {
+		pdpte[i] = 0;
+		for (unsigned b = 0; b < 8; b++)
+			pdpte[i] |= (uint64_t)raw[8 * i + b] << (8 * b);
+		if ((pdpte[i] & 1u) && (pdpte[i] & rsvd))
+			return false;
+	}
+	static const uint32_t field[4] = { NVMX_F_GUEST_PDPTR0, NVMX_F_GUEST_PDPTR1,
+	                                   NVMX_F_GUEST_PDPTR2, NVMX_F_GUEST_PDPTR3 };
+	for (unsigned i = 0; i < 4; i++)
+		nvmx_l1_write(v, field[i], pdpte[i]);
+	return true;
+}
+
 enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 {
 	if (!v || !abort)
@@ -270,9 +306,13 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		return NVMX_STATUS_WRONG_STATE;
 	load_host_state(v);
 	v->in_l2 = false;
-	if (!msr_load(v)) {
-		/* SDM 28.7: VMX abort 4, the indicator at offset 4 of the region. */
-		uint32_t ind = ABORT_MSR_LOAD;
+	uint32_t ind = 0;
+	if (!load_pdptes(v))
+		ind = ABORT_PDPTE;
+	else if (!msr_load(v))
+		ind = ABORT_MSR_LOAD;
+	if (ind) {
+		/* SDM 28.7: the indicator goes to offset 4 of the region. */
 		v->cur->abort = ind;
 		(void)nvmx_gpa_write(v, v->cur->gpa + 4u, &ind, 4);
 		v->exit.rare_pending = false;
@@ -298,7 +338,9 @@ enum nvmx_status nvmx_exit_finish(struct nvmx_vcpu *v, const struct nvmx_l2_exit
 	    (pin & NVMX_PIN_NMI_EXITING))
 		nvmx_l1_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 8u);
 	if (abort)
-		return nvmx_exit_vmx_abort(v, ABORT_MSR_LOAD, NVMX_REASON_EXIT_ABORT_MSR_LOAD, res);
+		return v->cur->abort == ABORT_PDPTE
+		               ? nvmx_exit_vmx_abort(v, ABORT_PDPTE, NVMX_REASON_EXIT_ABORT_PDPTE, res)
+		               : nvmx_exit_vmx_abort(v, ABORT_MSR_LOAD, NVMX_REASON_EXIT_ABORT_MSR_LOAD, res);
 	v->exit.generation++;
 	v->stats.exits_reflected++;
 	res->action = NVMX_ACTION_RESUME_L1;

@@ -278,3 +278,44 @@ Test(msr_areas, oversized_count_is_bounded_and_aborts)
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
 	fx_fini(&f);
 }
+
+/* SDM 28.5.4: a 32-bit PAE host gets its PDPTEs from the table at CR3. */
+Test(host_state, a_32_bit_pae_host_loads_pdptes_from_cr3)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_CONTROLS) = 0;
+	S12(&f, HOST_CR0) = 0x80000033ull;
+	S12(&f, HOST_CR4) = NVMX_CR4_VMXE | NVMX_CR4_PAE;
+	S12(&f, HOST_CR3) = 0x7020;   /* 32-byte aligned: bits 4:0 ignored */
+	refhost_mem_w64(&f.h, 0x7020, 0x11001);
+	refhost_mem_w64(&f.h, 0x7028, 0);
+	refhost_mem_w64(&f.h, 0x7030, 0x12001);
+	refhost_mem_w64(&f.h, 0x7038, 0xffe); /* not present: reserved bits ignored */
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
+	cr_expect_eq(L1(f, GUEST_PDPTR0), 0x11001);
+	cr_expect_eq(L1(f, GUEST_PDPTR1), 0);
+	cr_expect_eq(L1(f, GUEST_PDPTR2), 0x12001);
+	cr_expect_eq(L1(f, GUEST_PDPTR3), 0xffe);
+	fx_fini(&f);
+}
+
+Test(host_state, a_present_pdpte_with_reserved_bits_is_vmx_abort_3)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_CONTROLS) = 0;
+	S12(&f, HOST_CR0) = 0x80000033ull;
+	S12(&f, HOST_CR4) = NVMX_CR4_VMXE | NVMX_CR4_PAE;
+	S12(&f, HOST_CR3) = 0x7000;
+	refhost_mem_w64(&f.h, 0x7008, 0x11001 | (1ull << 5)); /* bit 5 reserved */
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(res.action, NVMX_ACTION_SHUTDOWN_L1);
+	cr_expect_eq(res.reason, NVMX_REASON_EXIT_ABORT_PDPTE);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 3);
+	fx_fini(&f);
+}
