@@ -49,6 +49,7 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 	/* L2 state a reflected exit left in VMCS02 goes to VMCS12 first. */
 	(void)nvmx_exit_sync_rare(v);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
+	v->entry.host_ok = false;
 	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 }
 

@@ -35,6 +35,18 @@ struct nvmx_entry_vcpu {
 	 * by the caps, not VMCS_LINK_POINTER/EFER/PAT), built at first use. */
 	bool guest_ready;
 	uint64_t guest[NVMX_ENTRY_WORDS];
+	/* Host-state checks (checks_host.c) skipped on the next entry from the
+	 * same VMCS12 while none of their inputs changed: whether they passed
+	 * last time and on which VMCS12, the mask of VMCS12 fields they read
+	 * (host state and VM-exit controls, built at first use) and the
+	 * capability values they read. */
+	bool host_ok;
+	uint64_t host_ok_gpa;
+	bool host_ready;
+	uint64_t host_fields[NVMX_ENTRY_WORDS];
+	uint64_t host_caps[4];
+	uint8_t host_paddr;
+	bool host_la57;
 	struct nvmx_merged_page msr, io_a, io_b;
 	uint64_t merges;        /* bitmap merges done (for tests and benches) */
 };
