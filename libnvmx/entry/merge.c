@@ -25,7 +25,8 @@ struct writer {
 };
 
 /* A control-like field: compared with what VMCS02 holds. */
-static void put_ctl(struct writer *w, unsigned idx, uint64_t val)
+static inline __attribute__((always_inline)) void put_ctl(struct writer *w, unsigned idx,
+                                                         uint64_t val)
 {
 	struct nvmx_entry_vcpu *e = &w->v->entry;
 	if (!w->full && bit_get(e->have_last, idx) && e->last[idx] == val &&
