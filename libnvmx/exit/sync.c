@@ -12,7 +12,7 @@
 #include "exit.h"
 #include "../entry/entry.h"
 
-static void copy(struct nvmx_vcpu *v, unsigned idx)
+static inline __attribute__((always_inline)) void copy(struct nvmx_vcpu *v, unsigned idx)
 {
 	nvmx_exit_store_synced(v, idx, nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding));
 }
@@ -31,8 +31,9 @@ static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
 }
 
-static uint64_t guest_cr(struct nvmx_vcpu *v, unsigned i_cr, unsigned i_mask, unsigned i_shadow,
-                         uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+static inline __attribute__((always_inline)) uint64_t
+guest_cr(struct nvmx_vcpu *v, unsigned i_cr, unsigned i_mask, unsigned i_shadow,
+         uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
 {
 	uint64_t cr02 = nvmx_vmcs02_read(v, nvmx_field_table[i_cr].encoding);
 	*cr02_out = cr02;
