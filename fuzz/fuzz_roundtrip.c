@@ -31,6 +31,7 @@
 #include "l2model.h"
 
 #define OPND 0x8000ull
+#define OTHER_VMCS12 0x11000ull
 #define RCX 1u
 #define RDX 2u
 
@@ -244,7 +245,8 @@ static void vmwrite(struct rt *t, struct src *s)
 	}
 	uint32_t enc = nvmx_field_table[idx].encoding;
 	if (l1_insn(t, NVMX_EXIT_VMWRITE, v, enc) == NVMX_STATUS_OK &&
-	    t->res.outcome == NVMX_OUTCOME_SUCCEED && w >= 0) {
+	    t->res.outcome == NVMX_OUTCOME_SUCCEED && w >= 0 && t->f.v->cur &&
+	    t->f.v->cur->gpa == FX_VMCS12) {
 		t->want[w] = v & nvmx_field_mask(enc);
 		t->have[w] = true;
 	}
@@ -430,6 +432,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: case 6:
 			after_entry(&t, l1_insn(&t, NVMX_EXIT_VMRESUME, 0, 0));
 			break;
+		case 7:
+			if (op & 0x80) {
+				/* Another VMCS12 current for a while: the lazy
+				 * state must reach this one first (exit.h), and
+				 * VMRESUME after switching back must not trust a
+				 * VMCS02 built for the other. */
+				refhost_mem_w32(&f->h, OTHER_VMCS12, 4);
+				if (l1_insn(&t, NVMX_EXIT_VMPTRLD, OTHER_VMCS12, 0) != NVMX_STATUS_OK)
+					break;
+				if (op & 0x40)
+					vmwrite(&t, &s);
+				if (l1_insn(&t, NVMX_EXIT_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK ||
+				    t.res.outcome != NVMX_OUTCOME_SUCCEED || !f->v->cur) {
+					forget(&t);
+					break;
+				}
+				f->s = f->v->cur;
+				break;
+			}
+			/* fall through */
 		default:
 			/* VMCLEAR writes VMCS12 back and makes it clear; VMPTRLD
 			 * and VMLAUNCH start from memory (SDM 31.3). */
