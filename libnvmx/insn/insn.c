@@ -370,23 +370,32 @@ static int field_of(struct nvmx_insn_ctx *c, uint64_t *enc_out)
 	return idx;
 }
 
+/* The checks VMREAD and VMWRITE share, in their Operation sections' order:
+ * CPL, a current VMCS, a supported field. Returns the field's compact index,
+ * or -1 when the outcome (#GP or VMfail) is already set. */
+static int vmrw_field(struct nvmx_insn_ctx *c, uint64_t *enc)
+{
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return -1;
+	}
+	if (!c->v->cur) {
+		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
+		return -1;
+	}
+	int idx = field_of(c, enc);
+	if (idx < 0)
+		vmfail(c, NVMX_VMERR_UNSUPPORTED_FIELD, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD);
+	return idx;
+}
+
 static enum nvmx_status do_vmread(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
-	if (cpl(c) > 0) {
-		gp0(c, NVMX_REASON_INSN_GP_CPL);
-		return NVMX_STATUS_OK;
-	}
-	if (!v->cur) {
-		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
-		return NVMX_STATUS_OK;
-	}
 	uint64_t enc;
-	int idx = field_of(c, &enc);
-	if (idx < 0) {
-		vmfail(c, NVMX_VMERR_UNSUPPORTED_FIELD, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD);
+	int idx = vmrw_field(c, &enc);
+	if (idx < 0)
 		return NVMX_STATUS_OK;
-	}
 	/* The field's value: the high access type reads bits 63:32 of a 64-bit
 	 * field; shorter fields zero-extend, longer ones are truncated to the
 	 * 32-bit operand size outside 64-bit mode (31.3 VMREAD). */
@@ -414,20 +423,10 @@ static enum nvmx_status do_vmread(struct nvmx_insn_ctx *c)
 static enum nvmx_status do_vmwrite(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
-	if (cpl(c) > 0) {
-		gp0(c, NVMX_REASON_INSN_GP_CPL);
-		return NVMX_STATUS_OK;
-	}
-	if (!v->cur) {
-		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
-		return NVMX_STATUS_OK;
-	}
 	uint64_t enc;
-	int idx = field_of(c, &enc);
-	if (idx < 0) {
-		vmfail(c, NVMX_VMERR_UNSUPPORTED_FIELD, NVMX_REASON_INSN_VMFAIL_UNSUPPORTED_FIELD);
+	int idx = vmrw_field(c, &enc);
+	if (idx < 0)
 		return NVMX_STATUS_OK;
-	}
 	uint64_t misc = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC);
 	if (nvmx_field_is_exit_info((uint32_t)enc) && !(misc & NVMX_MISC_VMWRITE_ANY)) {
 		vmfail(c, NVMX_VMERR_VMWRITE_READ_ONLY, NVMX_REASON_INSN_VMFAIL_READ_ONLY_FIELD);
