@@ -219,28 +219,46 @@ static enum nvmx_status do_vmxoff(struct nvmx_insn_ctx *c)
 	return NVMX_STATUS_OK;
 }
 
+/* The operand checks VMCLEAR and VMPTRLD share (SDM 31.3): CPL, the
+ * pointer read from memory, its alignment and width, and not the VMXON
+ * pointer. Returns false when the outcome (fault, VMfail) is already set;
+ * *st carries a host failure. */
+static bool vmcs_ptr_operand(struct nvmx_insn_ctx *c, uint64_t *pa, enum nvmx_status *st,
+                             uint32_t err_addr, enum nvmx_reason why_addr,
+                             uint32_t err_vmxon, enum nvmx_reason why_vmxon)
+{
+	*st = NVMX_STATUS_OK;
+	if (cpl(c) > 0) {
+		gp0(c, NVMX_REASON_INSN_GP_CPL);
+		return false;
+	}
+	enum nvmx_status s = read_ptr(c, pa);
+	if (s != NVMX_STATUS_OK) {
+		if (s != NVMX_STATUS_GUEST_FAULT)
+			*st = s;
+		return false;
+	}
+	if (!vmx_ptr_ok(c->v, *pa)) {
+		vmfail(c, err_addr, why_addr);
+		return false;
+	}
+	if (*pa == c->v->vmxon_ptr) {
+		vmfail(c, err_vmxon, why_vmxon);
+		return false;
+	}
+	return true;
+}
+
 /* ---- VMCLEAR ---- */
 
 static enum nvmx_status do_vmclear(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
-	if (cpl(c) > 0) {
-		gp0(c, NVMX_REASON_INSN_GP_CPL);
-		return NVMX_STATUS_OK;
-	}
 	uint64_t pa;
-	enum nvmx_status s = read_ptr(c, &pa);
-	if (s == NVMX_STATUS_GUEST_FAULT)
-		return NVMX_STATUS_OK;
-	NVMX_CHECK(s);
-	if (!vmx_ptr_ok(v, pa)) {
-		vmfail(c, NVMX_VMERR_VMCLEAR_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR);
-		return NVMX_STATUS_OK;
-	}
-	if (pa == v->vmxon_ptr) {
-		vmfail(c, NVMX_VMERR_VMCLEAR_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_VMXON_PTR);
-		return NVMX_STATUS_OK;
-	}
+	enum nvmx_status s;
+	if (!vmcs_ptr_operand(c, &pa, &s, NVMX_VMERR_VMCLEAR_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR,
+	                      NVMX_VMERR_VMCLEAR_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMCLEAR_VMXON_PTR))
+		return s;
 	struct nvmx_vmcs12 *slot = nvmx_vmcs12_find(v, pa);
 	bool was_launched = slot && slot->launched;
 	s = nvmx_vmcs12_clear(v, pa);
@@ -273,23 +291,11 @@ static enum nvmx_status do_vmptrld(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
 	const struct nvmx_caps *caps = &v->vm->caps;
-	if (cpl(c) > 0) {
-		gp0(c, NVMX_REASON_INSN_GP_CPL);
-		return NVMX_STATUS_OK;
-	}
 	uint64_t pa;
-	enum nvmx_status s = read_ptr(c, &pa);
-	if (s == NVMX_STATUS_GUEST_FAULT)
-		return NVMX_STATUS_OK;
-	NVMX_CHECK(s);
-	if (!vmx_ptr_ok(v, pa)) {
-		vmfail(c, NVMX_VMERR_VMPTRLD_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR);
-		return NVMX_STATUS_OK;
-	}
-	if (pa == v->vmxon_ptr) {
-		vmfail(c, NVMX_VMERR_VMPTRLD_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR);
-		return NVMX_STATUS_OK;
-	}
+	enum nvmx_status s;
+	if (!vmcs_ptr_operand(c, &pa, &s, NVMX_VMERR_VMPTRLD_INVALID_ADDR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR,
+	                      NVMX_VMERR_VMPTRLD_VMXON_PTR, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR))
+		return s;
 	struct nvmx_vmcs12 *slot = nvmx_vmcs12_find(v, pa);
 	uint32_t rev;
 	if (slot) {
