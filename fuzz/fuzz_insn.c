@@ -7,7 +7,8 @@
  *     arithmetic flags, VMfailInvalid leaves only CF, VMfailValid only ZF,
  *     both advance RIP; a fault or a non-OK status leaves both unchanged;
  *   - the library wrote L1 memory only inside a VMCS region (4 KiB at a
- *     pointer L1 gave VMPTRLD or VMCLEAR, or the VMXON region) or inside the
+ *     pointer L1 gave VMPTRLD or VMCLEAR, a region the library made current
+ *     (checked to be the pointer L1 named), or the VMXON region) or inside the
  *     memory operand of the instruction.
  * The operand address is computed here independently (64-bit mode and
  * 32-bit protected mode with flat or based segments), the instruction is
@@ -86,6 +87,14 @@ static void add_ptr(struct state *s, uint64_t pa)
 		return;
 	}
 	s->ptrs[s->nptrs++] = (struct range){ pa, pa + 4096 };
+}
+
+static bool has_ptr(const struct state *s, uint64_t pa)
+{
+	for (unsigned i = 0; i < s->nptrs; i++)
+		if (s->ptrs[i].lo == pa)
+			return true;
+	return false;
 }
 
 static bool allowed(const struct state *s, uint64_t gpa, uint64_t len, const struct range *op)
@@ -320,8 +329,21 @@ static bool step(struct state *s, struct input *in)
 		}
 	}
 	uint64_t cur = nvmx_vcpu_current_vmptr(h->vcpu);
-	if (cur != ~0ull)
+	if (cur != ~0ull) {
 		check((cur & 0xfff) == 0);
+		/* A VMPTRLD that succeeded made current the pointer L1 named. */
+		if (st == NVMX_STATUS_OK && r.outcome == NVMX_OUTCOME_SUCCEED &&
+		    reason == NVMX_EXIT_VMPTRLD && !hostile && la < MEM - 8)
+			check(cur == refhost_mem_r64(h, la));
+		/*
+		 * Whatever made it current (a VMPTRLD with hostile instruction
+		 * information, whose operand the harness cannot compute), the
+		 * library may write that region back later: on eviction, VMCLEAR
+		 * or VMXOFF (SDM 31.3, VMXOFF and VMCLEAR).
+		 */
+		if (!has_ptr(s, cur))
+			add_ptr(s, cur);
+	}
 	/* Every write inside an allowed region. */
 	if (checkable && !s->ptrs_overflow && h->nwrites < REFHOST_MAX_WRITES) {
 		for (unsigned i = 0; i < h->nwrites; i++)
