@@ -293,8 +293,12 @@ static bool step(struct state *s, struct input *in)
 
 	/* Pointers L1 names: the library may write those VMCS regions now or
 	 * later (eviction, VMXOFF). */
-	if ((reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) && la < MEM - 8)
-		add_ptr(s, refhost_mem_r64(h, la));
+	uint64_t named = ~0ull;
+	if ((reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) && la < MEM - 8) {
+		/* Read now: the instruction may write a VMCS region over it. */
+		named = refhost_mem_r64(h, la);
+		add_ptr(s, named);
+	}
 
 	uint64_t rip = 0x100000 + u8(in), fl = 0x2 | (un(in, 2) & 0x8d5);
 	refhost_l1_set(h, NVMX_F_GUEST_RIP, rip);
@@ -334,7 +338,7 @@ static bool step(struct state *s, struct input *in)
 		/* A VMPTRLD that succeeded made current the pointer L1 named. */
 		if (st == NVMX_STATUS_OK && r.outcome == NVMX_OUTCOME_SUCCEED &&
 		    reason == NVMX_EXIT_VMPTRLD && !hostile && la < MEM - 8)
-			check(cur == refhost_mem_r64(h, la));
+			check(cur == named);
 		/*
 		 * Whatever made it current (a VMPTRLD with hostile instruction
 		 * information, whose operand the harness cannot compute), the
