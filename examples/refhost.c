@@ -201,11 +201,13 @@ static void op_vmcs_write(void *host, uint32_t f, uint64_t v)
 
 static uint64_t op_l1_read(void *host, uint32_t f)
 {
+	((struct refhost *)host)->l1_reads++;
 	return slot_read(((struct refhost *)host)->l1, f);
 }
 
 static void op_l1_write(void *host, uint32_t f, uint64_t v)
 {
+	((struct refhost *)host)->l1_writes++;
 	slot_write(((struct refhost *)host)->l1, f, v);
 }
 

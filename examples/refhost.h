@@ -51,6 +51,8 @@ struct refhost {
 	uint64_t gpr[16];
 	uint64_t feature_control;     /* L1's IA32_FEATURE_CONTROL */
 	uint64_t vmcs_reads, vmcs_writes;
+	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */
+	uint64_t l1_reads, l1_writes;
 	uint64_t invept_calls, invvpid_calls;
 	uint64_t last_invept_type, last_invept_eptp;
 

@@ -93,14 +93,20 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_set_cap(struct nvmx_vm *vm, uint32_t msr, u
 {
 	if (!vm)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	return nvmx_caps_set(&vm->caps, msr, value);
+	enum nvmx_status st = nvmx_caps_set(&vm->caps, msr, value);
+	if (st == NVMX_STATUS_OK)
+		vm->caps_gen++;
+	return st;
 }
 
 NVMX_EXPORT enum nvmx_status nvmx_vm_set_maxphyaddr(struct nvmx_vm *vm, uint8_t bits)
 {
 	if (!vm)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	return nvmx_caps_set_maxphyaddr(&vm->caps, bits);
+	enum nvmx_status st = nvmx_caps_set_maxphyaddr(&vm->caps, bits);
+	if (st == NVMX_STATUS_OK)
+		vm->caps_gen++;
+	return st;
 }
 
 NVMX_EXPORT uint8_t nvmx_vm_maxphyaddr(const struct nvmx_vm *vm)

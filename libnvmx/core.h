@@ -22,6 +22,12 @@ struct nvmx_vm {
 	struct nvmx_vm_config cfg;
 	struct nvmx_caps caps;          /* what L1 is offered */
 	uint32_t nvcpus;
+	/* Bumped when what L1 is offered changes (nvmx_vm_set_cap,
+	 * nvmx_vm_set_maxphyaddr) and when L0 reports a change to its backing
+	 * of L1 memory (nvmx_vm_l1_mem_changed): results cached from either
+	 * are recomputed (entry.c, the VMRESUME fast path). */
+	uint64_t caps_gen;
+	uint64_t map_gen;
 	struct nvmx_ept_vm ept;
 };
 

@@ -151,6 +151,7 @@ enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *unco
 void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v)
 {
 	v->entry.msr.valid = v->entry.io_a.valid = v->entry.io_b.valid = false;
+	v->entry.ctl_ok = false;
 }
 
 static void page_put(struct nvmx_vcpu *v, struct nvmx_merged_page *p)
@@ -175,6 +176,8 @@ NVMX_EXPORT void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *v, uint64_t gpa)
 	uint64_t page = gpa & ~0xfffull;
 	struct nvmx_merged_page *ps[] = { &v->entry.msr, &v->entry.io_a, &v->entry.io_b };
 	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(ps); i++)
-		if (ps[i]->src_gpa == page)
+		if (ps[i]->src_gpa == page) {
 			ps[i]->valid = false;
+			v->entry.ctl_ok = false;
+		}
 }

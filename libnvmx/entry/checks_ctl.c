@@ -27,6 +27,30 @@ static bool msr_area_ok(uint64_t addr, uint32_t count, unsigned width)
 	return nvmx_addr_ok(last, width, 0);
 }
 
+/*
+ * SDM 27.2.1.1: with "use TPR shadow" and neither virtual-interrupt delivery
+ * nor APIC-access virtualization, TPR threshold 3:0 must not exceed VTPR
+ * (bits 7:4 of byte 80H of the virtual-APIC page), which is in L1 memory:
+ * checked at every entry.
+ */
+static enum nvmx_status check_vtpr(struct nvmx_entry_ctx *x)
+{
+	if (!(x->proc & NVMX_PROC_TPR_SHADOW) ||
+	    (x->proc2 & (NVMX_PROC2_VIRT_INTR_DELIVERY | NVMX_PROC2_VIRT_APIC_ACCESSES)))
+		return NVMX_STATUS_OK;
+	uint64_t va = V12(x->s, VIRTUAL_APIC_PAGE_ADDR);
+	uint32_t thr = (uint32_t)V12(x->s, TPR_THRESHOLD);
+	uint8_t vtpr;
+	enum nvmx_status st = nvmx_gpa_read(x->v, va + 0x80, &vtpr, 1);
+	if (st == NVMX_STATUS_NOT_MAPPED)
+		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, NVMX_F_VIRTUAL_APIC_PAGE_ADDR);
+	if (st != NVMX_STATUS_OK)
+		return NVMX_STATUS_HOST_FAILURE;
+	if ((thr & 0xfu) > (uint32_t)(vtpr >> 4))
+		NVMX_ENTRY_FAIL(x, ENTRY_CTL_TPR_THRESHOLD_VTPR, NVMX_F_TPR_THRESHOLD);
+	return NVMX_STATUS_OK;
+}
+
 /* SDM 27.2.1.1: checks on VM-execution control fields. */
 static enum nvmx_status check_exec(struct nvmx_entry_ctx *x)
 {
@@ -74,16 +98,9 @@ static enum nvmx_status check_exec(struct nvmx_entry_ctx *x)
 		uint32_t thr = (uint32_t)V12(s, TPR_THRESHOLD);
 		if (!vid && (thr & ~0xfu))
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_TPR_THRESHOLD_RESERVED, NVMX_F_TPR_THRESHOLD);
-		if (!vid && !apic_acc) {
-			uint8_t vtpr;
-			enum nvmx_status st = nvmx_gpa_read(x->v, va + 0x80, &vtpr, 1);
-			if (st == NVMX_STATUS_NOT_MAPPED)
-				NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, NVMX_F_VIRTUAL_APIC_PAGE_ADDR);
-			if (st != NVMX_STATUS_OK)
-				return NVMX_STATUS_HOST_FAILURE;
-			if ((thr & 0xfu) > (uint32_t)(vtpr >> 4))
-				NVMX_ENTRY_FAIL(x, ENTRY_CTL_TPR_THRESHOLD_VTPR, NVMX_F_TPR_THRESHOLD);
-		}
+		NVMX_CHECK(check_vtpr(x));
+		if (x->reason)
+			return NVMX_STATUS_OK;
 	} else if (x->proc2 & (NVMX_PROC2_VIRT_X2APIC | NVMX_PROC2_APIC_REG_VIRT |
 	                       NVMX_PROC2_VIRT_INTR_DELIVERY)) {
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_APICV_WITHOUT_TPR_SHADOW, NVMX_F_SECONDARY_VM_EXEC_CONTROL);
@@ -188,15 +205,12 @@ static bool has_error_code(unsigned vector)
 	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
 }
 
-/* SDM 27.2.1.3: checks on VM-entry control fields. */
-static enum nvmx_status check_entry(struct nvmx_entry_ctx *x)
+/* SDM 27.2.1.3: the event-injection fields (they change at every exit and
+ * with every event L1 injects; they also read guest CR0.PE). */
+static enum nvmx_status check_event(struct nvmx_entry_ctx *x)
 {
 	const struct nvmx_caps *c = x->c;
 	struct nvmx_vmcs12 *s = x->s;
-	if (!ctl_ok(x->entry, nvmx_caps_allowed0(c, NVMX_MSR_IA32_VMX_ENTRY_CTLS),
-	            nvmx_caps_allowed1(c, NVMX_MSR_IA32_VMX_ENTRY_CTLS)))
-		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ENTRY_RESERVED, NVMX_F_VM_ENTRY_CONTROLS);
-
 	uint32_t info = (uint32_t)V12(s, VM_ENTRY_INTR_INFO_FIELD);
 	if (info & NVMX_INTR_INFO_VALID) {
 		const uint32_t f = NVMX_F_VM_ENTRY_INTR_INFO_FIELD;
@@ -241,6 +255,20 @@ static enum nvmx_status check_entry(struct nvmx_entry_ctx *x)
 				NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_INSN_LEN, NVMX_F_VM_ENTRY_INSTRUCTION_LEN);
 		}
 	}
+	return NVMX_STATUS_OK;
+}
+
+/* SDM 27.2.1.3: checks on VM-entry control fields. */
+static enum nvmx_status check_entry(struct nvmx_entry_ctx *x)
+{
+	const struct nvmx_caps *c = x->c;
+	struct nvmx_vmcs12 *s = x->s;
+	if (!ctl_ok(x->entry, nvmx_caps_allowed0(c, NVMX_MSR_IA32_VMX_ENTRY_CTLS),
+	            nvmx_caps_allowed1(c, NVMX_MSR_IA32_VMX_ENTRY_CTLS)))
+		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ENTRY_RESERVED, NVMX_F_VM_ENTRY_CONTROLS);
+	NVMX_CHECK(check_event(x));
+	if (x->reason)
+		return NVMX_STATUS_OK;
 	if (!msr_area_ok(V12(s, VM_ENTRY_MSR_LOAD_ADDR), (uint32_t)V12(s, VM_ENTRY_MSR_LOAD_COUNT),
 	                 x->paddr))
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ENTRY_MSR_LOAD_ADDR, NVMX_F_VM_ENTRY_MSR_LOAD_ADDR);
@@ -261,4 +289,12 @@ enum nvmx_status nvmx_entry_check_controls(struct nvmx_entry_ctx *x)
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	return check_entry(x);
+}
+
+enum nvmx_status nvmx_entry_check_controls_volatile(struct nvmx_entry_ctx *x)
+{
+	NVMX_CHECK(check_vtpr(x));
+	if (x->reason)
+		return NVMX_STATUS_OK;
+	return check_event(x);
 }

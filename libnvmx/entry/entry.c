@@ -50,6 +50,7 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 	(void)nvmx_exit_sync_rare(v);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	v->entry.host_ok = false;
+	v->entry.ctl_ok = false;
 	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 }
 
@@ -79,6 +80,43 @@ static bool rare_trusted(struct nvmx_vcpu *v, bool launch)
 		if (e->stale[w] & v->exit.rare_set[w])
 			return false;
 	return nvmx_exit_rare_trusted(v);
+}
+
+/* The event-injection fields: checked at every entry (check_event). */
+static bool is_event_field(unsigned i)
+{
+	return i == NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD || i == NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE ||
+	       i == NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN;
+}
+
+/*
+ * Whether this entry may take the VMRESUME fast path (entry_state.h,
+ * ctl_ok): the last full entry was of this VMCS12 and none of the inputs of
+ * what the fast path skips changed since. A dirty bit on a control field
+ * means a VMWRITE or a reload from memory since that entry (the merge clears
+ * them); `stale` means another module changed a VMCS02 control behind the
+ * merge's back. With NVMX_L0_HASH_L1_BITMAPS the bitmaps are re-read at
+ * every entry, so never.
+ */
+static bool ctl_fast(struct nvmx_vcpu *v, const struct nvmx_entry_ctx *x)
+{
+	struct nvmx_entry_vcpu *e = &v->entry;
+	if (!e->ctl_ready) {
+		for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++)
+			if (NVMX_FIELD_TYPE(nvmx_field_table[i].encoding) == NVMX_FIELD_TYPE_CONTROL &&
+			    !is_event_field(i))
+				e->ctl_fields[i / 64u] |= 1ull << (i % 64u);
+		e->ctl_ready = true;
+	}
+	if (x->launch || !e->ctl_ok || e->ctl_gpa != x->s->gpa || e->built_gpa != x->s->gpa ||
+	    e->ctl_policy_gen != e->policy_gen || e->built_policy_gen != e->policy_gen ||
+	    e->ctl_caps_gen != v->vm->caps_gen || e->ctl_map_gen != v->vm->map_gen ||
+	    (e->pol.flags & NVMX_L0_HASH_L1_BITMAPS))
+		return false;
+	for (unsigned w = 0; w < NVMX_ENTRY_WORDS; w++)
+		if ((x->s->dirty[w] | e->stale[w]) & e->ctl_fields[w])
+			return false;
+	return true;
 }
 
 static void trace_fail(struct nvmx_entry_ctx *x)
@@ -155,12 +193,22 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 	if (!x.rare_trusted)
 		NVMX_CHECK(nvmx_exit_sync_rare(v));
 
-	NVMX_CHECK(nvmx_entry_check_controls(&x));
-	if (x.reason)
-		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
-	NVMX_CHECK(nvmx_merge_translate(&x));
-	if (x.reason)
-		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+	struct nvmx_entry_vcpu *e = &v->entry;
+	x.ctl_fast = ctl_fast(v, &x);
+	if (x.ctl_fast) {
+		x.xl = e->ctl_xl;
+		NVMX_CHECK(nvmx_entry_check_controls_volatile(&x));
+		if (x.reason)
+			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+	} else {
+		e->ctl_ok = false;
+		NVMX_CHECK(nvmx_entry_check_controls(&x));
+		if (x.reason)
+			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+		NVMX_CHECK(nvmx_merge_translate(&x));
+		if (x.reason)
+			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+	}
 	NVMX_CHECK(nvmx_entry_check_host(&x));
 	if (x.reason)
 		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_HOST_STATE, res);
@@ -170,7 +218,21 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 	NVMX_CHECK(nvmx_entry_load_msrs(&x));
 	if (x.reason)
 		return entry_fail(&x, NVMX_EXIT_ENTRY_FAIL_MSR_LOAD, res);
-	NVMX_CHECK(nvmx_merge_build(&x));
+	enum nvmx_status st = nvmx_merge_build(&x);
+	if (st != NVMX_STATUS_OK) {
+		e->ctl_ok = false;
+		return st;
+	}
+	if (x.ctl_fast) {
+		e->fast_entries++;
+	} else {
+		e->ctl_ok = true;
+		e->ctl_gpa = s->gpa;
+		e->ctl_policy_gen = e->policy_gen;
+		e->ctl_caps_gen = v->vm->caps_gen;
+		e->ctl_map_gen = v->vm->map_gen;
+		e->ctl_xl = x.xl;
+	}
 
 	if (launch) {
 		s->launched = true;

@@ -31,11 +31,12 @@ struct nvmx_entry_ctx {
 	 * VMCS02 needs them since it runs with EPT01. */
 	bool pdpte_from_mem;
 	uint64_t pdpte[4];
-	/* Host-physical addresses of the control pages (merge.c). */
-	uint64_t hpa_apic_access, hpa_vapic, hpa_pi_desc, hpa_pml, hpa_ve;
-	/* Merged bitmaps (bitmaps.c). */
-	bool msr_use, io_use, io_uncond;
-	uint64_t msr_hpa, io_hpa_a, io_hpa_b;
+	/* VMRESUME fast path (entry.c): the control checks but event injection
+	 * and the vTPR check, the translations and the control half of the
+	 * merge are those of the last full entry. */
+	bool ctl_fast;
+	/* Control-page translations and bitmap merges (merge.c, bitmaps.c). */
+	struct nvmx_entry_xlate xl;
 };
 
 #define NVMX_ENTRY_FAIL(ctx, r, f)                              \
@@ -80,6 +81,10 @@ static inline bool nvmx_pat_ok(uint64_t pat)
 uint64_t nvmx_entry_rare(struct nvmx_entry_ctx *x, unsigned idx);
 
 enum nvmx_status nvmx_entry_check_controls(struct nvmx_entry_ctx *x);
+/* The control checks whose inputs are not only VMCS12's control fields:
+ * event injection (which reads guest CR0.PE) and the vTPR check (L1
+ * memory). The VMRESUME fast path runs only these. */
+enum nvmx_status nvmx_entry_check_controls_volatile(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x);

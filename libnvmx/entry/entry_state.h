@@ -18,6 +18,14 @@ struct nvmx_merged_page {
 	bool valid;
 };
 
+/* What nvmx_merge_translate computed: host-physical addresses of the
+ * control pages and the merged bitmaps VMCS02 uses. */
+struct nvmx_entry_xlate {
+	uint64_t hpa_apic_access, hpa_vapic, hpa_pi_desc, hpa_pml, hpa_ve;
+	bool msr_use, io_use, io_uncond;
+	uint64_t msr_hpa, io_hpa_a, io_hpa_b;
+};
+
 struct nvmx_entry_vcpu {
 	uint64_t generation;    /* bumped on every VM entry */
 	struct nvmx_l0_policy pol;
@@ -48,6 +56,23 @@ struct nvmx_entry_vcpu {
 	uint8_t host_paddr;
 	bool host_la57;
 	struct nvmx_merged_page msr, io_a, io_b;
+	/*
+	 * The VMRESUME fast path (entry.c). The control checks of 27.2.1 other
+	 * than event injection and the vTPR check, the control-page
+	 * translations, the bitmap merges and the control half of the VMCS02
+	 * merge are a function of VMCS12's control fields (ctl_fields, built at
+	 * first use), the policy, the capabilities, L0's backing of L1 memory
+	 * and the merged pages. After a full entry succeeded they are kept with
+	 * the generations of those inputs (ctl_ok), and a VMRESUME of the same
+	 * VMCS12 skips them while none changed.
+	 */
+	bool ctl_ready;
+	uint64_t ctl_fields[NVMX_ENTRY_WORDS];
+	bool ctl_ok;
+	bool ctl_vpid_on;       /* VMCS02 uses a VPID (a secondary control bit) */
+	uint64_t ctl_gpa, ctl_policy_gen, ctl_caps_gen, ctl_map_gen;
+	struct nvmx_entry_xlate ctl_xl;
+	uint64_t fast_entries;  /* entries that took the fast path */
 	uint64_t merges;        /* bitmap merges done (for tests and benches) */
 };
 

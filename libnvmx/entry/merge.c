@@ -73,22 +73,22 @@ static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32
 
 enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x)
 {
-	TRANSLATE(x, x->proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES, APIC_ACCESS_ADDR, &x->hpa_apic_access);
-	TRANSLATE(x, x->proc & NVMX_PROC_TPR_SHADOW, VIRTUAL_APIC_PAGE_ADDR, &x->hpa_vapic);
-	TRANSLATE(x, x->pin & NVMX_PIN_POSTED_INTR, POSTED_INTR_DESC_ADDR, &x->hpa_pi_desc);
-	TRANSLATE(x, x->proc2 & NVMX_PROC2_PML, PML_ADDRESS, &x->hpa_pml);
-	TRANSLATE(x, x->proc2 & NVMX_PROC2_EPT_VE, VE_INFORMATION_ADDRESS, &x->hpa_ve);
-	NVMX_CHECK(nvmx_bitmaps_msr(x, &x->msr_use, &x->msr_hpa));
+	TRANSLATE(x, x->proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES, APIC_ACCESS_ADDR, &x->xl.hpa_apic_access);
+	TRANSLATE(x, x->proc & NVMX_PROC_TPR_SHADOW, VIRTUAL_APIC_PAGE_ADDR, &x->xl.hpa_vapic);
+	TRANSLATE(x, x->pin & NVMX_PIN_POSTED_INTR, POSTED_INTR_DESC_ADDR, &x->xl.hpa_pi_desc);
+	TRANSLATE(x, x->proc2 & NVMX_PROC2_PML, PML_ADDRESS, &x->xl.hpa_pml);
+	TRANSLATE(x, x->proc2 & NVMX_PROC2_EPT_VE, VE_INFORMATION_ADDRESS, &x->xl.hpa_ve);
+	NVMX_CHECK(nvmx_bitmaps_msr(x, &x->xl.msr_use, &x->xl.msr_hpa));
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	const struct nvmx_l0_policy *pol = nvmx_entry_policy(x->v);
 	if (pol->proc_set & NVMX_PROC_UNCOND_IO_EXITING) {
 		/* L0 wants every port: no merge needed. */
-		x->io_use = false;
-		x->io_uncond = true;
+		x->xl.io_use = false;
+		x->xl.io_uncond = true;
 		return NVMX_STATUS_OK;
 	}
-	return nvmx_bitmaps_io(x, &x->io_use, &x->io_uncond, &x->io_hpa_a, &x->io_hpa_b);
+	return nvmx_bitmaps_io(x, &x->xl.io_use, &x->xl.io_uncond, &x->xl.io_hpa_a, &x->xl.io_hpa_b);
 }
 
 /* a * b >> 48 with a 128-bit intermediate (SDM 25.6.5, TSC scaling). */
@@ -107,36 +107,46 @@ static uint64_t smul48(uint64_t off, uint64_t m)
 #define PUT(w, name, val) put_ctl(w, NVMX_IDX_##name, val)
 #define HAS(c, f) nvmx_caps_has(c, NVMX_FEAT_##f)
 
-enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
+/* What the merge needs besides VMCS12's control fields and the policy;
+ * computed at every entry. */
+struct dyn {
+	uint16_t vpid02;
+	bool flush;             /* VPID02 must be flushed (SDM 29.4.3.3) */
+	uint64_t eptp02, list02;
+	bool eptp_sw;
+};
+
+/*
+ * The control half of VMCS02: a function of VMCS12's control fields, the
+ * policy, the capabilities, the translations in x->xl and whether VMCS02
+ * uses a VPID; nothing else. The VMRESUME fast path skips it while none of
+ * those changed (entry.c).
+ */
+static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const struct dyn *d)
 {
 	struct nvmx_vcpu *v = x->v;
 	struct nvmx_vmcs12 *s = x->s;
 	const struct nvmx_caps *c = x->c;
 	const struct nvmx_l0_policy *pol = nvmx_entry_policy(v);
-	struct nvmx_entry_vcpu *e = &v->entry;
-	struct writer w = { v, s,
-	                    x->launch || e->built_gpa != s->gpa ||
-	                            e->built_policy_gen != e->policy_gen };
 
 	/* --- execution controls --- */
 	uint32_t pin = x->pin | pol->pin_set;
-	const bool emulate_timer = pol->flags & NVMX_L0_EMULATE_PREEMPTION_TIMER;
-	if (emulate_timer)
+	if (pol->flags & NVMX_L0_EMULATE_PREEMPTION_TIMER)
 		pin &= ~NVMX_PIN_PREEMPTION_TIMER;
 
 	uint32_t proc = (x->proc | pol->proc_set) &
 	                ~(NVMX_PROC_USE_MSR_BITMAPS | NVMX_PROC_USE_IO_BITMAPS |
 	                  NVMX_PROC_UNCOND_IO_EXITING | NVMX_PROC_SECONDARY_CONTROLS |
 	                  NVMX_PROC_TERTIARY_CONTROLS);
-	if (x->msr_use)
+	if (x->xl.msr_use)
 		proc |= NVMX_PROC_USE_MSR_BITMAPS;
-	if (x->io_use)
+	if (x->xl.io_use)
 		proc |= NVMX_PROC_USE_IO_BITMAPS;
-	else if (x->io_uncond)
+	else if (x->xl.io_uncond)
 		proc |= NVMX_PROC_UNCOND_IO_EXITING;
 
 	uint32_t proc2 = x->proc2 | pol->proc2_set;
-	/* VMCS shadowing is never offered; VPID is decided below. */
+	/* VMCS shadowing is never offered; VPID is decided by the caller. */
 	proc2 &= ~(NVMX_PROC2_SHADOW_VMCS | NVMX_PROC2_VPID);
 
 	/* TSC (SDM 25.6.5): L2's TSC = L1's TSC scaled by VMCS12 then offset,
@@ -153,25 +163,10 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	proc2 &= ~NVMX_PROC2_TSC_SCALING;
 	if (m02 != ONE_48)
 		proc2 |= NVMX_PROC2_TSC_SCALING;
-
-	bool flush = false;
-	uint16_t vpid02 = nvmx_vpid_for_entry(v, x->proc2 & NVMX_PROC2_VPID,
-	                                      (uint16_t)V12(s, VIRTUAL_PROCESSOR_ID), &flush);
-	if (vpid02)
+	if (d->vpid02)
 		proc2 |= NVMX_PROC2_VPID;
-
-	uint64_t eptp02 = 0;
-	if (x->proc2 & NVMX_PROC2_EPT) {
-		NVMX_CHECK(nvmx_ept_root(v, V12(s, EPT_POINTER), &eptp02));
-	} else if (pol->eptp01) {
+	if (!(x->proc2 & NVMX_PROC2_EPT) && pol->eptp01)
 		proc2 |= NVMX_PROC2_EPT;
-		eptp02 = pol->eptp01;
-	}
-	uint64_t list02 = 0;
-	const bool eptp_sw = (x->proc2 & NVMX_PROC2_VMFUNC) &&
-	                     (V12(s, VM_FUNCTION_CONTROL) & NVMX_VMFUNC_EPTP_SWITCHING);
-	if (eptp_sw)
-		NVMX_CHECK(nvmx_ept_eptp_list(v, V12(s, EPTP_LIST_ADDRESS), &list02));
 	if (proc2)
 		proc |= NVMX_PROC_SECONDARY_CONTROLS;
 
@@ -194,113 +189,164 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		exit |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
 
 	/* Entry controls: L1's. EFER and PAT are always loaded when the
-	 * hardware can, so that L2 starts with what SDM 27.3.2.1 gives it even
-	 * when VMCS12 does not load them (L1's values, LMA/LME from IA-32e
-	 * mode guest). */
+	 * hardware can (values: merge_dynamic). */
 	uint32_t entry = x->entry | pol->entry_set;
-	uint64_t efer02 = V12(s, GUEST_IA32_EFER), pat02 = V12(s, GUEST_IA32_PAT);
-	if (HAS(c, EFER) && !(x->entry & NVMX_ENTRY_LOAD_EFER)) {
-		efer02 = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER) & ~(NVMX_EFER_LMA | NVMX_EFER_LME);
-		if (x->ia32e)
-			efer02 |= NVMX_EFER_LMA | ((V12(s, GUEST_CR0) & NVMX_CR0_PG) ? NVMX_EFER_LME : 0);
-		entry |= NVMX_ENTRY_LOAD_EFER;
-	}
-	if (HAS(c, PAT) && !(x->entry & NVMX_ENTRY_LOAD_PAT)) {
-		pat02 = nvmx_l1_read(v, NVMX_F_GUEST_IA32_PAT);
-		entry |= NVMX_ENTRY_LOAD_PAT;
-	}
-
-	PUT(&w, PIN_BASED_VM_EXEC_CONTROL, pin);
-	PUT(&w, CPU_BASED_VM_EXEC_CONTROL, proc);
-	if (proc & NVMX_PROC_SECONDARY_CONTROLS)
-		PUT(&w, SECONDARY_VM_EXEC_CONTROL, proc2);
-	PUT(&w, VM_EXIT_CONTROLS, exit);
-	PUT(&w, VM_ENTRY_CONTROLS, entry);
 	if (HAS(c, EFER))
-		PUT(&w, GUEST_IA32_EFER, efer02);
+		entry |= NVMX_ENTRY_LOAD_EFER;
 	if (HAS(c, PAT))
-		PUT(&w, GUEST_IA32_PAT, pat02);
+		entry |= NVMX_ENTRY_LOAD_PAT;
+
+	PUT(w, PIN_BASED_VM_EXEC_CONTROL, pin);
+	PUT(w, CPU_BASED_VM_EXEC_CONTROL, proc);
+	if (proc & NVMX_PROC_SECONDARY_CONTROLS)
+		PUT(w, SECONDARY_VM_EXEC_CONTROL, proc2);
+	PUT(w, VM_EXIT_CONTROLS, exit);
+	PUT(w, VM_ENTRY_CONTROLS, entry);
 
 	/* Exceptions: union; when L0 takes #PF, every #PF must exit. */
 	uint32_t eb = (uint32_t)V12(s, EXCEPTION_BITMAP) | pol->exception_bitmap;
 	uint64_t pfm = V12(s, PAGE_FAULT_ERROR_CODE_MASK), pfmt = V12(s, PAGE_FAULT_ERROR_CODE_MATCH);
 	if (pol->exception_bitmap & (1u << 14))
 		pfm = pfmt = 0;
-	PUT(&w, EXCEPTION_BITMAP, eb);
-	PUT(&w, PAGE_FAULT_ERROR_CODE_MASK, pfm);
-	PUT(&w, PAGE_FAULT_ERROR_CODE_MATCH, pfmt);
+	PUT(w, EXCEPTION_BITMAP, eb);
+	PUT(w, PAGE_FAULT_ERROR_CODE_MASK, pfm);
+	PUT(w, PAGE_FAULT_ERROR_CODE_MATCH, pfmt);
 
-	/* CR0/CR4: L0's bits and L1's bits are host-owned; L2 reads L1's
-	 * shadow for L1's bits and the real value for bits only L0 owns. */
-	uint64_t m0 = V12(s, CR0_GUEST_HOST_MASK), m4 = V12(s, CR4_GUEST_HOST_MASK);
-	PUT(&w, CR0_GUEST_HOST_MASK, m0 | pol->cr0_mask);
-	PUT(&w, CR4_GUEST_HOST_MASK, m4 | pol->cr4_mask);
-	PUT(&w, CR0_READ_SHADOW, (V12(s, CR0_READ_SHADOW) & m0) | (V12(s, GUEST_CR0) & ~m0));
-	PUT(&w, CR4_READ_SHADOW, (V12(s, CR4_READ_SHADOW) & m4) | (V12(s, GUEST_CR4) & ~m4));
+	/* CR0/CR4: L0's bits and L1's bits are host-owned (read shadows:
+	 * merge_dynamic). */
+	PUT(w, CR0_GUEST_HOST_MASK, V12(s, CR0_GUEST_HOST_MASK) | pol->cr0_mask);
+	PUT(w, CR4_GUEST_HOST_MASK, V12(s, CR4_GUEST_HOST_MASK) | pol->cr4_mask);
 
 	/* CR3 targets only when L0 does not need every CR3 load itself. */
 	uint32_t n3 = (pol->proc_set & NVMX_PROC_CR3_LOAD_EXITING) ? 0
 	                                                          : (uint32_t)V12(s, CR3_TARGET_COUNT);
-	PUT(&w, CR3_TARGET_COUNT, n3);
+	PUT(w, CR3_TARGET_COUNT, n3);
 	for (unsigned i = 0; i < n3 && i < 4; i++)
-		put_ctl(&w, NVMX_IDX_CR3_TARGET_VALUE0 + i, s->f[NVMX_IDX_CR3_TARGET_VALUE0 + i]);
+		put_ctl(w, NVMX_IDX_CR3_TARGET_VALUE0 + i, s->f[NVMX_IDX_CR3_TARGET_VALUE0 + i]);
 
 	if (proc & NVMX_PROC_TSC_OFFSETTING)
-		PUT(&w, TSC_OFFSET, off02);
+		PUT(w, TSC_OFFSET, off02);
 	if (proc2 & NVMX_PROC2_TSC_SCALING)
-		PUT(&w, TSC_MULTIPLIER, m02);
-	if (x->msr_use)
-		PUT(&w, MSR_BITMAP, x->msr_hpa);
-	if (x->io_use) {
-		PUT(&w, IO_BITMAP_A, x->io_hpa_a);
-		PUT(&w, IO_BITMAP_B, x->io_hpa_b);
+		PUT(w, TSC_MULTIPLIER, m02);
+	if (x->xl.msr_use)
+		PUT(w, MSR_BITMAP, x->xl.msr_hpa);
+	if (x->xl.io_use) {
+		PUT(w, IO_BITMAP_A, x->xl.io_hpa_a);
+		PUT(w, IO_BITMAP_B, x->xl.io_hpa_b);
 	}
-	if (proc2 & NVMX_PROC2_EPT)
-		PUT(&w, EPT_POINTER, eptp02);
-	if (vpid02)
-		PUT(&w, VIRTUAL_PROCESSOR_ID, vpid02);
-	/* SDM 29.4.3.3 (L1 without VPID) or a VPID02 new to its VPID12. */
-	if (flush)
-		nvmx_vpid_flush(v, vpid02);
-	if (eptp_sw)
-		PUT(&w, EPTP_LIST_ADDRESS, list02);
 	if (x->proc & NVMX_PROC_TPR_SHADOW) {
-		PUT(&w, VIRTUAL_APIC_PAGE_ADDR, x->hpa_vapic);
-		PUT(&w, TPR_THRESHOLD, V12(s, TPR_THRESHOLD));
+		PUT(w, VIRTUAL_APIC_PAGE_ADDR, x->xl.hpa_vapic);
+		PUT(w, TPR_THRESHOLD, V12(s, TPR_THRESHOLD));
 	}
 	if (x->proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES)
-		PUT(&w, APIC_ACCESS_ADDR, x->hpa_apic_access);
+		PUT(w, APIC_ACCESS_ADDR, x->xl.hpa_apic_access);
 	if (x->pin & NVMX_PIN_POSTED_INTR) {
-		PUT(&w, POSTED_INTR_DESC_ADDR, x->hpa_pi_desc);
-		PUT(&w, POSTED_INTR_NV, V12(s, POSTED_INTR_NV));
+		PUT(w, POSTED_INTR_DESC_ADDR, x->xl.hpa_pi_desc);
+		PUT(w, POSTED_INTR_NV, V12(s, POSTED_INTR_NV));
 	}
 	if (x->proc2 & NVMX_PROC2_PML)
-		PUT(&w, PML_ADDRESS, x->hpa_pml);
+		PUT(w, PML_ADDRESS, x->xl.hpa_pml);
 	if (x->proc2 & NVMX_PROC2_EPT_VE) {
-		PUT(&w, VE_INFORMATION_ADDRESS, x->hpa_ve);
-		PUT(&w, EPTP_INDEX, V12(s, EPTP_INDEX));
+		PUT(w, VE_INFORMATION_ADDRESS, x->xl.hpa_ve);
+		PUT(w, EPTP_INDEX, V12(s, EPTP_INDEX));
 	}
 	if (x->proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
 		for (unsigned i = 0; i < 4; i++)
-			put_ctl(&w, NVMX_IDX_EOI_EXIT_BITMAP0 + i, s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + i]);
+			put_ctl(w, NVMX_IDX_EOI_EXIT_BITMAP0 + i, s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + i]);
 	if (x->proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING) {
-		PUT(&w, PLE_GAP, V12(s, PLE_GAP));
-		PUT(&w, PLE_WINDOW, V12(s, PLE_WINDOW));
+		PUT(w, PLE_GAP, V12(s, PLE_GAP));
+		PUT(w, PLE_WINDOW, V12(s, PLE_WINDOW));
 	}
 	if (x->proc2 & NVMX_PROC2_VMFUNC)
-		PUT(&w, VM_FUNCTION_CONTROL, V12(s, VM_FUNCTION_CONTROL));
+		PUT(w, VM_FUNCTION_CONTROL, V12(s, VM_FUNCTION_CONTROL));
 	if (x->proc2 & NVMX_PROC2_XSAVES)
-		PUT(&w, XSS_EXIT_BITMAP, V12(s, XSS_EXIT_BITMAP));
+		PUT(w, XSS_EXIT_BITMAP, V12(s, XSS_EXIT_BITMAP));
 	if (x->proc2 & NVMX_PROC2_ENCLS_EXITING)
-		PUT(&w, ENCLS_EXITING_BITMAP, V12(s, ENCLS_EXITING_BITMAP));
+		PUT(w, ENCLS_EXITING_BITMAP, V12(s, ENCLS_EXITING_BITMAP));
 	if (x->proc2 & NVMX_PROC2_NOTIFY_VM_EXITING)
-		PUT(&w, INSTRUCTION_TIMEOUT_CONTROL, V12(s, INSTRUCTION_TIMEOUT_CONTROL));
+		PUT(w, INSTRUCTION_TIMEOUT_CONTROL, V12(s, INSTRUCTION_TIMEOUT_CONTROL));
 	/* The library loads the entry MSR-load area itself; exit areas are L0's. */
-	PUT(&w, VM_ENTRY_MSR_LOAD_COUNT, 0);
-	PUT(&w, VM_EXIT_MSR_STORE_COUNT, 0);
-	PUT(&w, VM_EXIT_MSR_LOAD_COUNT, 0);
+	PUT(w, VM_ENTRY_MSR_LOAD_COUNT, 0);
+	PUT(w, VM_EXIT_MSR_STORE_COUNT, 0);
+	PUT(w, VM_EXIT_MSR_LOAD_COUNT, 0);
 	/* No shadow VMCS is ever offered: VMCS02 links to nothing. */
-	PUT(&w, VMCS_LINK_POINTER, ~0ull);
+	PUT(w, VMCS_LINK_POINTER, ~0ull);
+	v->entry.ctl_vpid_on = d->vpid02 != 0;
+}
+
+/*
+ * The part of VMCS02's controls that depends on more than VMCS12's control
+ * fields, done at every entry: VPID02 (and its flush), EPTP02 and the EPTP
+ * list (shadow roots may be rebuilt), EFER and PAT (L1's or VMCS12's guest
+ * values), the CR0/CR4 read shadows (VMCS12's guest CR0/CR4).
+ */
+static void merge_dynamic(struct nvmx_entry_ctx *x, struct writer *w, const struct dyn *d)
+{
+	struct nvmx_vcpu *v = x->v;
+	struct nvmx_vmcs12 *s = x->s;
+	const struct nvmx_caps *c = x->c;
+
+	/* EFER and PAT, so that L2 starts with what SDM 27.3.2.1 gives it even
+	 * when VMCS12 does not load them (L1's values, LMA/LME from IA-32e mode
+	 * guest). */
+	if (HAS(c, EFER)) {
+		uint64_t efer02 = V12(s, GUEST_IA32_EFER);
+		if (!(x->entry & NVMX_ENTRY_LOAD_EFER)) {
+			efer02 = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER) & ~(NVMX_EFER_LMA | NVMX_EFER_LME);
+			if (x->ia32e)
+				efer02 |= NVMX_EFER_LMA | ((V12(s, GUEST_CR0) & NVMX_CR0_PG) ? NVMX_EFER_LME : 0);
+		}
+		PUT(w, GUEST_IA32_EFER, efer02);
+	}
+	if (HAS(c, PAT))
+		PUT(w, GUEST_IA32_PAT, (x->entry & NVMX_ENTRY_LOAD_PAT)
+		                               ? V12(s, GUEST_IA32_PAT)
+		                               : nvmx_l1_read(v, NVMX_F_GUEST_IA32_PAT));
+
+	/* L2 reads L1's shadow for L1's bits and the real value for bits only
+	 * L0 owns. */
+	uint64_t m0 = V12(s, CR0_GUEST_HOST_MASK), m4 = V12(s, CR4_GUEST_HOST_MASK);
+	PUT(w, CR0_READ_SHADOW, (V12(s, CR0_READ_SHADOW) & m0) | (V12(s, GUEST_CR0) & ~m0));
+	PUT(w, CR4_READ_SHADOW, (V12(s, CR4_READ_SHADOW) & m4) | (V12(s, GUEST_CR4) & ~m4));
+
+	if (d->eptp02)
+		PUT(w, EPT_POINTER, d->eptp02);
+	if (d->vpid02)
+		PUT(w, VIRTUAL_PROCESSOR_ID, d->vpid02);
+	/* SDM 29.4.3.3 (L1 without VPID) or a VPID02 new to its VPID12. */
+	if (d->flush)
+		nvmx_vpid_flush(v, d->vpid02);
+	if (d->eptp_sw)
+		PUT(w, EPTP_LIST_ADDRESS, d->list02);
+}
+
+enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
+{
+	struct nvmx_vcpu *v = x->v;
+	struct nvmx_vmcs12 *s = x->s;
+	const struct nvmx_caps *c = x->c;
+	const struct nvmx_l0_policy *pol = nvmx_entry_policy(v);
+	struct nvmx_entry_vcpu *e = &v->entry;
+	struct writer w = { v, s,
+	                    x->launch || e->built_gpa != s->gpa ||
+	                            e->built_policy_gen != e->policy_gen };
+
+	struct dyn d = { 0 };
+	d.vpid02 = nvmx_vpid_for_entry(v, x->proc2 & NVMX_PROC2_VPID,
+	                               (uint16_t)V12(s, VIRTUAL_PROCESSOR_ID), &d.flush);
+	if (x->proc2 & NVMX_PROC2_EPT)
+		NVMX_CHECK(nvmx_ept_root(v, V12(s, EPT_POINTER), &d.eptp02));
+	else if (pol->eptp01)
+		d.eptp02 = pol->eptp01;
+	d.eptp_sw = (x->proc2 & NVMX_PROC2_VMFUNC) &&
+	            (V12(s, VM_FUNCTION_CONTROL) & NVMX_VMFUNC_EPTP_SWITCHING);
+	if (d.eptp_sw)
+		NVMX_CHECK(nvmx_ept_eptp_list(v, V12(s, EPTP_LIST_ADDRESS), &d.list02));
+
+	/* The fast path keeps the control half unless the VPID bit flips. */
+	if (!x->ctl_fast || w.full || (d.vpid02 != 0) != e->ctl_vpid_on)
+		merge_controls(x, &w, &d);
+	merge_dynamic(x, &w, &d);
 
 	/* --- event injection: the hardware clears its valid bit on exit, so it
 	 * is handled like guest state --- */
@@ -321,6 +367,7 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		}
 		e->guest_ready = true;
 	}
+	const bool emulate_timer = pol->flags & NVMX_L0_EMULATE_PREEMPTION_TIMER;
 	for (unsigned wd = 0; wd < NVMX_ENTRY_WORDS; wd++) {
 		uint64_t m = e->guest[wd] & (w.full ? ~0ull : (s->dirty[wd] | e->stale[wd]));
 		for (; m; m &= m - 1) {
@@ -335,7 +382,7 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	}
 	/* VMCS02 runs with EPT01 while L2 uses PAE paging on L1's memory: the
 	 * hardware takes the PDPTEs from VMCS02 (SDM 27.3.2.4). */
-	if (x->pdpte_from_mem && (proc2 & NVMX_PROC2_EPT))
+	if (x->pdpte_from_mem && d.eptp02 && !(x->proc2 & NVMX_PROC2_EPT))
 		for (unsigned i = 0; i < 4; i++)
 			nvmx_vmcs02_write(v, NVMX_F_GUEST_PDPTR0 + 2u * i, x->pdpte[i]);
 

@@ -95,6 +95,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct ept_ctx c = { vm, vm->host };
 	vm->ept.epoch++;
+	vm->map_gen++;
 	ept_rmap_zap_range(&c, gpa, len);
 	/* Reduced rights keep the contents: the shadows of EPT12 tables there
 	 * stay valid. Every other change may change what L1 reads there. */
