@@ -211,6 +211,14 @@ static void op_l1_write(void *host, uint32_t f, uint64_t v)
 	slot_write(((struct refhost *)host)->l1, f, v);
 }
 
+static void op_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigned n)
+{
+	struct refhost *h = host;
+	h->l1_writes += n;
+	for (unsigned i = 0; i < n; i++)
+		slot_write(h->l1, fv[i].field, fv[i].value);
+}
+
 static uint64_t op_gpr_read(void *host, unsigned r)
 {
 	return ((struct refhost *)host)->gpr[r & 15];
@@ -391,6 +399,7 @@ static const struct nvmx_host_ops refhost_ops_template = {
 	.hw_invvpid = op_hw_invvpid,
 	.trace = op_trace,
 	.l0_write_protect = op_l0_write_protect,
+	.l1_write_n = op_l1_write_n,
 };
 
 /* ---- set-up ---- */

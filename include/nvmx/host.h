@@ -36,6 +36,13 @@ struct nvmx_fault {
 	uint64_t cr2;           /* for #PF: the faulting linear address */
 };
 
+/* One field of L1's state and its new value (l1_write_n). */
+struct nvmx_field_value {
+	uint32_t field;         /* SDM encoding of a VMCS01 guest-state field */
+	uint32_t reserved;
+	uint64_t value;
+};
+
 /* EPT01 mapping of one L1 physical address, as L0 backs it. */
 struct nvmx_l0_map {
 	uint64_t hpa;           /* host-physical address backing the L1 GPA asked for */
@@ -154,6 +161,13 @@ struct nvmx_host_ops {
 	 * non-OK return when protecting makes the library shadow the table
 	 * anyway and rely on INVEPT, as without the mode. */
 	enum nvmx_status (*l0_write_protect)(void *host, uint64_t gpa, bool protect);
+
+	/* Several writes of L1's state at once, applied in order: the same as
+	 * calling l1_write for each of the n entries. A VM exit to L1 loads
+	 * about 50 fields (SDM 28.5) through it in one call, which a host can
+	 * turn into a tight VMWRITE loop or skip values its VMCS01 holds
+	 * already. May be NULL: the library then calls l1_write n times. */
+	void (*l1_write_n)(void *host, const struct nvmx_field_value *fv, unsigned n);
 };
 
 #ifdef __cplusplus

@@ -15,44 +15,17 @@ static bool fixed_ok(uint64_t v, uint64_t f0, uint64_t f1)
  * The checks of 27.2.2 and 27.2.3 are a pure function of VMCS12's host-state
  * fields, its VM-exit controls and the offered CR0/CR4 fixed bits,
  * MAXPHYADDR and LA57. After they passed on a VMCS12, they pass again as long
- * as VMCS12 has no dirty bit (a VMWRITE, or a reload from memory, which marks
- * every field dirty: vmcs12.c) on those fields and those capabilities are
- * the same. The dirty bits are cleared only by a successful VMCS02 build
- * (merge.c), which follows these checks in the same entry, so a dirty bit
- * clear now means "unchanged since the checks last passed". The library
- * itself never writes these fields (nvmx_vmcs12_store is used for exit
- * information and guest state only).
+ * as its host_ver is the same (vmcs12.h: bumped by a VMWRITE of any of those
+ * fields and by a reload from memory) and the capabilities are the same
+ * (vm->caps_gen, bumped by nvmx_vm_set_cap and nvmx_vm_set_maxphyaddr). The
+ * library itself never writes these fields (nvmx_vmcs12_store is used for
+ * exit information and guest state only).
  */
-static void host_inputs_init(struct nvmx_entry_vcpu *e)
-{
-	for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++)
-		if (NVMX_FIELD_TYPE(nvmx_field_table[i].encoding) == NVMX_FIELD_TYPE_HOST)
-			e->host_fields[i / 64u] |= 1ull << (i % 64u);
-	e->host_fields[NVMX_IDX_VM_EXIT_CONTROLS / 64u] |= 1ull << (NVMX_IDX_VM_EXIT_CONTROLS % 64u);
-	e->host_ready = true;
-}
-
-static void host_caps_snapshot(const struct nvmx_entry_ctx *x, uint64_t caps[4])
-{
-	caps[0] = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_CR0_FIXED0);
-	caps[1] = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_CR0_FIXED1);
-	caps[2] = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_CR4_FIXED0);
-	caps[3] = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_CR4_FIXED1);
-}
-
-static bool host_unchanged(const struct nvmx_entry_ctx *x, const uint64_t caps[4])
+static bool host_unchanged(const struct nvmx_entry_ctx *x)
 {
 	const struct nvmx_entry_vcpu *e = &x->v->entry;
-	if (!e->host_ok || e->host_ok_gpa != x->s->gpa || e->host_paddr != x->paddr ||
-	    e->host_la57 != x->c->la57)
-		return false;
-	for (unsigned i = 0; i < 4; i++)
-		if (e->host_caps[i] != caps[i])
-			return false;
-	for (unsigned w = 0; w < NVMX_ENTRY_WORDS; w++)
-		if (x->s->dirty[w] & e->host_fields[w])
-			return false;
-	return true;
+	return e->host_ok && e->host_ok_s == x->s && e->host_ok_ver == x->s->host_ver &&
+	       e->host_ok_caps_gen == x->v->vm->caps_gen;
 }
 
 static enum nvmx_status check_host_fields(struct nvmx_entry_ctx *x);
@@ -63,21 +36,15 @@ enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x)
 	struct nvmx_vmcs12 *s = x->s;
 	const bool host64 = x->exit & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
 	const uint64_t cr4 = V12(s, HOST_CR4);
-	uint64_t caps[4];
-	if (!e->host_ready)
-		host_inputs_init(e);
-	host_caps_snapshot(x, caps);
-	if (!host_unchanged(x, caps)) {
+	if (!host_unchanged(x)) {
 		e->host_ok = false;
 		NVMX_CHECK(check_host_fields(x));
 		if (x->reason)
 			return NVMX_STATUS_OK;
 		e->host_ok = true;
-		e->host_ok_gpa = s->gpa;
-		e->host_paddr = (uint8_t)x->paddr;
-		e->host_la57 = x->c->la57;
-		for (unsigned i = 0; i < 4; i++)
-			e->host_caps[i] = caps[i];
+		e->host_ok_s = s;
+		e->host_ok_ver = s->host_ver;
+		e->host_ok_caps_gen = x->v->vm->caps_gen;
 	}
 
 	/* 27.2.4, always: it also reads L1's EFER and the IA-32e mode guest

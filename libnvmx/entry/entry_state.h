@@ -45,16 +45,11 @@ struct nvmx_entry_vcpu {
 	uint64_t guest[NVMX_ENTRY_WORDS];
 	/* Host-state checks (checks_host.c) skipped on the next entry from the
 	 * same VMCS12 while none of their inputs changed: whether they passed
-	 * last time and on which VMCS12, the mask of VMCS12 fields they read
-	 * (host state and VM-exit controls, built at first use) and the
-	 * capability values they read. */
+	 * last time, on which VMCS12 slot at which host_ver (vmcs12.h), under
+	 * which capabilities. */
 	bool host_ok;
-	uint64_t host_ok_gpa;
-	bool host_ready;
-	uint64_t host_fields[NVMX_ENTRY_WORDS];
-	uint64_t host_caps[4];
-	uint8_t host_paddr;
-	bool host_la57;
+	const struct nvmx_vmcs12 *host_ok_s;
+	uint64_t host_ok_ver, host_ok_caps_gen;
 	struct nvmx_merged_page msr, io_a, io_b;
 	/*
 	 * The VMRESUME fast path (entry.c). The control checks of 27.2.1 other

@@ -5,6 +5,7 @@
 
 #include "../deps.h"
 #include "../vmcs/vmcs12.h"
+#include <nvmx/host.h>
 
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
@@ -30,6 +31,22 @@ struct nvmx_exit_vcpu {
 	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
 	uint64_t synced_gpa;
 	uint64_t synced[NVMX_DIRTY_WORDS];
+	/*
+	 * L1's host state (SDM 28.5) as the list of L1 fields an exit writes,
+	 * built from VMCS12's host-state fields and VM-exit controls and kept
+	 * while those are unchanged (the VMCS12 slot hs_s at version hs_ver,
+	 * vmcs12.h) under the same capabilities. Only CR0 (bits a VM exit leaves alone)
+	 * and, without "load IA32_EFER", EFER depend on L1's state: patched at
+	 * every exit (host_state.c).
+	 */
+	bool hs_ok;
+	const struct nvmx_vmcs12 *hs_s;
+	uint64_t hs_ver, hs_caps_gen;
+	unsigned hs_n;
+	uint8_t hs_efer;                /* index of EFER in hs, 0: loaded as is */
+	uint64_t hs_cr0_keep, hs_cr0_host; /* CR0 = (L1 CR0 & keep) | host */
+	bool hs_pae;                    /* PDPTEs to load (28.5.4) */
+	struct nvmx_field_value hs[64];
 };
 
 #endif

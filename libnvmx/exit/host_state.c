@@ -109,144 +109,188 @@ static bool msr_load(struct nvmx_vcpu *v)
 #define CR0_KEEP (0xffffffff00000000ull | (1ull << 4) | (1ull << 29) | (1ull << 30) | \
                   0x1ff80000ull | (1ull << 17) | 0xffc0ull)
 
-static void load_segments(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s, bool ia32e)
+struct image {
+	struct nvmx_field_value *fv;
+	unsigned n;
+};
+
+static inline void put(struct image *im, uint32_t field, uint64_t value)
+{
+	im->fv[im->n++] = (struct nvmx_field_value){ field, 0, value };
+}
+
+static void image_segments(struct image *im, const struct nvmx_vmcs12 *s, bool ia32e)
 {
 	/* CS (SDM 28.5.2): base 0, limit 4G, type 11, S, DPL 0, P, G; L is the
 	 * host address-space size and D/B its opposite. */
-	nvmx_l1_write(v, NVMX_F_GUEST_CS_SELECTOR, V12(s, HOST_CS_SELECTOR) & 0xffffu);
-	nvmx_l1_write(v, NVMX_F_GUEST_CS_BASE, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_CS_LIMIT, 0xffffffffu);
-	nvmx_l1_write(v, NVMX_F_GUEST_CS_AR_BYTES,
-	              11u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_G | (ia32e ? NVMX_AR_L : NVMX_AR_DB));
+	put(im, NVMX_F_GUEST_CS_SELECTOR, V12(s, HOST_CS_SELECTOR) & 0xffffu);
+	put(im, NVMX_F_GUEST_CS_BASE, 0);
+	put(im, NVMX_F_GUEST_CS_LIMIT, 0xffffffffu);
+	put(im, NVMX_F_GUEST_CS_AR_BYTES,
+	    11u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_G | (ia32e ? NVMX_AR_L : NVMX_AR_DB));
 
 	/* SS, DS, ES, FS, GS: usable with the flat data attributes unless the
 	 * selector is null; FS and GS bases come from the host fields. */
-	static const struct { uint32_t host_sel, sel, base, limit, ar; } seg[] = {
-		{ NVMX_F_HOST_SS_SELECTOR, NVMX_F_GUEST_SS_SELECTOR, NVMX_F_GUEST_SS_BASE,
+	static const struct { uint16_t host_sel; uint32_t sel, base, limit, ar; } seg[] = {
+		{ NVMX_IDX_HOST_SS_SELECTOR, NVMX_F_GUEST_SS_SELECTOR, NVMX_F_GUEST_SS_BASE,
 		  NVMX_F_GUEST_SS_LIMIT, NVMX_F_GUEST_SS_AR_BYTES },
-		{ NVMX_F_HOST_DS_SELECTOR, NVMX_F_GUEST_DS_SELECTOR, NVMX_F_GUEST_DS_BASE,
+		{ NVMX_IDX_HOST_DS_SELECTOR, NVMX_F_GUEST_DS_SELECTOR, NVMX_F_GUEST_DS_BASE,
 		  NVMX_F_GUEST_DS_LIMIT, NVMX_F_GUEST_DS_AR_BYTES },
-		{ NVMX_F_HOST_ES_SELECTOR, NVMX_F_GUEST_ES_SELECTOR, NVMX_F_GUEST_ES_BASE,
+		{ NVMX_IDX_HOST_ES_SELECTOR, NVMX_F_GUEST_ES_SELECTOR, NVMX_F_GUEST_ES_BASE,
 		  NVMX_F_GUEST_ES_LIMIT, NVMX_F_GUEST_ES_AR_BYTES },
-		{ NVMX_F_HOST_FS_SELECTOR, NVMX_F_GUEST_FS_SELECTOR, NVMX_F_GUEST_FS_BASE,
+		{ NVMX_IDX_HOST_FS_SELECTOR, NVMX_F_GUEST_FS_SELECTOR, NVMX_F_GUEST_FS_BASE,
 		  NVMX_F_GUEST_FS_LIMIT, NVMX_F_GUEST_FS_AR_BYTES },
-		{ NVMX_F_HOST_GS_SELECTOR, NVMX_F_GUEST_GS_SELECTOR, NVMX_F_GUEST_GS_BASE,
+		{ NVMX_IDX_HOST_GS_SELECTOR, NVMX_F_GUEST_GS_SELECTOR, NVMX_F_GUEST_GS_BASE,
 		  NVMX_F_GUEST_GS_LIMIT, NVMX_F_GUEST_GS_AR_BYTES },
 	};
-	static const uint16_t host_sel_idx[] = {
-		NVMX_IDX_HOST_SS_SELECTOR, NVMX_IDX_HOST_DS_SELECTOR, NVMX_IDX_HOST_ES_SELECTOR,
-		NVMX_IDX_HOST_FS_SELECTOR, NVMX_IDX_HOST_GS_SELECTOR,
-	};
 	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(seg); i++) {
-		uint64_t sel = s->f[host_sel_idx[i]] & 0xffffu;
+		uint64_t sel = s->f[seg[i].host_sel] & 0xffffu;
 		uint64_t base = 0;
 		if (i == 3)
 			base = V12(s, HOST_FS_BASE);
 		else if (i == 4)
 			base = V12(s, HOST_GS_BASE);
-		nvmx_l1_write(v, seg[i].sel, sel);
-		nvmx_l1_write(v, seg[i].base, base);
+		put(im, seg[i].sel, sel);
+		put(im, seg[i].base, base);
 		if (sel == 0) {
 			/* Unusable; SS keeps DPL 0 (the CPL). */
-			nvmx_l1_write(v, seg[i].limit, 0);
-			nvmx_l1_write(v, seg[i].ar, NVMX_AR_UNUSABLE);
+			put(im, seg[i].limit, 0);
+			put(im, seg[i].ar, NVMX_AR_UNUSABLE);
 		} else {
-			nvmx_l1_write(v, seg[i].limit, 0xffffffffu);
-			nvmx_l1_write(v, seg[i].ar,
-			              3u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_DB | NVMX_AR_G);
+			put(im, seg[i].limit, 0xffffffffu);
+			put(im, seg[i].ar, 3u | NVMX_AR_S | NVMX_AR_P | NVMX_AR_DB | NVMX_AR_G);
 		}
 	}
 	/* TR: busy TSS (type 11), limit 0x67, base from the host field. */
-	nvmx_l1_write(v, NVMX_F_GUEST_TR_SELECTOR, V12(s, HOST_TR_SELECTOR) & 0xffffu);
-	nvmx_l1_write(v, NVMX_F_GUEST_TR_BASE, V12(s, HOST_TR_BASE));
-	nvmx_l1_write(v, NVMX_F_GUEST_TR_LIMIT, 0x67);
-	nvmx_l1_write(v, NVMX_F_GUEST_TR_AR_BYTES, 11u | NVMX_AR_P);
+	put(im, NVMX_F_GUEST_TR_SELECTOR, V12(s, HOST_TR_SELECTOR) & 0xffffu);
+	put(im, NVMX_F_GUEST_TR_BASE, V12(s, HOST_TR_BASE));
+	put(im, NVMX_F_GUEST_TR_LIMIT, 0x67);
+	put(im, NVMX_F_GUEST_TR_AR_BYTES, 11u | NVMX_AR_P);
 	/* LDTR: null selector, unusable. */
-	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_SELECTOR, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_BASE, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_LIMIT, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
+	put(im, NVMX_F_GUEST_LDTR_SELECTOR, 0);
+	put(im, NVMX_F_GUEST_LDTR_BASE, 0);
+	put(im, NVMX_F_GUEST_LDTR_LIMIT, 0);
+	put(im, NVMX_F_GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
 	/* GDTR, IDTR: bases from the host fields, limits 0xFFFF. */
-	nvmx_l1_write(v, NVMX_F_GUEST_GDTR_BASE, V12(s, HOST_GDTR_BASE));
-	nvmx_l1_write(v, NVMX_F_GUEST_GDTR_LIMIT, 0xffff);
-	nvmx_l1_write(v, NVMX_F_GUEST_IDTR_BASE, V12(s, HOST_IDTR_BASE));
-	nvmx_l1_write(v, NVMX_F_GUEST_IDTR_LIMIT, 0xffff);
+	put(im, NVMX_F_GUEST_GDTR_BASE, V12(s, HOST_GDTR_BASE));
+	put(im, NVMX_F_GUEST_GDTR_LIMIT, 0xffff);
+	put(im, NVMX_F_GUEST_IDTR_BASE, V12(s, HOST_IDTR_BASE));
+	put(im, NVMX_F_GUEST_IDTR_LIMIT, 0xffff);
+}
+
+/*
+ * L1's host state (SDM 28.5) as the list of L1 fields to write, from
+ * VMCS12's host-state fields and VM-exit controls (exit_state.h, hs_*).
+ * CR0 goes first and, without "load IA32_EFER", EFER at hs_efer: their
+ * values are completed at every exit from L1's current ones.
+ */
+static void build_image(struct nvmx_vcpu *v)
+{
+	const struct nvmx_vmcs12 *s = v->cur;
+	const struct nvmx_caps *c = &v->vm->caps;
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	struct image im = { xv->hs, 0 };
+	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
+	bool ia32e = exitc & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+
+	/* 28.5.1: control registers; bits fixed in VMX operation keep L1's
+	 * values. For CR4 those are known: L1 in VMX operation has the fixed-1
+	 * bits set and the fixed-0 bits clear. */
+	uint64_t cr0_fixed = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED0) |
+	                     ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED1);
+	xv->hs_cr0_keep = CR0_KEEP | cr0_fixed;
+	xv->hs_cr0_host = V12(s, HOST_CR0) & ~xv->hs_cr0_keep;
+	put(&im, NVMX_F_GUEST_CR0, 0);
+	put(&im, NVMX_F_GUEST_CR3, V12(s, HOST_CR3));
+	uint64_t f0 = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED0);
+	uint64_t keep4 = f0 | ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED1);
+	uint64_t cr4 = (f0 & keep4) | (V12(s, HOST_CR4) & ~keep4);
+	if (ia32e)
+		cr4 |= NVMX_CR4_PAE;
+	else
+		cr4 &= ~NVMX_CR4_PCIDE;
+	put(&im, NVMX_F_GUEST_CR4, cr4);
+	/* 28.5.4: PDPTEs for a host with PAE paging outside IA-32e mode. CR0.PG
+	 * after the exit: L1's (a fixed bit, known as for CR4) or the host's. */
+	bool pg = (xv->hs_cr0_keep & NVMX_CR0_PG)
+	                  ? (nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED0) & NVMX_CR0_PG) != 0
+	                  : (V12(s, HOST_CR0) & NVMX_CR0_PG) != 0;
+	xv->hs_pae = !ia32e && (cr4 & NVMX_CR4_PAE) && pg;
+
+	/* 28.5.1: DR7 = 400H, IA32_DEBUGCTL = 0, SYSENTER MSRs. */
+	put(&im, NVMX_F_GUEST_DR7, 0x400);
+	put(&im, NVMX_F_GUEST_IA32_DEBUGCTL, 0);
+	put(&im, NVMX_F_GUEST_SYSENTER_CS, V12(s, HOST_IA32_SYSENTER_CS) & 0xffffffffu);
+	put(&im, NVMX_F_GUEST_SYSENTER_ESP, V12(s, HOST_IA32_SYSENTER_ESP));
+	put(&im, NVMX_F_GUEST_SYSENTER_EIP, V12(s, HOST_IA32_SYSENTER_EIP));
+
+	/* MSRs per the VM-exit controls. Without "load IA32_EFER", LMA and LME
+	 * follow the host address-space size and the other bits stay. */
+	if (exitc & NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL)
+		put(&im, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL, V12(s, HOST_IA32_PERF_GLOBAL_CTRL));
+	if (exitc & NVMX_EXIT_LOAD_PAT)
+		put(&im, NVMX_F_GUEST_IA32_PAT, V12(s, HOST_IA32_PAT));
+	xv->hs_efer = 0;
+	if (exitc & NVMX_EXIT_LOAD_EFER) {
+		put(&im, NVMX_F_GUEST_IA32_EFER, V12(s, HOST_IA32_EFER));
+	} else {
+		xv->hs_efer = (uint8_t)im.n;
+		put(&im, NVMX_F_GUEST_IA32_EFER, ia32e ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
+	}
+	if (exitc & NVMX_EXIT_CLEAR_BNDCFGS)
+		put(&im, NVMX_F_GUEST_BNDCFGS, 0);
+	if (exitc & NVMX_EXIT_CLEAR_RTIT_CTL)
+		put(&im, NVMX_F_GUEST_IA32_RTIT_CTL, 0);
+	if (exitc & NVMX_EXIT_CLEAR_LBR_CTL)
+		put(&im, NVMX_F_GUEST_IA32_LBR_CTL, 0);
+	if (exitc & NVMX_EXIT_LOAD_PKRS)
+		put(&im, NVMX_F_GUEST_IA32_PKRS, V12(s, HOST_IA32_PKRS));
+	if (exitc & NVMX_EXIT_LOAD_CET) {
+		put(&im, NVMX_F_GUEST_S_CET, V12(s, HOST_S_CET));
+		put(&im, NVMX_F_GUEST_SSP, V12(s, HOST_SSP));
+		put(&im, NVMX_F_GUEST_INTR_SSP_TABLE_ADDR, V12(s, HOST_INTR_SSP_TABLE_ADDR));
+	}
+
+	image_segments(&im, s, ia32e);
+
+	/* 28.5.3: RIP, RSP from the host fields; RFLAGS cleared but bit 1.
+	 * L1 runs on, active, with no STI/MOV-SS blocking and no pending debug
+	 * exceptions; NMI blocking is set by nvmx_exit_finish when an NMI
+	 * caused the exit. */
+	put(&im, NVMX_F_GUEST_RIP, V12(s, HOST_RIP));
+	put(&im, NVMX_F_GUEST_RSP, V12(s, HOST_RSP));
+	put(&im, NVMX_F_GUEST_RFLAGS, NVMX_RFLAGS_FIXED1);
+	put(&im, NVMX_F_GUEST_ACTIVITY_STATE, 0);
+	put(&im, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 0);
+	put(&im, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	xv->hs_n = im.n;
+	xv->hs_ok = true;
+	xv->hs_s = s;
+	xv->hs_ver = s->host_ver;
+	xv->hs_caps_gen = v->vm->caps_gen;
 }
 
 /* L1's host state (SDM 28.5). */
 static void load_host_state(struct nvmx_vcpu *v)
 {
 	const struct nvmx_vmcs12 *s = v->cur;
-	const struct nvmx_caps *c = &v->vm->caps;
-	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
-	bool ia32e = exitc & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
-
-	/* 28.5.1: control registers; bits fixed in VMX operation keep L1's
-	 * (already conforming) values. */
-	uint64_t cr0_fixed = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED0) |
-	                     ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR0_FIXED1);
-	uint64_t keep0 = CR0_KEEP | cr0_fixed;
-	uint64_t old0 = nvmx_l1_read(v, NVMX_F_GUEST_CR0);
-	nvmx_l1_write(v, NVMX_F_GUEST_CR0, (old0 & keep0) | (V12(s, HOST_CR0) & ~keep0));
-	nvmx_l1_write(v, NVMX_F_GUEST_CR3, V12(s, HOST_CR3));
-	uint64_t keep4 = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED0) |
-	                 ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED1);
-	uint64_t old4 = nvmx_l1_read(v, NVMX_F_GUEST_CR4);
-	uint64_t cr4 = (old4 & keep4) | (V12(s, HOST_CR4) & ~keep4);
-	if (ia32e)
-		cr4 |= NVMX_CR4_PAE;
-	else
-		cr4 &= ~NVMX_CR4_PCIDE;
-	nvmx_l1_write(v, NVMX_F_GUEST_CR4, cr4);
-
-	/* 28.5.1: DR7 = 400H, IA32_DEBUGCTL = 0, SYSENTER MSRs. */
-	nvmx_l1_write(v, NVMX_F_GUEST_DR7, 0x400);
-	nvmx_l1_write(v, NVMX_F_GUEST_IA32_DEBUGCTL, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_CS, V12(s, HOST_IA32_SYSENTER_CS) & 0xffffffffu);
-	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_ESP, V12(s, HOST_IA32_SYSENTER_ESP));
-	nvmx_l1_write(v, NVMX_F_GUEST_SYSENTER_EIP, V12(s, HOST_IA32_SYSENTER_EIP));
-
-	/* MSRs per the VM-exit controls. Without "load IA32_EFER", LMA and LME
-	 * follow the host address-space size and the other bits stay. */
-	if (exitc & NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL)
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL, V12(s, HOST_IA32_PERF_GLOBAL_CTRL));
-	if (exitc & NVMX_EXIT_LOAD_PAT)
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PAT, V12(s, HOST_IA32_PAT));
-	if (exitc & NVMX_EXIT_LOAD_EFER) {
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_EFER, V12(s, HOST_IA32_EFER));
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	if (!xv->hs_ok || xv->hs_s != s || xv->hs_ver != s->host_ver ||
+	    xv->hs_caps_gen != v->vm->caps_gen)
+		build_image(v);
+	xv->hs[0].value = (nvmx_l1_read(v, NVMX_F_GUEST_CR0) & xv->hs_cr0_keep) | xv->hs_cr0_host;
+	if (xv->hs_efer) {
+		struct nvmx_field_value *e = &xv->hs[xv->hs_efer];
+		e->value = (nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER) & ~(NVMX_EFER_LMA | NVMX_EFER_LME)) |
+		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE
+		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
+	}
+	if (v->vm->ops.l1_write_n) {
+		v->vm->ops.l1_write_n(v->host, xv->hs, xv->hs_n);
 	} else {
-		uint64_t efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
-		efer &= ~(NVMX_EFER_LMA | NVMX_EFER_LME);
-		if (ia32e)
-			efer |= NVMX_EFER_LMA | NVMX_EFER_LME;
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_EFER, efer);
+		for (unsigned i = 0; i < xv->hs_n; i++)
+			nvmx_l1_write(v, xv->hs[i].field, xv->hs[i].value);
 	}
-	if (exitc & NVMX_EXIT_CLEAR_BNDCFGS)
-		nvmx_l1_write(v, NVMX_F_GUEST_BNDCFGS, 0);
-	if (exitc & NVMX_EXIT_CLEAR_RTIT_CTL)
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_RTIT_CTL, 0);
-	if (exitc & NVMX_EXIT_CLEAR_LBR_CTL)
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_LBR_CTL, 0);
-	if (exitc & NVMX_EXIT_LOAD_PKRS)
-		nvmx_l1_write(v, NVMX_F_GUEST_IA32_PKRS, V12(s, HOST_IA32_PKRS));
-	if (exitc & NVMX_EXIT_LOAD_CET) {
-		nvmx_l1_write(v, NVMX_F_GUEST_S_CET, V12(s, HOST_S_CET));
-		nvmx_l1_write(v, NVMX_F_GUEST_SSP, V12(s, HOST_SSP));
-		nvmx_l1_write(v, NVMX_F_GUEST_INTR_SSP_TABLE_ADDR, V12(s, HOST_INTR_SSP_TABLE_ADDR));
-	}
-
-	load_segments(v, s, ia32e);
-
-	/* 28.5.3: RIP, RSP from the host fields; RFLAGS cleared but bit 1. */
-	nvmx_l1_write(v, NVMX_F_GUEST_RIP, V12(s, HOST_RIP));
-	nvmx_l1_write(v, NVMX_F_GUEST_RSP, V12(s, HOST_RSP));
-	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, NVMX_RFLAGS_FIXED1);
-	/* L1 runs on, active, with no STI/MOV-SS blocking and no pending debug
-	 * exceptions; NMI blocking is set by nvmx_exit_finish when an NMI
-	 * caused the exit. */
-	nvmx_l1_write(v, NVMX_F_GUEST_ACTIVITY_STATE, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 0);
-	nvmx_l1_write(v, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 
 	/*
 	 * SDM 29.4.3.3: with "enable VPID" 0 in VMCS12, this exit (and the
@@ -273,10 +317,7 @@ static void load_host_state(struct nvmx_vcpu *v)
 static bool load_pdptes(struct nvmx_vcpu *v)
 {
 	const struct nvmx_vmcs12 *s = v->cur;
-	if (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE)
-		return true;
-	if (!(nvmx_l1_read(v, NVMX_F_GUEST_CR0) & NVMX_CR0_PG) ||
-	    !(nvmx_l1_read(v, NVMX_F_GUEST_CR4) & NVMX_CR4_PAE))
+	if (!v->exit.hs_pae)
 		return true;
 	uint8_t raw[32];
 	if (nvmx_gpa_read(v, V12(s, HOST_CR3) & 0xffffffe0ull, raw, sizeof(raw)) != NVMX_STATUS_OK)

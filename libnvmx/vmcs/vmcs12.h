@@ -36,6 +36,10 @@ struct nvmx_vmcs12 {
 	uint64_t f[NVMX_FIELD_COUNT];
 	/* Fields written since VMCS02 was last built from this VMCS12. */
 	uint64_t dirty[NVMX_DIRTY_WORDS];
+	/* Bumped whenever a host-state field or the VM-exit controls may have
+	 * changed (VMWRITE, a load from memory): the exit module keeps L1's
+	 * host state built from them while it is unchanged (host_state.c). */
+	uint64_t host_ver;
 };
 
 struct nvmx_vcpu;
@@ -59,6 +63,9 @@ static inline void nvmx_vmcs12_set(struct nvmx_vmcs12 *s, unsigned idx, uint64_t
 	s->f[idx] = value;
 	s->dirty[idx / 64u] |= 1ull << (idx % 64u);
 	s->mem_dirty = true;
+	if (NVMX_FIELD_TYPE(nvmx_field_table[idx].encoding) == NVMX_FIELD_TYPE_HOST ||
+	    idx == NVMX_IDX_VM_EXIT_CONTROLS)
+		s->host_ver++;
 }
 
 /* A write by the library itself (exit information, guest-state sync): not a
@@ -73,6 +80,7 @@ static inline void nvmx_vmcs12_mark_all_dirty(struct nvmx_vmcs12 *s)
 {
 	for (unsigned i = 0; i < NVMX_DIRTY_WORDS; i++)
 		s->dirty[i] = ~0ull;
+	s->host_ver++;
 }
 
 #define V12(s, name) ((s)->f[NVMX_IDX_##name])

@@ -319,3 +319,106 @@ Test(host_state, a_present_pdpte_with_reserved_bits_is_vmx_abort_3)
 	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 3);
 	fx_fini(&f);
 }
+
+/* ---- the host-state image kept between exits (host_state.c) ---- */
+
+/* L2 runs again (the entry is not what these tests look at). */
+static void back_in_l2(struct fx *f) { f->v->in_l2 = true; }
+
+Test(host_state, a_host_field_l1_rewrites_between_exits_is_loaded)
+{
+	struct fx f;
+	fx_init(&f);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_assert_eq(L1(f, GUEST_RIP), 0x401000);
+	/* L1 VMWRITEs HOST_RIP and HOST_GS_BASE, then resumes L2. */
+	nvmx_vmcs12_set(f.s, NVMX_IDX_HOST_RIP, 0x501000);
+	nvmx_vmcs12_set(f.s, NVMX_IDX_HOST_GS_BASE, 0xa000);
+	back_in_l2(&f);
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_RIP), 0x501000);
+	cr_expect_eq(L1(f, GUEST_GS_BASE), 0xa000);
+	fx_fini(&f);
+}
+
+Test(host_state, exit_controls_l1_rewrites_between_exits_apply)
+{
+	struct fx f;
+	fx_init(&f);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_assert_eq(L1(f, GUEST_IA32_PAT), refhost_l1_get(&f.h, NVMX_F_GUEST_IA32_PAT));
+	uint64_t pat_before = L1(f, GUEST_IA32_PAT);
+	nvmx_vmcs12_set(f.s, NVMX_IDX_HOST_IA32_PAT, 0x0606060606060606ull);
+	nvmx_vmcs12_set(f.s, NVMX_IDX_VM_EXIT_CONTROLS,
+	                S12(&f, VM_EXIT_CONTROLS) | NVMX_EXIT_LOAD_PAT);
+	cr_assert_neq(pat_before, 0x0606060606060606ull);
+	back_in_l2(&f);
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_IA32_PAT), 0x0606060606060606ull, "SDM 28.5.1: load IA32_PAT");
+	fx_fini(&f);
+}
+
+Test(host_state, cr0_and_efer_bits_the_exit_keeps_follow_l1_at_each_exit)
+{
+	struct fx f;
+	fx_init(&f);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	/* Between the exits L1 sets CD and NW, and EFER.NXE (no load-EFER
+	 * control): SDM 28.5.1 keeps CD/NW, and EFER bits but LMA/LME. */
+	refhost_l1_set(&f.h, NVMX_F_GUEST_CR0, L1(f, GUEST_CR0) | (1ull << 30) | (1ull << 29));
+	refhost_l1_set(&f.h, NVMX_F_GUEST_IA32_EFER, L1(f, GUEST_IA32_EFER) | NVMX_EFER_NXE);
+	back_in_l2(&f);
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(L1(f, GUEST_CR0), 0x80050033ull | (1ull << 30) | (1ull << 29));
+	cr_expect_eq(L1(f, GUEST_IA32_EFER),
+	             NVMX_EFER_NXE | NVMX_EFER_LMA | NVMX_EFER_LME | (L1(f, GUEST_IA32_EFER) & NVMX_EFER_SCE));
+	fx_fini(&f);
+}
+
+Test(host_state, a_capability_change_between_exits_applies)
+{
+	struct fx f;
+	fx_init(&f);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_assert_eq(L1(f, GUEST_CR4) & (1ull << 9), 0);
+	/* L0 now requires CR4.OSFXSR (bit 9) in VMX operation: a fixed-1 bit
+	 * keeps L1's value, which in VMX operation is 1 (SDM 28.5.1, A.8). */
+	uint64_t f0 = 0;
+	cr_assert_eq(nvmx_vm_get_cap(f.h.vm, NVMX_MSR_IA32_VMX_CR4_FIXED0, &f0), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_set_cap(f.h.vm, NVMX_MSR_IA32_VMX_CR4_FIXED0, f0 | (1ull << 9)),
+	             NVMX_STATUS_OK);
+	back_in_l2(&f);
+	reflect_cpuid(&f, &res);
+	cr_expect(L1(f, GUEST_CR4) & (1ull << 9));
+	fx_fini(&f);
+}
+
+/* The same exits through a host without l1_write_n leave the same L1 state
+ * with the same number of field writes. */
+Test(host_state, hosts_without_l1_write_n_get_the_same_state)
+{
+	struct fx a, b;
+	fx_init(&a);
+	fx_init(&b);
+	b.h.vm->ops.l1_write_n = NULL; /* white box: as an older host's table */
+	struct nvmx_result res;
+	for (unsigned i = 0; i < 3; i++) {
+		uint64_t wa = a.h.l1_writes, wb = b.h.l1_writes;
+		reflect_cpuid(&a, &res);
+		reflect_cpuid(&b, &res);
+		cr_expect_eq(a.h.l1_writes - wa, b.h.l1_writes - wb);
+		cr_assert_eq(memcmp(a.h.l1, b.h.l1, REFHOST_VMCS_SLOTS * sizeof(uint64_t)), 0,
+		             "exit %u", i);
+		nvmx_vmcs12_set(a.s, NVMX_IDX_HOST_RSP, 0x403000 + i);
+		nvmx_vmcs12_set(b.s, NVMX_IDX_HOST_RSP, 0x403000 + i);
+		back_in_l2(&a);
+		back_in_l2(&b);
+	}
+	cr_expect_eq(L1(a, GUEST_RSP), 0x403001);
+	fx_fini(&a);
+	fx_fini(&b);
+}
