@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOT(f) ((f) & (REFHOST_VMCS_SLOTS - 1u))
+/* Encoding bits 9:1 (index), 11:10 (type), 14:13 (width) packed: the fields
+ * of one type and width sit together, as a real VMCS would keep them. */
+#define SLOT(f) ((((f) >> 1) & 0x1ffu) | ((((f) >> 10) & 3u) << 9) | ((((f) >> 13) & 3u) << 11))
 
 /* ---- EPT01 ---- */
 

@@ -17,13 +17,10 @@ NVMX_EXPORT void nvmx_l0_policy_default(struct nvmx_l0_policy *p)
 	p->cr4_mask = NVMX_CR4_VMXE;
 }
 
-const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v)
+void nvmx_entry_policy_init(struct nvmx_vcpu *v)
 {
-	if (!v->entry.have_policy) {
-		nvmx_l0_policy_default(&v->entry.pol);
-		v->entry.have_policy = true;
-	}
-	return &v->entry.pol;
+	nvmx_l0_policy_default(&v->entry.pol);
+	v->entry.have_policy = true;
 }
 
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,

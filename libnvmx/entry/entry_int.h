@@ -99,6 +99,12 @@ enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *unco
 void nvmx_bitmaps_fini(struct nvmx_vcpu *v);
 void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v);
 /* The policy in force (the default one until the host sets its own). */
-const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v);
+void nvmx_entry_policy_init(struct nvmx_vcpu *v);
+static inline const struct nvmx_l0_policy *nvmx_entry_policy(struct nvmx_vcpu *v)
+{
+	if (!v->entry.have_policy)
+		nvmx_entry_policy_init(v);
+	return &v->entry.pol;
+}
 
 #endif

@@ -40,7 +40,8 @@ struct nvmx_entry_vcpu {
 	/* VMCS02 fields another module changed: rewritten at the next entry. */
 	uint64_t stale[NVMX_ENTRY_WORDS];
 	/* Guest-state fields the merge copies from VMCS12 (guest type, offered
-	 * by the caps, not VMCS_LINK_POINTER/EFER/PAT), built at first use. */
+	 * by the caps, not VMCS_LINK_POINTER/EFER/PAT) and the three
+	 * event-injection fields, built at first use. */
 	bool guest_ready;
 	uint64_t guest[NVMX_ENTRY_WORDS];
 	/* Host-state checks (checks_host.c) skipped on the next entry from the

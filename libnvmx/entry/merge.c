@@ -38,16 +38,6 @@ static inline __attribute__((always_inline)) void put_ctl(struct writer *w, unsi
 	e->stale[idx / 64u] &= ~(1ull << (idx % 64u));
 }
 
-/* A guest-state field copied from VMCS12: written when VMCS12 changed it. */
-static void put_guest(struct writer *w, unsigned idx)
-{
-	struct nvmx_entry_vcpu *e = &w->v->entry;
-	if (!w->full && !bit_get(w->s->dirty, idx) && !bit_get(e->stale, idx))
-		return;
-	nvmx_vmcs02_write(w->v, nvmx_field_table[idx].encoding, w->s->f[idx]);
-	e->stale[idx / 64u] &= ~(1ull << (idx % 64u));
-}
-
 static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32_t field,
                                   uint64_t *hpa)
 {
@@ -348,15 +338,16 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		merge_controls(x, &w, &d);
 	merge_dynamic(x, &w, &d);
 
-	/* --- event injection: the hardware clears its valid bit on exit, so it
-	 * is handled like guest state --- */
-	put_guest(&w, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD);
-	put_guest(&w, NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE);
-	put_guest(&w, NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN);
-
-	/* --- guest state: only fields VMCS12 changed (dirty) or another module
-	 * changed in VMCS02 (stale), found word by word --- */
+	/* --- guest state, and the event-injection fields (the hardware clears
+	 * their valid bit on exit, so they are handled like guest state): only
+	 * fields VMCS12 changed (dirty) or another module changed in VMCS02
+	 * (stale), found word by word --- */
 	if (!e->guest_ready) {
+		static const uint16_t event[] = { NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
+		                                  NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE,
+		                                  NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN };
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(event); i++)
+			e->guest[event[i] / 64u] |= 1ull << (event[i] % 64u);
 		for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++) {
 			const struct nvmx_field_info *fi = &nvmx_field_table[i];
 			if (NVMX_FIELD_TYPE(fi->encoding) != NVMX_FIELD_TYPE_GUEST ||
