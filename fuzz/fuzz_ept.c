@@ -420,7 +420,10 @@ static void l2_step(struct in *in)
 	uint64_t hpa01;
 	unsigned r01;
 	bool backed = ept01(w.l1, &hpa01, &r01);
-	if (!backed || (need & 7 & ~r01)) {
+	/* L0's EPT01 has no mode-based execute: an execute of either kind
+	 * (bit 2 supervisor, bit 3 user under L1's MBEC) needs its X bit. */
+	unsigned need01 = (need & 3u) | ((need & 0xcu) ? 4u : 0u);
+	if (!backed || (need01 & ~r01)) {
 		if (res != NVMX_EPT_L0)
 			FAIL("EPT01 refuses L1 %#llx but outcome %d", (unsigned long long)w.l1, res);
 		return;
