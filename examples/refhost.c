@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Encoding bits 9:1 (index), 11:10 (type), 14:13 (width) packed: the fields
- * of one type and width sit together, as a real VMCS would keep them. */
-#define SLOT(f) ((((f) >> 1) & 0x1ffu) | ((((f) >> 10) & 3u) << 9) | ((((f) >> 13) & 3u) << 11))
+/* Encoding bits 14:1: the fields of one type and width sit together (a 4 KiB
+ * group each), as a real VMCS would keep them; bit 0 picks the high half. */
+#define SLOT(f) (((f) >> 1) & (REFHOST_VMCS_SLOTS - 1u))
 
 /* ---- EPT01 ---- */
 

@@ -14,7 +14,7 @@
 #define REFHOST_DEFAULT_MEM (256ull << 20)
 #define REFHOST_HPA_BASE 0x1000000000ull     /* L1 GPA g is backed at this + g */
 #define REFHOST_PAGE_HPA_BASE 0x7f00000000ull /* shadow pages the host hands out */
-#define REFHOST_VMCS_SLOTS 0x2000u            /* indexed by encoding bits 14:13, 11:10, 9:1 */
+#define REFHOST_VMCS_SLOTS 0x4000u            /* indexed by encoding bits 14:1 */
 #define REFHOST_MAX_RANGES 256
 #define REFHOST_MAX_WRITES 4096
 
