@@ -216,9 +216,15 @@ static void op_l1_write(void *host, uint32_t f, uint64_t v)
 static void op_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigned n)
 {
 	struct refhost *h = host;
+	uint64_t *restrict a = h->l1;
 	h->l1_writes += n;
-	for (unsigned i = 0; i < n; i++)
-		slot_write(h->l1, fv[i].field, fv[i].value);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t f = fv[i].field;
+		if (f & 1u)
+			slot_write(a, f, fv[i].value);
+		else
+			a[SLOT(f)] = fv[i].value;
+	}
 }
 
 static uint64_t op_gpr_read(void *host, unsigned r)
