@@ -10,46 +10,11 @@
  * event injection and the vTPR check (SDM 27.2.1.1, 27.2.1.3), whose inputs
  * change without a control VMWRITE, run on every entry.
  */
-#include <criterion/criterion.h>
-#include "entry_fixture.h"
-
-static struct entry_fixture F;
-static struct nvmx_result R;
-
-static void setup(void) { cr_assert_eq(fx_init(&F), 0); }
-static void teardown(void) { fx_fini(&F); }
-
-#define SET(name, v) fx_set(&F, NVMX_IDX_##name, (v))
-#define GET(name) fx_get(&F, NVMX_IDX_##name)
+#include "resume_common.h"
 
 TestSuite(ctl_fast, .init = setup, .fini = teardown);
 
 static uint64_t vmcs02(uint32_t field) { return refhost_vmcs02_get(&F.h, field); }
-
-static void launched_and_back_in_l1(void)
-{
-	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %s", nvmx_reason_name(R.reason));
-	fx_exit_to_l1(&F);
-}
-
-static void resume_enters(void)
-{
-	cr_assert_eq(fx_enter(&F, false, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %s", nvmx_reason_name(R.reason));
-	fx_exit_to_l1(&F);
-}
-
-/* SDM 31.4: VM-instruction error 7, invalid control field(s). */
-static void resume_fails_valid_7(enum nvmx_reason reason)
-{
-	cr_assert_eq(fx_enter(&F, false, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_VMFAIL_VALID, "outcome %d reason %s", R.outcome,
-	             nvmx_reason_name(R.reason));
-	cr_assert_eq(R.vm_insn_error, 7);
-	cr_assert_eq(R.reason, reason, "reason %s", nvmx_reason_name(R.reason));
-	cr_assert_eq(GET(VM_INSTRUCTION_ERROR), 7);
-}
 
 Test(ctl_fast, a_vmresume_with_no_control_written_takes_it)
 {
@@ -85,7 +50,7 @@ Test(ctl_fast, vmresume_refuses_a_reserved_pin_control_written_after_the_exit)
 	uint64_t a0 = fx_cap(&F, NVMX_MSR_IA32_VMX_PINBASED_CTLS) & 0xffffffffu;
 	cr_assert(a0 & 2u);
 	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) & ~2ull);
-	resume_fails_valid_7(NVMX_REASON_ENTRY_CTL_PIN_RESERVED);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_PIN_RESERVED);
 }
 
 Test(ctl_fast, vmresume_checks_the_injected_event_every_time)
@@ -94,7 +59,7 @@ Test(ctl_fast, vmresume_checks_the_injected_event_every_time)
 	resume_enters();
 	/* An NMI must use vector 2 (SDM 27.2.1.3). */
 	SET(VM_ENTRY_INTR_INFO_FIELD, NVMX_INTR_INFO_VALID | (NVMX_INTR_TYPE_NMI << 8) | 3u);
-	resume_fails_valid_7(NVMX_REASON_ENTRY_CTL_EVENT_NMI_VECTOR);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_EVENT_NMI_VECTOR);
 	SET(VM_ENTRY_INTR_INFO_FIELD, NVMX_INTR_INFO_VALID | (NVMX_INTR_TYPE_NMI << 8) | 2u);
 	resume_enters();
 	cr_assert_eq(vmcs02(NVMX_F_VM_ENTRY_INTR_INFO_FIELD),
@@ -111,7 +76,7 @@ Test(ctl_fast, vmresume_reads_vtpr_every_time)
 	resume_enters();
 	/* L1 lowers VTPR in memory, no VMWRITE: threshold 4 > VTPR 3. */
 	refhost_mem_w32(&F.h, FX_VAPIC + 0x80, 0x30);
-	resume_fails_valid_7(NVMX_REASON_ENTRY_CTL_TPR_THRESHOLD_VTPR);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_TPR_THRESHOLD_VTPR);
 }
 
 Test(ctl_fast, a_capability_change_takes_the_full_path)
@@ -123,7 +88,7 @@ Test(ctl_fast, a_capability_change_takes_the_full_path)
 	cr_assert_eq(nvmx_vm_set_cap(F.h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS,
 	                             cap & ~((uint64_t)NVMX_PROC_HLT_EXITING << 32)),
 	             NVMX_STATUS_OK);
-	resume_fails_valid_7(NVMX_REASON_ENTRY_CTL_PROC_RESERVED);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_PROC_RESERVED);
 }
 
 Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
@@ -137,7 +102,7 @@ Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
 	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_APIC_ACCESS, 4096, 0, 0));
 	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, FX_APIC_ACCESS, 4096, NVMX_MEM_UNMAPPED),
 	             NVMX_STATUS_OK);
-	resume_fails_valid_7(NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
 }
 
 Test(ctl_fast, a_policy_change_takes_the_full_path)

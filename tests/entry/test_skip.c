@@ -7,56 +7,22 @@
  * MAXPHYADDR change; and that the 27.2.4 checks, which read L1's state, run
  * on every entry.
  */
-#include <criterion/criterion.h>
-#include "entry_fixture.h"
-
-static struct entry_fixture F;
-static struct nvmx_result R;
-
-static void setup(void) { cr_assert_eq(fx_init(&F), 0); }
-static void teardown(void) { fx_fini(&F); }
-
-#define SET(name, v) fx_set(&F, NVMX_IDX_##name, (v))
-#define GET(name) fx_get(&F, NVMX_IDX_##name)
+#include "resume_common.h"
 
 TestSuite(host_skip, .init = setup, .fini = teardown);
-
-/* L1 launched L2, which exited back to L1. */
-static void launched_and_back_in_l1(void)
-{
-	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %s", nvmx_reason_name(R.reason));
-	fx_exit_to_l1(&F);
-}
-
-static void resume_fails_valid_8(enum nvmx_reason reason)
-{
-	cr_assert_eq(fx_enter(&F, false, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_VMFAIL_VALID, "outcome %d reason %s", R.outcome,
-	             nvmx_reason_name(R.reason));
-	cr_assert_eq(R.vm_insn_error, 8); /* SDM 31.4: invalid host-state field */
-	cr_assert_eq(R.reason, reason, "reason %s", nvmx_reason_name(R.reason));
-	cr_assert_eq(GET(VM_INSTRUCTION_ERROR), 8);
-}
-
-static void resume_enters(void)
-{
-	cr_assert_eq(fx_enter(&F, false, &R), NVMX_STATUS_OK);
-	cr_assert_eq(R.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %s", nvmx_reason_name(R.reason));
-}
 
 Test(host_skip, vmresume_refuses_a_host_cr0_written_after_the_exit)
 {
 	launched_and_back_in_l1();
 	SET(HOST_CR0, 0x80050032); /* PE clear: CR0_FIXED0 has it */
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_CR0_FIXED);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_CR0_FIXED);
 }
 
 Test(host_skip, vmresume_refuses_a_host_selector_written_after_the_exit)
 {
 	launched_and_back_in_l1();
 	SET(HOST_DS_SELECTOR, 0x1b);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_SEL_RPL_TI);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_SEL_RPL_TI);
 }
 
 Test(host_skip, vmresume_rechecks_host_efer_when_only_the_exit_controls_changed)
@@ -64,7 +30,7 @@ Test(host_skip, vmresume_rechecks_host_efer_when_only_the_exit_controls_changed)
 	SET(HOST_IA32_EFER, 0x100); /* LME without LMA: bad only when loaded */
 	launched_and_back_in_l1();
 	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_LOAD_EFER);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_EFER_LMA_LME);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_EFER_LMA_LME);
 }
 
 Test(host_skip, vmresume_keeps_refusing_until_the_field_is_fixed)
@@ -72,8 +38,8 @@ Test(host_skip, vmresume_keeps_refusing_until_the_field_is_fixed)
 	launched_and_back_in_l1();
 	uint64_t good = GET(HOST_CR0);
 	SET(HOST_CR0, 0x80050032);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_CR0_FIXED);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_CR0_FIXED);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_CR0_FIXED);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_CR0_FIXED);
 	SET(HOST_CR0, good);
 	resume_enters();
 }
@@ -86,7 +52,7 @@ Test(host_skip, a_capability_change_forces_the_host_checks)
 	cr_assert(f1 & (1ull << 9));
 	cr_assert_eq(nvmx_vm_set_cap(F.h.vm, NVMX_MSR_IA32_VMX_CR4_FIXED1, f1 & ~(1ull << 9)),
 	             NVMX_STATUS_OK);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_CR4_FIXED);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_CR4_FIXED);
 }
 
 Test(host_skip, a_smaller_maxphyaddr_forces_the_host_cr3_check)
@@ -94,7 +60,7 @@ Test(host_skip, a_smaller_maxphyaddr_forces_the_host_cr3_check)
 	SET(HOST_CR3, 1ull << 40);
 	launched_and_back_in_l1();
 	cr_assert_eq(nvmx_vm_set_maxphyaddr(F.h.vm, 39), NVMX_STATUS_OK);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_CR3_WIDTH);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_CR3_WIDTH);
 }
 
 Test(host_skip, the_l1_mode_check_runs_on_every_vmresume)
@@ -103,7 +69,7 @@ Test(host_skip, the_l1_mode_check_runs_on_every_vmresume)
 	/* L1 left IA-32e mode (its own state, no VMCS12 field changed) while
 	 * VMCS12 still says the host is 64-bit (SDM 27.2.4). */
 	refhost_l1_set(&F.h, NVMX_F_GUEST_IA32_EFER, 0);
-	resume_fails_valid_8(NVMX_REASON_ENTRY_HOST_ADDR_SPACE_L1_MODE);
+	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_ADDR_SPACE_L1_MODE);
 }
 
 Test(host_skip, the_checks_are_skipped_when_no_input_changed)
