@@ -4,7 +4,8 @@
  * access exits under VMCS02 if L0 or L1 wants it to. Pages are allocated
  * once per vCPU through ops.page_alloc; a merge is cached and redone only
  * when L1's bitmap address or controls change, the policy changes, or the
- * host reports that L1's page changed (nvmx_vcpu_l1_page_changed). With
+ * host reports that L1's page changed (nvmx_vcpu_l1_page_changed) or L0
+ * changed its backing of any L1 memory (nvmx_vm_l1_mem_changed). With
  * NVMX_L0_HASH_L1_BITMAPS the library instead re-reads L1's page at every
  * entry and compares an XXH3 hash.
  */
@@ -55,7 +56,8 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 	struct nvmx_vcpu *v = x->v;
 	const bool hash = nvmx_entry_policy(v)->flags & NVMX_L0_HASH_L1_BITMAPS;
 	NVMX_CHECK(page_get(v, p));
-	if (p->valid && p->src_gpa == gpa && !(hash && gpa != SRC_L0_ONLY))
+	const uint64_t map_gen = v->vm->map_gen;
+	if (p->valid && p->src_gpa == gpa && p->map_gen == map_gen && !(hash && gpa != SRC_L0_ONLY))
 		return NVMX_STATUS_OK;
 	if (gpa == SRC_L0_ONLY) {
 		nvmx_memset(p->va, 0, PAGE);
@@ -77,7 +79,7 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 				XXH3_64bits_update(&st3, piece, sizeof(piece));
 			}
 			h = XXH3_64bits_digest(&st3);
-			if (p->valid && p->src_gpa == gpa && p->hash == h)
+			if (p->valid && p->src_gpa == gpa && p->map_gen == map_gen && p->hash == h)
 				return NVMX_STATUS_OK;
 		}
 		enum nvmx_status st = nvmx_gpa_read(v, gpa, p->va, PAGE);
@@ -93,6 +95,7 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 	}
 	or_page(p->va, l0);
 	p->src_gpa = gpa;
+	p->map_gen = map_gen;
 	p->valid = true;
 	v->entry.merges++;
 	return NVMX_STATUS_OK;

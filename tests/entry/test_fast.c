@@ -139,3 +139,15 @@ Test(ctl_fast, white_box_the_checks_are_skipped_when_no_input_changed)
 	F.s->f[NVMX_IDX_PIN_BASED_VM_EXEC_CONTROL] &= ~2ull;
 	resume_enters();
 }
+
+Test(ctl_fast, an_msr_bitmap_page_l0_unmapped_is_refused)
+{
+	launched_and_back_in_l1();
+	resume_enters();
+	/* L0 takes away the page of L1's MSR bitmap and says so: the merged
+	 * bitmap is rebuilt from L1 memory, which L0 no longer backs. */
+	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_MSR_BITMAP, 4096, 0, 0));
+	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, FX_MSR_BITMAP, 4096, NVMX_MEM_UNMAPPED),
+	             NVMX_STATUS_OK);
+	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
+}
