@@ -29,7 +29,7 @@ static void finish(struct nvmx_insn_ctx *c, enum nvmx_outcome outcome, enum nvmx
 	if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
 		nvmx_vmcs12_store(v->cur, NVMX_IDX_VM_INSTRUCTION_ERROR, err);
 	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, fl);
-	uint64_t rip = c->rip + c->len;
+	uint64_t rip = insn_rip(c) + c->len;
 	if (!c->long64)
 		rip &= 0xffffffffull;
 	nvmx_l1_write(v, NVMX_F_GUEST_RIP, rip);
@@ -139,7 +139,7 @@ static enum nvmx_status do_vmxon(struct nvmx_insn_ctx *c)
 		gp0(c, NVMX_REASON_INSN_GP_CR0_FIXED);
 		return NVMX_STATUS_OK;
 	}
-	if (!fixed_ok(c->cr4, nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR4_FIXED0),
+	if (!fixed_ok(insn_cr4(c), nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR4_FIXED0),
 	              nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_CR4_FIXED1))) {
 		gp0(c, NVMX_REASON_INSN_GP_CR4_FIXED);
 		return NVMX_STATUS_OK;
@@ -499,7 +499,7 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 	/* The entry module sets the error number and RFLAGS of VMfailValid(7/8)
 	 * but cannot know the instruction length: advance RIP here. */
 	if (c->res->outcome == NVMX_OUTCOME_VMFAIL_VALID) {
-		uint64_t rip = c->rip + c->len;
+		uint64_t rip = insn_rip(c) + c->len;
 		nvmx_l1_write(v, NVMX_F_GUEST_RIP, c->long64 ? rip : rip & 0xffffffffull);
 	}
 	return NVMX_STATUS_OK;
@@ -637,7 +637,7 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 
 	/* #UD conditions (one IF in every Operation section of 31.3). */
 	bool vmxon = reason == NVMX_EXIT_VMXON;
-	if (vmxon ? !(c->cr4 & NVMX_CR4_VMXE) : !v->vmxon) {
+	if (vmxon ? !(insn_cr4(c) & NVMX_CR4_VMXE) : !v->vmxon) {
 		ud(c, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 		return NVMX_STATUS_OK;
 	}
@@ -707,10 +707,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
 	c.ex = ex;
 	c.res = res;
 	c.cr0 = nvmx_l1_read(v, NVMX_F_GUEST_CR0);
-	c.cr4 = nvmx_l1_read(v, NVMX_F_GUEST_CR4);
 	c.efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
 	c.rflags = nvmx_l1_read(v, NVMX_F_GUEST_RFLAGS);
-	c.rip = nvmx_l1_read(v, NVMX_F_GUEST_RIP);
 	c.cs_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_CS_AR_BYTES);
 	c.ss_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_SS_AR_BYTES);
 	c.long64 = (c.efer & NVMX_EFER_LMA) && (c.cs_ar & NVMX_AR_L);

@@ -31,8 +31,12 @@ struct nvmx_insn_ctx {
 	struct nvmx_vcpu *v;
 	const struct nvmx_insn_exit *ex;
 	struct nvmx_result *res;
-	uint64_t cr0, cr4, efer, rflags, rip;
+	uint64_t cr0, efer, rflags;
 	uint32_t cs_ar, ss_ar;
+	/* Read from L1 when first needed (insn_cr4, insn_rip): a VMRESUME
+	 * that enters L2 needs neither. */
+	bool have_cr4, have_rip;
+	uint64_t cr4_, rip_;
 	bool long64;            /* 64-bit mode: IA32_EFER.LMA = 1 and CS.L = 1 */
 	unsigned op_bytes;      /* VMREAD/VMWRITE/INVEPT/INVVPID operand size: 8 or 4 */
 	uint32_t len;           /* instruction length */
@@ -45,6 +49,25 @@ struct nvmx_insn_ctx {
  * BAD_INSTRUCTION when the exit does not describe the instruction.
  */
 enum nvmx_status nvmx_insn_get_operands(struct nvmx_insn_ctx *c);
+
+/* L1's CR4 and RIP (VMCS01 guest fields), read once per instruction. */
+static inline uint64_t insn_cr4(struct nvmx_insn_ctx *c)
+{
+	if (!c->have_cr4) {
+		c->cr4_ = nvmx_l1_read(c->v, NVMX_F_GUEST_CR4);
+		c->have_cr4 = true;
+	}
+	return c->cr4_;
+}
+
+static inline uint64_t insn_rip(struct nvmx_insn_ctx *c)
+{
+	if (!c->have_rip) {
+		c->rip_ = nvmx_l1_read(c->v, NVMX_F_GUEST_RIP);
+		c->have_rip = true;
+	}
+	return c->rip_;
+}
 
 /*
  * Read/write `len` bytes of the memory operand: effective address,
@@ -64,6 +87,6 @@ bool nvmx_insn_linear(struct nvmx_insn_ctx *c, unsigned len, bool write, uint64_
 void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enum nvmx_reason why);
 
 /* Canonical with respect to L1's linear-address width (57 with CR4.LA57). */
-bool nvmx_insn_canonical(const struct nvmx_insn_ctx *c, uint64_t la);
+bool nvmx_insn_canonical(struct nvmx_insn_ctx *c, uint64_t la);
 
 #endif

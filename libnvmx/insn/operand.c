@@ -188,9 +188,9 @@ void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enu
 	r->fault.error_code = 0;
 }
 
-bool nvmx_insn_canonical(const struct nvmx_insn_ctx *c, uint64_t la)
+bool nvmx_insn_canonical(struct nvmx_insn_ctx *c, uint64_t la)
 {
-	unsigned bits = (c->v->vm->caps.la57 && (c->cr4 & NVMX_CR4_LA57)) ? 57 : 48;
+	unsigned bits = (c->v->vm->caps.la57 && (insn_cr4(c) & NVMX_CR4_LA57)) ? 57 : 48;
 	uint64_t top = la >> (bits - 1);
 	return top == 0 || top == (~0ull >> (bits - 1));
 }
@@ -217,7 +217,7 @@ bool nvmx_insn_linear(struct nvmx_insn_ctx *c, unsigned len, bool write, uint64_
 	 * truncated to the address size. */
 	uint64_t ea = op->disp;
 	if (op->rip_relative)
-		ea += c->rip + c->len;
+		ea += insn_rip(c) + c->len;
 	if (op->base >= 0)
 		ea += nvmx_l1_gpr(v, (unsigned)op->base);
 	if (op->index >= 0)
