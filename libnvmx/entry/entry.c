@@ -163,6 +163,14 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 {
 	if (!v || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
+	return nvmx_entry_enter_efer(v, launch, nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER), res);
+}
+
+enum nvmx_status nvmx_entry_enter_efer(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
+                                       struct nvmx_result *res)
+{
+	if (!v || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
 	nvmx_memset(res, 0, sizeof(*res));
 	struct nvmx_vmcs12 *s = v->cur;
 	if (!v->vmxon || v->in_l2 || !s)
@@ -175,6 +183,7 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 	x.s = s;
 	x.c = &v->vm->caps;
 	x.launch = launch;
+	x.l1_efer = l1_efer;
 	x.pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 	x.proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
 	x.proc2 = (x.proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;

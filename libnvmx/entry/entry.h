@@ -21,6 +21,10 @@
  * and RIP/RFLAGS of L1 as the SDM says for each case.
  */
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res);
+/* The same, for a caller that has just read L1's IA32_EFER (the
+ * instruction module): the entry reads it no more. */
+enum nvmx_status nvmx_entry_enter_efer(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
+                                       struct nvmx_result *res);
 
 /* For the exit module: VMCS02 field `idx` (compact index) changed behind the
  * entry module's back; the next entry rewrites it from VMCS12. */

@@ -14,6 +14,7 @@ struct nvmx_entry_ctx {
 	struct nvmx_vmcs12 *s;
 	const struct nvmx_caps *c;
 	bool launch;
+	uint64_t l1_efer;       /* L1's IA32_EFER at the VMLAUNCH/VMRESUME */
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t proc3;
 	bool ia32e;             /* IA-32e mode guest */

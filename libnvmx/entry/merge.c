@@ -282,7 +282,7 @@ static void merge_dynamic(struct nvmx_entry_ctx *x, struct writer *w, const stru
 	if (HAS(c, EFER)) {
 		uint64_t efer02 = V12(s, GUEST_IA32_EFER);
 		if (!(x->entry & NVMX_ENTRY_LOAD_EFER)) {
-			efer02 = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER) & ~(NVMX_EFER_LMA | NVMX_EFER_LME);
+			efer02 = x->l1_efer & ~(NVMX_EFER_LMA | NVMX_EFER_LME);
 			if (x->ia32e)
 				efer02 |= NVMX_EFER_LMA | ((V12(s, GUEST_CR0) & NVMX_CR0_PG) ? NVMX_EFER_LME : 0);
 		}
