@@ -20,7 +20,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-void bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
+double bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
                void (*reset)(void *ctx), void *ctx, unsigned batches, unsigned per_batch,
                const char *extra_json)
 {
@@ -28,10 +28,10 @@ void bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
 	 * (for profiling one of them). */
 	const char *only = getenv("NVMX_BENCH");
 	if (only && *only && !strstr(name, only))
-		return;
+		return 0;
 	double *samples = calloc(batches, sizeof(double));
 	if (!samples)
-		return;
+		return 0;
 	uint64_t reads = 0, writes = 0;
 	uint64_t l1r0 = h->l1_reads, l1w0 = h->l1_writes;
 	for (unsigned b = 0; b < batches; b++) {
@@ -69,5 +69,7 @@ void bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
 	       (double)(h->l1_writes - l1w0) / n, extra_json ? ", " : "",
 	       extra_json ? extra_json : "");
 	fflush(stdout);
+	double median = samples[batches / 2];
 	free(samples);
+	return median;
 }

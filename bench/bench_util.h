@@ -19,9 +19,10 @@ struct bench_result {
 /*
  * Run `op(ctx)` `batches` times `per_batch` times; `reset(ctx)` (may be NULL)
  * runs untimed before every operation when the operation consumes state.
- * VMCS accesses are counted on h across all timed operations.
+ * VMCS accesses are counted on h across all timed operations. Returns the
+ * median ns per operation (0 when skipped by NVMX_BENCH).
  */
-void bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
+double bench_run(const char *name, struct refhost *h, void (*op)(void *ctx),
                void (*reset)(void *ctx), void *ctx, unsigned batches, unsigned per_batch,
                const char *extra_json);
 
