@@ -147,6 +147,9 @@ static struct {
 	bool overflow;
 } rec;
 
+/* Records sorted by kind (record_round_trip), [first[k], first[k + 1]). */
+static unsigned first[REC_OTHER + 2];
+
 static struct rec_call *rec_add(enum rec_kind k)
 {
 	if (rec.n == NVMX_ARRAY_SIZE(rec.call)) {
@@ -240,6 +243,19 @@ static bool record_round_trip(struct refhost *h, const struct nvmx_l2_exit *e)
 	struct ctx c = { .h = h, .e = *e, .round_trip = true };
 	op_exit(&c);
 	vm->ops = rec.orig;
+	/* Sort by kind (insertion sort: a few dozen records), then index. */
+	for (unsigned i = 1; i < rec.n; i++) {
+		struct rec_call t = rec.call[i];
+		unsigned j = i;
+		for (; j > 0 && rec.call[j - 1].kind > t.kind; j--)
+			rec.call[j] = rec.call[j - 1];
+		rec.call[j] = t;
+	}
+	for (unsigned k = 0, i = 0; k <= REC_OTHER + 1; k++) {
+		while (i < rec.n && rec.call[i].kind < (enum rec_kind)k)
+			i++;
+		first[k] = i;
+	}
 	return !c.failed && !rec.overflow;
 }
 
@@ -249,26 +265,36 @@ struct replay {
 };
 
 /* The recorded callbacks, through the host's own functions (or nop_ops). */
+/*
+ * Kind by kind, so that each loop has one call site with one target (as
+ * each call site of the library has): a loop over mixed kinds would add
+ * indirect-branch mispredictions the round trip does not have.
+ */
 static void op_replay(void *p)
 {
 	const struct replay *r = p;
 	struct refhost *h = r->h;
 	const struct nvmx_host_ops *o = r->ops;
-	for (unsigned i = 0; i < rec.n; i++) {
-		const struct rec_call *c = &rec.call[i];
-		switch (c->kind) {
-		case REC_VMCS_READ: (void)o->vmcs_read(h, c->a); break;
-		case REC_VMCS_WRITE: o->vmcs_write(h, c->a, c->b); break;
-		case REC_L1_READ: (void)o->l1_read(h, c->a); break;
-		case REC_L1_WRITE: o->l1_write(h, c->a, c->b); break;
-		case REC_L1_WRITE_N: o->l1_write_n(h, rec.fv, rec.nfv); break;
-		case REC_GPR_READ: (void)o->l1_gpr_read(h, c->a); break;
-		case REC_GPR_WRITE: o->l1_gpr_write(h, c->a, c->b); break;
-		case REC_INVVPID: o->hw_invvpid(h, c->a, (uint16_t)c->b, c->c); break;
-		case REC_TRACE: if (o->trace) o->trace(h, &c->ev); break;
-		default: break;
-		}
-	}
+	const struct rec_call *c = rec.call;
+	for (unsigned i = first[REC_VMCS_READ]; i < first[REC_VMCS_READ + 1]; i++)
+		(void)o->vmcs_read(h, c[i].a);
+	for (unsigned i = first[REC_VMCS_WRITE]; i < first[REC_VMCS_WRITE + 1]; i++)
+		o->vmcs_write(h, c[i].a, c[i].b);
+	for (unsigned i = first[REC_L1_READ]; i < first[REC_L1_READ + 1]; i++)
+		(void)o->l1_read(h, c[i].a);
+	for (unsigned i = first[REC_L1_WRITE]; i < first[REC_L1_WRITE + 1]; i++)
+		o->l1_write(h, c[i].a, c[i].b);
+	for (unsigned i = first[REC_L1_WRITE_N]; i < first[REC_L1_WRITE_N + 1]; i++)
+		o->l1_write_n(h, rec.fv, rec.nfv);
+	for (unsigned i = first[REC_GPR_READ]; i < first[REC_GPR_READ + 1]; i++)
+		(void)o->l1_gpr_read(h, c[i].a);
+	for (unsigned i = first[REC_GPR_WRITE]; i < first[REC_GPR_WRITE + 1]; i++)
+		o->l1_gpr_write(h, c[i].a, c[i].b);
+	for (unsigned i = first[REC_INVVPID]; i < first[REC_INVVPID + 1]; i++)
+		o->hw_invvpid(h, c[i].a, (uint16_t)c[i].b, c[i].c);
+	if (o->trace)
+		for (unsigned i = first[REC_TRACE]; i < first[REC_TRACE + 1]; i++)
+			o->trace(h, &c[i].ev);
 }
 
 /* Callbacks that do nothing: the replay through them is the replay's own
