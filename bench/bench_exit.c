@@ -102,13 +102,16 @@ static bool l1_enters_l2(struct ctx *c, bool launch)
 	return st == NVMX_STATUS_OK && res.action == NVMX_ACTION_RUN_L2;
 }
 
-/* L1 executes VMRESUME (through the instruction module, as a host would
- * present it). */
+/* L1 executes VMRESUME, presented to the instruction module as a host would
+ * (exit reason, length and instruction information from its VMCS01 exit
+ * fields; built once here, as they do not change). */
+static struct nvmx_insn_exit vmresume_exit;
+
 static bool l1_vmresume(struct ctx *c)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME, .addr_size = 8 };
 	struct nvmx_result res;
-	return refhost_exec(c->h, &in, &res) == NVMX_STATUS_OK && res.action == NVMX_ACTION_RUN_L2;
+	return nvmx_vcpu_vmx_insn(c->h->vcpu, &vmresume_exit, &res) == NVMX_STATUS_OK &&
+	       res.action == NVMX_ACTION_RUN_L2;
 }
 
 static void op_exit(void *p)
@@ -349,6 +352,12 @@ int main(void)
 	v->cur = s;
 	v->current_vmptr = VMCS12_GPA;
 	setup_vmcs12(&h, s);
+
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME, .addr_size = 8 };
+	vmresume_exit.exit_reason = NVMX_EXIT_VMRESUME;
+	vmresume_exit.insn_len = 3;
+	vmresume_exit.flags = NVMX_INSN_INFO_VALID;
+	vmresume_exit.insn_info = refhost_insn_info(&in);
 
 	struct ctx probe = { .h = &h };
 	bool round_trip = l1_enters_l2(&probe, true);

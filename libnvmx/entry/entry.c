@@ -163,11 +163,12 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 {
 	if (!v || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	return nvmx_entry_enter_efer(v, launch, nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER), res);
+	return nvmx_entry_enter_l1(v, launch, nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER),
+	                           NVMX_L1_CR0_UNKNOWN, res);
 }
 
-enum nvmx_status nvmx_entry_enter_efer(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
-                                       struct nvmx_result *res)
+enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
+                                     uint64_t l1_cr0, struct nvmx_result *res)
 {
 	if (!v || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
@@ -184,6 +185,11 @@ enum nvmx_status nvmx_entry_enter_efer(struct nvmx_vcpu *v, bool launch, uint64_
 	x.c = &v->vm->caps;
 	x.launch = launch;
 	x.l1_efer = l1_efer;
+	/* For the host-state load of an entry failure or of the exit that
+	 * ends this run. */
+	v->exit.l1_efer = l1_efer;
+	v->exit.l1_cr0 = l1_cr0;
+	v->exit.l1_snap = true;
 	x.pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 	x.proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
 	x.proc2 = (x.proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;

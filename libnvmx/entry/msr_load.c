@@ -33,6 +33,9 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 {
 	struct nvmx_vmcs12 *s = x->s;
 	uint32_t count = (uint32_t)V12(s, VM_ENTRY_MSR_LOAD_COUNT);
+	x->qual = 0;
+	if (count == 0)
+		return NVMX_STATUS_OK;
 	uint64_t addr = V12(s, VM_ENTRY_MSR_LOAD_ADDR);
 	uint64_t misc = nvmx_caps_msr(x->c, NVMX_MSR_IA32_VMX_MISC);
 	uint32_t max = 512u * (uint32_t)(((misc & NVMX_MISC_MAX_MSR_LIST_MASK) >>

@@ -7,6 +7,9 @@
 #include "../vmcs/vmcs12.h"
 #include <nvmx/host.h>
 
+/* No CR0 has bits 63:32 set (reserved 0): "not known". */
+#define NVMX_L1_CR0_UNKNOWN (~0ull)
+
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
 	/*
@@ -39,6 +42,12 @@ struct nvmx_exit_vcpu {
 	 * and, without "load IA32_EFER", EFER depend on L1's state: patched at
 	 * every exit (host_state.c).
 	 */
+	/* L1's IA32_EFER and CR0 as the VMLAUNCH/VMRESUME that entered L2 saw
+	 * them (l1_cr0 may be NVMX_L1_CR0_UNKNOWN): L1 does not run while L2
+	 * runs, so the host-state load takes these instead of reading L1.
+	 * Cleared by that load. */
+	bool l1_snap;
+	uint64_t l1_efer, l1_cr0;
 	bool hs_ok;
 	const struct nvmx_vmcs12 *hs_s;
 	uint64_t hs_ver, hs_caps_gen;

@@ -278,10 +278,15 @@ static void load_host_state(struct nvmx_vcpu *v)
 	if (!xv->hs_ok || xv->hs_s != s || xv->hs_ver != s->host_ver ||
 	    xv->hs_caps_gen != v->vm->caps_gen)
 		build_image(v);
-	xv->hs[0].value = (nvmx_l1_read(v, NVMX_F_GUEST_CR0) & xv->hs_cr0_keep) | xv->hs_cr0_host;
+	const bool snap = xv->l1_snap;
+	xv->l1_snap = false;
+	uint64_t cr0 = snap && xv->l1_cr0 != NVMX_L1_CR0_UNKNOWN ? xv->l1_cr0
+	                                                        : nvmx_l1_read(v, NVMX_F_GUEST_CR0);
+	xv->hs[0].value = (cr0 & xv->hs_cr0_keep) | xv->hs_cr0_host;
 	if (xv->hs_efer) {
 		struct nvmx_field_value *e = &xv->hs[xv->hs_efer];
-		e->value = (nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER) & ~(NVMX_EFER_LMA | NVMX_EFER_LME)) |
+		uint64_t efer = snap ? xv->l1_efer : nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
+		e->value = (efer & ~(NVMX_EFER_LMA | NVMX_EFER_LME)) |
 		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}

@@ -495,7 +495,7 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 		return NVMX_STATUS_OK;
 	}
 	c->res->reason = NVMX_REASON_INSN_VMLAUNCH_CHECKS_NEXT;
-	NVMX_CHECK(nvmx_entry_enter_efer(v, launch, c->efer, c->res));
+	NVMX_CHECK(nvmx_entry_enter_l1(v, launch, c->efer, c->cr0, c->res));
 	/* The entry module sets the error number and RFLAGS of VMfailValid(7/8)
 	 * but cannot know the instruction length: advance RIP here. */
 	if (c->res->outcome == NVMX_OUTCOME_VMFAIL_VALID) {
