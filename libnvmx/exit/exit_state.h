@@ -30,6 +30,7 @@ struct nvmx_exit_vcpu {
 	/* The lazy field sets as bitmaps, built once (sync.c). */
 	bool sets_ready;
 	uint64_t rare_only[NVMX_DIRTY_WORDS], rare_all[NVMX_DIRTY_WORDS];
+	uint64_t eager[NVMX_DIRTY_WORDS];       /* the seven always copied */
 	/* VMCS12 fields (compact index bits) that, since the last reflected
 	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
 	uint64_t synced_gpa;

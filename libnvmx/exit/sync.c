@@ -59,6 +59,13 @@ static const uint16_t pdptr_fields[] = {
 	NVMX_IDX_GUEST_PDPTR0, NVMX_IDX_GUEST_PDPTR1, NVMX_IDX_GUEST_PDPTR2, NVMX_IDX_GUEST_PDPTR3,
 };
 
+/* Copied at every reflected exit, in this order (nvmx_exit_sync_guest). */
+static const uint16_t eager_fields[7] = {
+	NVMX_IDX_GUEST_RIP, NVMX_IDX_GUEST_RSP, NVMX_IDX_GUEST_RFLAGS, NVMX_IDX_GUEST_CR3,
+	NVMX_IDX_GUEST_INTERRUPTIBILITY_INFO, NVMX_IDX_GUEST_ACTIVITY_STATE,
+	NVMX_IDX_GUEST_PENDING_DBG_EXCEPTIONS,
+};
+
 static void set_bit(uint64_t *bm, unsigned idx)
 {
 	bm[idx / 64u] |= 1ull << (idx % 64u);
@@ -76,6 +83,8 @@ static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t
 		}
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
 			set_bit(x->rare_all, pdptr_fields[i]);
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
+			set_bit(x->eager, eager_fields[i]);
 		x->sets_ready = true;
 	}
 	*rare = x->rare_only;
@@ -92,13 +101,25 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
 		v->exit.synced_gpa = s->gpa;
 	}
-	copy(v, NVMX_IDX_GUEST_RIP);
-	copy(v, NVMX_IDX_GUEST_RSP);
-	copy(v, NVMX_IDX_GUEST_RFLAGS);
-	copy(v, NVMX_IDX_GUEST_CR3);
-	copy(v, NVMX_IDX_GUEST_INTERRUPTIBILITY_INFO);
-	copy(v, NVMX_IDX_GUEST_ACTIVITY_STATE);
-	copy(v, NVMX_IDX_GUEST_PENDING_DBG_EXCEPTIONS);
+	/* The seven fields every exit changes: read first (the callback and
+	 * its context stay in registers), then stored with one mask update. */
+	const uint64_t *rare, *rare_pdptr;
+	rare_sets(v, &rare, &rare_pdptr);
+	{
+		uint64_t (*const rd)(void *, uint32_t) = v->vm->ops.vmcs_read;
+		void *const host = v->host;
+		uint64_t val[NVMX_ARRAY_SIZE(eager_fields)];
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
+			val[i] = rd(host, nvmx_field_table[eager_fields[i]].encoding);
+		v->stats.vmcs_reads += NVMX_ARRAY_SIZE(eager_fields);
+		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
+			s->f[eager_fields[i]] = val[i];
+		s->mem_dirty = true;
+		for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
+			s->dirty[w] &= ~v->exit.eager[w];
+			v->exit.synced[w] |= v->exit.eager[w];
+		}
+	}
 
 	/* When L1's view equals the hardware value (no bit differs between
 	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
@@ -157,8 +178,6 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 
 	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
 	 * before the entry has been consumed by it. */
-	const uint64_t *rare, *rare_pdptr;
-	rare_sets(v, &rare, &rare_pdptr);
 	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
 		s->dirty[w] &= ~rare_pdptr[w];
 		v->exit.synced[w] |= rare_pdptr[w];
