@@ -294,7 +294,7 @@ static bool step(struct state *s, struct input *in)
 	/* Pointers L1 names: the library may write those VMCS regions now or
 	 * later (eviction, VMXOFF). */
 	uint64_t named = ~0ull;
-	if ((reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) && la < MEM - 8) {
+	if ((reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) && la <= MEM - 8) {
 		/* Read now: the instruction may write a VMCS region over it. */
 		named = refhost_mem_r64(h, la);
 		add_ptr(s, named);
@@ -337,7 +337,7 @@ static bool step(struct state *s, struct input *in)
 		check((cur & 0xfff) == 0);
 		/* A VMPTRLD that succeeded made current the pointer L1 named. */
 		if (st == NVMX_STATUS_OK && r.outcome == NVMX_OUTCOME_SUCCEED &&
-		    reason == NVMX_EXIT_VMPTRLD && !hostile && la < MEM - 8)
+		    reason == NVMX_EXIT_VMPTRLD && !hostile && la <= MEM - 8)
 			check(cur == named);
 		/*
 		 * Whatever made it current (a VMPTRLD with hostile instruction
