@@ -23,23 +23,7 @@
 #define LIST_GPA 0x80000ull
 #define VMCS12_GPA 0x10000ull
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v |= (uint64_t)(in->n ? *in->p : 0) << (8 * i);
-		if (in->n) {
-			in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
+#include "fuzz_input.h"
 
 #define FAIL(...)                                                  \
 	do {                                                           \
@@ -270,9 +254,9 @@ static unsigned outcomes[8];
 static uint64_t cur_eptp12;
 static bool cur_mbec, have_root;
 
-static uint64_t pick_eptp(struct in *in)
+static uint64_t pick_eptp(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 1);
+	uint64_t b = fuzz_take(in, 1);
 	uint64_t root = TBL_BASE + 4096 * (b & 3);
 	unsigned levels = (b & 4) ? 5 : 4;
 	return root | 6u | ((uint64_t)(levels - 1) << 3) | ((b & 8) ? 1u << 6 : 0);
@@ -306,9 +290,9 @@ static void enter(uint64_t eptp12, bool mbec)
 		nroots = 1;
 }
 
-static uint64_t pick_l2(struct in *in)
+static uint64_t pick_l2(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 3);
+	uint64_t b = fuzz_take(in, 3);
 	/* Few indices per level so that walks meet the tables L1 wrote. */
 	uint64_t l2 = ((b & 1) << 39) | (((b >> 1) & 1) << 30) | (((b >> 2) & 3) << 21) |
 	              (((b >> 4) & 7) << 12) | ((b >> 7) & 0xfff);
@@ -319,9 +303,9 @@ static uint64_t pick_l2(struct in *in)
 	return l2;
 }
 
-static uint64_t pick_entry(struct in *in)
+static uint64_t pick_entry(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 3);
+	uint64_t b = fuzz_take(in, 3);
 	uint64_t flags = b & 0xff;          /* rights, memtype, ipat, large */
 	if (b & 0x100)
 		flags |= 1u << 10;
@@ -352,12 +336,12 @@ static void invept_every_root(void)
 		nvmx_ept_invept(h.vcpu, 1, TBL_BASE + 4096 * k);
 }
 
-static void l2_step(struct in *in)
+static void l2_step(struct fuzz_src *in)
 {
 	if (!have_root)
 		return;
 	uint64_t l2 = pick_l2(in);
-	unsigned b = (unsigned)take(in, 1);
+	unsigned b = (unsigned)fuzz_take(in, 1);
 	unsigned acc = (b & 3) == 0 ? REFHOST_L2_READ : (b & 3) == 1 ? REFHOST_L2_WRITE
 	                                                             : REFHOST_L2_EXEC;
 	if (b & 4)
@@ -448,9 +432,9 @@ static void l2_step(struct in *in)
 		     (unsigned long long)(hpa01 + (w.l1 & 0xfff)));
 }
 
-static void l1_edit(struct in *in)
+static void l1_edit(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 2);
+	uint64_t b = fuzz_take(in, 2);
 	uint64_t table = TBL_BASE + 4096 * (b % NTBL);
 	unsigned idx = (unsigned)((b >> 6) & 7);
 	if (b & 0x8000)
@@ -469,9 +453,9 @@ static void l1_edit(struct in *in)
 	}
 }
 
-static void l0_change(struct in *in)
+static void l0_change(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 3);
+	uint64_t b = fuzz_take(in, 3);
 	uint64_t gpa = (b & 0x7ff) << 12;
 	if (b & (1u << 23))
 		gpa = 0x200000 + ((b & 0x1ff) << 12);  /* where the start-up tables map */
@@ -503,12 +487,12 @@ static void l0_change(struct in *in)
 		FAIL("l1_mem_changed refused a valid range");
 }
 
-static void eptp_list(struct in *in)
+static void eptp_list(struct fuzz_src *in)
 {
 	if (!have_root)
 		return;
 	for (unsigned i = 0; i < 4; i++) {
-		uint64_t e = take(in, 1) & 0x10 ? 0x12345001ull : pick_eptp(in);
+		uint64_t e = fuzz_take(in, 1) & 0x10 ? 0x12345001ull : pick_eptp(in);
 		l1_w64(LIST_GPA + 8 * i, e);
 	}
 	uint64_t hpa;
@@ -530,9 +514,9 @@ static void eptp_list(struct in *in)
 	}
 }
 
-static void vpid_step(struct in *in)
+static void vpid_step(struct fuzz_src *in)
 {
-	uint64_t b = take(in, 2);
+	uint64_t b = fuzz_take(in, 2);
 	bool flush;
 	if (b & 1) {
 		uint16_t v02 = nvmx_vpid_for_entry(h.vcpu, (b & 2) != 0, (uint16_t)((b >> 2) & 7), &flush);
@@ -615,8 +599,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct in in = { data, size };
-	uint64_t cfgb = take(&in, 1);
+	struct fuzz_src in = { data, size };
+	uint64_t cfgb = fuzz_take(&in, 1);
 	struct nvmx_vm_config cfg;
 	nvmx_vm_default_config(&cfg);
 	cfg.shadow_ept_budget = (8 + (cfgb & 0x3f)) * 4096ull;
@@ -642,7 +626,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	enter(pick_eptp(&in), cfgb & 0x80);
 	for (unsigned step = 0; step < 256 && in.n; step++) {
-		switch (take(&in, 1) % 8) {
+		switch (fuzz_take(&in, 1) % 8) {
 		case 0:
 		case 1:
 		case 2:
@@ -655,19 +639,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			l0_change(&in);
 			break;
 		case 5: {
-			uint64_t b = take(&in, 1);
+			uint64_t b = fuzz_take(&in, 1);
 			nroots = 1;  /* a new VMCS12 EPTP: the merge drops the old list */
 			enter(pick_eptp(&in), b & 1);
 			break;
 		}
 		case 6:
-			if (take(&in, 1) & 1)
+			if (fuzz_take(&in, 1) & 1)
 				eptp_list(&in);
 			else
 				vpid_step(&in);
 			break;
 		default:
-			if (take(&in, 1) & 1)
+			if (fuzz_take(&in, 1) & 1)
 				nvmx_ept_invept(h.vcpu, 2, 0);
 			else
 				nvmx_ept_invept(h.vcpu, 1, pick_eptp(&in));

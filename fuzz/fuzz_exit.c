@@ -18,24 +18,7 @@
 
 /* ---- fuzz-byte producer ---- */
 
-struct src {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct src *s, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		uint8_t b = 0;
-		if (s->n) {
-			b = *s->p++;
-			s->n--;
-		}
-		v |= (uint64_t)b << (8 * i);
-	}
-	return v;
-}
+#include "fuzz_input.h"
 
 /* ---- the independent decision (SDM 26.1-26.2) ---- */
 
@@ -299,7 +282,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		host_ready = true;
 	}
-	struct src in = { data, size };
+	struct fuzz_src in = { data, size };
 	struct refhost *h = &host;
 	struct nvmx_vcpu *v = h->vcpu;
 	memset(h->mem + VMCS12_GPA, 0, 0x20000);
@@ -314,32 +297,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v->current_vmptr = VMCS12_GPA;
 
 	/* Random controls, masks and bitmaps. */
-	F12(s, PIN_BASED_VM_EXEC_CONTROL) = take(&in, 4);
-	F12(s, CPU_BASED_VM_EXEC_CONTROL) = take(&in, 4);
-	F12(s, SECONDARY_VM_EXEC_CONTROL) = take(&in, 4);
-	F12(s, TERTIARY_VM_EXEC_CONTROL) = take(&in, 1);
-	F12(s, EXCEPTION_BITMAP) = take(&in, 4);
-	F12(s, PAGE_FAULT_ERROR_CODE_MASK) = take(&in, 1);
-	F12(s, PAGE_FAULT_ERROR_CODE_MATCH) = take(&in, 1);
-	F12(s, CR0_GUEST_HOST_MASK) = take(&in, 1);
-	F12(s, CR0_READ_SHADOW) = take(&in, 1);
-	F12(s, CR4_GUEST_HOST_MASK) = take(&in, 1);
-	F12(s, CR4_READ_SHADOW) = take(&in, 1);
-	F12(s, CR3_TARGET_COUNT) = take(&in, 1) % 6;
-	F12(s, CR3_TARGET_VALUE0) = take(&in, 1) << 12;
-	F12(s, CR3_TARGET_VALUE1) = take(&in, 1) << 12;
-	F12(s, VM_EXIT_CONTROLS) = take(&in, 4) & (NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_HOST_ADDR_SPACE_SIZE |
+	F12(s, PIN_BASED_VM_EXEC_CONTROL) = fuzz_take(&in, 4);
+	F12(s, CPU_BASED_VM_EXEC_CONTROL) = fuzz_take(&in, 4);
+	F12(s, SECONDARY_VM_EXEC_CONTROL) = fuzz_take(&in, 4);
+	F12(s, TERTIARY_VM_EXEC_CONTROL) = fuzz_take(&in, 1);
+	F12(s, EXCEPTION_BITMAP) = fuzz_take(&in, 4);
+	F12(s, PAGE_FAULT_ERROR_CODE_MASK) = fuzz_take(&in, 1);
+	F12(s, PAGE_FAULT_ERROR_CODE_MATCH) = fuzz_take(&in, 1);
+	F12(s, CR0_GUEST_HOST_MASK) = fuzz_take(&in, 1);
+	F12(s, CR0_READ_SHADOW) = fuzz_take(&in, 1);
+	F12(s, CR4_GUEST_HOST_MASK) = fuzz_take(&in, 1);
+	F12(s, CR4_READ_SHADOW) = fuzz_take(&in, 1);
+	F12(s, CR3_TARGET_COUNT) = fuzz_take(&in, 1) % 6;
+	F12(s, CR3_TARGET_VALUE0) = fuzz_take(&in, 1) << 12;
+	F12(s, CR3_TARGET_VALUE1) = fuzz_take(&in, 1) << 12;
+	F12(s, VM_EXIT_CONTROLS) = fuzz_take(&in, 4) & (NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_HOST_ADDR_SPACE_SIZE |
 	                                           NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL | NVMX_EXIT_ACK_INTR_ON_EXIT |
 	                                           NVMX_EXIT_SAVE_PAT | NVMX_EXIT_LOAD_PAT | NVMX_EXIT_SAVE_EFER |
 	                                           NVMX_EXIT_SAVE_PREEMPTION_TIMER);
-	F12(s, XSS_EXIT_BITMAP) = take(&in, 2);
-	F12(s, ENCLS_EXITING_BITMAP) = take(&in, 8);
-	F12(s, ENCLV_EXITING_BITMAP) = take(&in, 1);
-	F12(s, PCONFIG_EXITING_BITMAP) = take(&in, 1);
-	F12(s, VM_FUNCTION_CONTROL) = take(&in, 1);
-	F12(s, EOI_EXIT_BITMAP0) = take(&in, 8);
-	F12(s, EOI_EXIT_BITMAP3) = take(&in, 8);
-	uint8_t where = (uint8_t)take(&in, 1);
+	F12(s, XSS_EXIT_BITMAP) = fuzz_take(&in, 2);
+	F12(s, ENCLS_EXITING_BITMAP) = fuzz_take(&in, 8);
+	F12(s, ENCLV_EXITING_BITMAP) = fuzz_take(&in, 1);
+	F12(s, PCONFIG_EXITING_BITMAP) = fuzz_take(&in, 1);
+	F12(s, VM_FUNCTION_CONTROL) = fuzz_take(&in, 1);
+	F12(s, EOI_EXIT_BITMAP0) = fuzz_take(&in, 8);
+	F12(s, EOI_EXIT_BITMAP3) = fuzz_take(&in, 8);
+	uint8_t where = (uint8_t)fuzz_take(&in, 1);
 	F12(s, MSR_BITMAP) = (where & 1) ? 0xfff000ull << 8 : BM_MSR; /* sometimes unbacked */
 	F12(s, IO_BITMAP_A) = BM_IO_A;
 	F12(s, IO_BITMAP_B) = (where & 2) ? 0xfff000ull << 8 : BM_IO_B;
@@ -348,17 +331,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	F12(s, VM_EXIT_MSR_STORE_COUNT) = (where >> 2) & 3;
 	F12(s, VM_EXIT_MSR_LOAD_ADDR) = MSR_AREA + 0x100;
 	F12(s, VM_EXIT_MSR_LOAD_COUNT) = (where >> 4) & 3;
-	F12(s, HOST_CR0) = take(&in, 4);
-	F12(s, HOST_CR4) = take(&in, 4);
-	F12(s, HOST_SS_SELECTOR) = take(&in, 1);
-	F12(s, HOST_RIP) = take(&in, 8);
+	F12(s, HOST_CR0) = fuzz_take(&in, 4);
+	F12(s, HOST_CR4) = fuzz_take(&in, 4);
+	F12(s, HOST_SS_SELECTOR) = fuzz_take(&in, 1);
+	F12(s, HOST_RIP) = fuzz_take(&in, 8);
 	for (unsigned i = 0; i < 8; i++) {
-		uint64_t gpa = MSR_AREA + 16 * take(&in, 1) % 0x200;
-		uint32_t msr = (uint32_t)take(&in, 2);
+		uint64_t gpa = MSR_AREA + 16 * fuzz_take(&in, 1) % 0x200;
+		uint32_t msr = (uint32_t)fuzz_take(&in, 2);
 		refhost_mem_w64(h, gpa & ~15ull, (i & 1) ? 0xc0000000u | msr : msr);
 	}
 	for (unsigned i = 0; i < 24; i++) {
-		uint64_t bit = take(&in, 2) % (4 * 0x8000);
+		uint64_t bit = fuzz_take(&in, 2) % (4 * 0x8000);
 		uint8_t b;
 		uint64_t gpa = BM_MSR + bit / 8;
 		refhost_mem_read(h, gpa, &b, 1);
@@ -366,25 +349,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		refhost_mem_write(h, gpa, &b, 1);
 	}
 	for (unsigned i = 0; i < 4; i++)
-		refhost_mem_w64(h, EPTP_LIST + 8 * (take(&in, 1) % 4), take(&in, 8));
+		refhost_mem_w64(h, EPTP_LIST + 8 * (fuzz_take(&in, 1) % 4), fuzz_take(&in, 8));
 	enter_l2(v, s);
 
 	/* A sequence of exits. */
-	refhost_vmcs02_set(h, NVMX_F_GUEST_SS_AR_BYTES, take(&in, 1) & 0x60);
+	refhost_vmcs02_set(h, NVMX_F_GUEST_SS_AR_BYTES, fuzz_take(&in, 1) & 0x60);
 	for (unsigned k = 0; k < 24 && in.n; k++) {
 		struct nvmx_l2_exit e;
 		memset(&e, 0, sizeof(e));
 		e.size = sizeof(e);
-		e.exit_reason = reasons[take(&in, 1) % sizeof(reasons)];
-		e.qualification = take(&in, 4);
-		e.intr_info = (uint32_t)take(&in, 2) | NVMX_INTR_INFO_VALID;
-		e.intr_error_code = (uint32_t)take(&in, 1);
-		e.idt_vectoring_info = (uint32_t)take(&in, 2) << 20 ? (uint32_t)take(&in, 2) : 0;
-		uint8_t op = (uint8_t)take(&in, 1);
-		e.operand = (op & 1) ? take(&in, 2) | ((op & 2) ? 0xc0000000u : 0) : take(&in, 8);
-		e.operand2 = take(&in, 2) % 600;
-		e.flags = (uint32_t)take(&in, 1) & (NVMX_L2_EXIT_L0_OWNED | NVMX_L2_EXIT_EPT12_FAULT);
-		e.insn_len = (uint32_t)take(&in, 1) % 16;
+		e.exit_reason = reasons[fuzz_take(&in, 1) % sizeof(reasons)];
+		e.qualification = fuzz_take(&in, 4);
+		e.intr_info = (uint32_t)fuzz_take(&in, 2) | NVMX_INTR_INFO_VALID;
+		e.intr_error_code = (uint32_t)fuzz_take(&in, 1);
+		e.idt_vectoring_info = (uint32_t)fuzz_take(&in, 2) << 20 ? (uint32_t)fuzz_take(&in, 2) : 0;
+		uint8_t op = (uint8_t)fuzz_take(&in, 1);
+		e.operand = (op & 1) ? fuzz_take(&in, 2) | ((op & 2) ? 0xc0000000u : 0) : fuzz_take(&in, 8);
+		e.operand2 = fuzz_take(&in, 2) % 600;
+		e.flags = (uint32_t)fuzz_take(&in, 1) & (NVMX_L2_EXIT_L0_OWNED | NVMX_L2_EXIT_EPT12_FAULT);
+		e.insn_len = (uint32_t)fuzz_take(&in, 1) % 16;
 
 		bool want = ref_decide(h, s, &e);
 		struct nvmx_result res;
