@@ -66,30 +66,9 @@ static void mutate(struct entry_fixture *f, const uint8_t *r)
 /* Invariant 3 on the VMCS02 the library just built. */
 static void check_l0_exits(struct entry_fixture *f)
 {
-	const struct nvmx_l0_policy *p = &f->pol;
-	uint64_t pin = refhost_vmcs02_get(&f->h, NVMX_F_PIN_BASED_VM_EXEC_CONTROL);
-	uint64_t proc = refhost_vmcs02_get(&f->h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL);
-	uint64_t eb = refhost_vmcs02_get(&f->h, NVMX_F_EXCEPTION_BITMAP);
-	if ((pin & p->pin_set) != p->pin_set)
-		die("pin controls", NULL);
-	uint32_t derived = NVMX_PROC_USE_MSR_BITMAPS | NVMX_PROC_USE_IO_BITMAPS |
-	                   NVMX_PROC_UNCOND_IO_EXITING | NVMX_PROC_SECONDARY_CONTROLS;
-	if ((proc & (p->proc_set & ~derived)) != (p->proc_set & ~derived))
-		die("processor-based controls", NULL);
-	if ((eb & p->exception_bitmap) != p->exception_bitmap)
-		die("exception bitmap", NULL);
-	if ((p->exception_bitmap & (1u << 14)) &&
-	    (refhost_vmcs02_get(&f->h, NVMX_F_PAGE_FAULT_ERROR_CODE_MASK) ||
-	     refhost_vmcs02_get(&f->h, NVMX_F_PAGE_FAULT_ERROR_CODE_MATCH)))
-		die("#PF filter", NULL);
-	if ((refhost_vmcs02_get(&f->h, NVMX_F_CR0_GUEST_HOST_MASK) & p->cr0_mask) != p->cr0_mask ||
-	    (refhost_vmcs02_get(&f->h, NVMX_F_CR4_GUEST_HOST_MASK) & p->cr4_mask) != p->cr4_mask)
-		die("CR masks", NULL);
-	if (!fx_vmcs02_msr_exits(f, FX_L0_MSR_READ, false) ||
-	    !fx_vmcs02_msr_exits(f, FX_L0_MSR_WRITE_HI, true))
-		die("MSR bitmap", NULL);
-	if (!fx_vmcs02_port_exits(f, FX_L0_PORT))
-		die("I/O bitmap", NULL);
+	const char *lost = fx_l0_exits_missing(f);
+	if (lost)
+		die("L0 exit lost:", lost);
 }
 
 static void check_entry(struct entry_fixture *f, enum nvmx_status st, const struct nvmx_result *res)

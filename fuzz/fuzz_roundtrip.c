@@ -54,24 +54,7 @@ static void die(const char *what, const char *detail, uint64_t a, uint64_t b)
 	abort();
 }
 
-struct src {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct src *s, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		uint8_t b = 0;
-		if (s->n) {
-			b = *s->p++;
-			s->n--;
-		}
-		v |= (uint64_t)b << (8 * i);
-	}
-	return v;
-}
+#include "fuzz_input.h"
 
 /* Guest fields whose VMREAD after an exit is checked against VMCS02. */
 static const uint16_t watched[] = {
@@ -137,26 +120,9 @@ static void check_pair(const struct nvmx_result *r)
 /* Invariant 3 (as fuzz_entry checks it). */
 static void check_l0_exits(struct entry_fixture *f)
 {
-	const struct nvmx_l0_policy *p = &f->pol;
-	uint64_t pin = refhost_vmcs02_get(&f->h, NVMX_F_PIN_BASED_VM_EXEC_CONTROL);
-	uint64_t proc = refhost_vmcs02_get(&f->h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL);
-	uint64_t eb = refhost_vmcs02_get(&f->h, NVMX_F_EXCEPTION_BITMAP);
-	if ((pin & p->pin_set) != p->pin_set)
-		die("pin controls", NULL, pin, p->pin_set);
-	uint32_t derived = NVMX_PROC_USE_MSR_BITMAPS | NVMX_PROC_USE_IO_BITMAPS |
-	                   NVMX_PROC_UNCOND_IO_EXITING | NVMX_PROC_SECONDARY_CONTROLS;
-	if ((proc & (p->proc_set & ~derived)) != (p->proc_set & ~derived))
-		die("processor-based controls", NULL, proc, p->proc_set);
-	if ((eb & p->exception_bitmap) != p->exception_bitmap)
-		die("exception bitmap", NULL, eb, p->exception_bitmap);
-	if ((refhost_vmcs02_get(&f->h, NVMX_F_CR0_GUEST_HOST_MASK) & p->cr0_mask) != p->cr0_mask ||
-	    (refhost_vmcs02_get(&f->h, NVMX_F_CR4_GUEST_HOST_MASK) & p->cr4_mask) != p->cr4_mask)
-		die("CR masks", NULL, 0, 0);
-	if (!fx_vmcs02_msr_exits(f, FX_L0_MSR_READ, false) ||
-	    !fx_vmcs02_msr_exits(f, FX_L0_MSR_WRITE_HI, true))
-		die("MSR bitmap", NULL, 0, 0);
-	if (!fx_vmcs02_port_exits(f, FX_L0_PORT))
-		die("I/O bitmap", NULL, 0, 0);
+	const char *lost = fx_l0_exits_missing(f);
+	if (lost)
+		die("L0 exit lost:", lost, 0, 0);
 }
 
 /* L2 exited to L1: what VMREAD must return until L1 writes or enters. */
@@ -225,23 +191,23 @@ static void after_entry(struct rt *t, enum nvmx_status st)
 	}
 }
 
-static void vmwrite(struct rt *t, struct src *s)
+static void vmwrite(struct rt *t, struct fuzz_src *s)
 {
-	uint8_t sel = (uint8_t)take(s, 1);
+	uint8_t sel = (uint8_t)fuzz_take(s, 1);
 	unsigned idx = (sel & 0x80)
 	                       ? favoured[(sel & 0x7f) % (sizeof(favoured) / sizeof(favoured[0]))]
-	                       : (unsigned)(take(s, 2) % NVMX_FIELD_COUNT);
-	uint8_t op = (uint8_t)take(s, 1);
+	                       : (unsigned)(fuzz_take(s, 2) % NVMX_FIELD_COUNT);
+	uint8_t op = (uint8_t)fuzz_take(s, 1);
 	uint64_t cur = t->f.v->cur ? t->f.v->cur->f[idx] : 0;
 	int w = watched_slot(idx);
 	if (w >= 0 && t->have[w])
 		cur = t->want[w];
 	uint64_t v;
 	switch (op % 4) {
-	case 0: v = cur ^ (1ull << (take(s, 1) % 64)); break;
-	case 1: v = edges[take(s, 1) % (sizeof(edges) / sizeof(edges[0]))]; break;
-	case 2: v = take(s, 4); break;
-	default: v = take(s, 8); break;
+	case 0: v = cur ^ (1ull << (fuzz_take(s, 1) % 64)); break;
+	case 1: v = edges[fuzz_take(s, 1) % (sizeof(edges) / sizeof(edges[0]))]; break;
+	case 2: v = fuzz_take(s, 4); break;
+	default: v = fuzz_take(s, 8); break;
 	}
 	uint32_t enc = nvmx_field_table[idx].encoding;
 	if (l1_insn(t, NVMX_EXIT_VMWRITE, v, enc) == NVMX_STATUS_OK &&
@@ -252,11 +218,11 @@ static void vmwrite(struct rt *t, struct src *s)
 	}
 }
 
-static void vmread(struct rt *t, struct src *s)
+static void vmread(struct rt *t, struct fuzz_src *s)
 {
-	uint8_t sel = (uint8_t)take(s, 1);
+	uint8_t sel = (uint8_t)fuzz_take(s, 1);
 	unsigned idx = (sel & 0x80) ? watched[(sel & 0x7f) % NWATCHED]
-	                            : (unsigned)(take(s, 2) % NVMX_FIELD_COUNT);
+	                            : (unsigned)(fuzz_take(s, 2) % NVMX_FIELD_COUNT);
 	uint32_t enc = nvmx_field_table[idx].encoding;
 	if (l1_insn(t, NVMX_EXIT_VMREAD, 0, enc) != NVMX_STATUS_OK ||
 	    t->res.outcome != NVMX_OUTCOME_SUCCEED)
@@ -275,11 +241,11 @@ static uint64_t canon(uint64_t v)
 
 /* L2 ran: the processor changed guest state in VMCS02 (valid values only:
  * 64-bit mode, so RFLAGS.VM = 0 and bases canonical, SDM 27.3.1). */
-static void l2_ran(struct rt *t, struct src *s)
+static void l2_ran(struct rt *t, struct fuzz_src *s)
 {
 	struct refhost *h = &t->f.h;
-	uint8_t what = (uint8_t)take(s, 1);
-	uint64_t v = take(s, 8);
+	uint8_t what = (uint8_t)fuzz_take(s, 1);
+	uint64_t v = fuzz_take(s, 8);
 	switch (what % 9) {
 	case 0: refhost_vmcs02_set(h, NVMX_F_GUEST_RIP, canon(v)); break;
 	case 1: refhost_vmcs02_set(h, NVMX_F_GUEST_RSP, v); break;
@@ -313,13 +279,13 @@ static void l2_ran(struct rt *t, struct src *s)
 	}
 }
 
-static void l2_event(struct rt *t, struct src *s)
+static void l2_event(struct rt *t, struct fuzz_src *s)
 {
 	static const uint8_t excs[] = { 0, 1, 3, 6, 13, 14, 17, 18, 19 };
 	struct l2model_event ev;
 	memset(&ev, 0, sizeof(ev));
-	ev.kind = (enum l2model_kind)(1 + take(s, 1) % L2EV_INVLPG);
-	uint64_t v = take(s, 8);
+	ev.kind = (enum l2model_kind)(1 + fuzz_take(s, 1) % L2EV_INVLPG);
+	uint64_t v = fuzz_take(s, 8);
 	ev.msr = (v & 1) ? 0xc0000080u : (uint32_t)(v >> 32) & 0x1fffu;
 	ev.value = v;
 	ev.port = (uint16_t)(v >> 8);
@@ -398,9 +364,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	forget(&t);
 	t.in_l1 = true;
 	t.aborted = false;
-	struct src s = { data, size };
+	struct fuzz_src s = { data, size };
 	if (s.n) {
-		uint8_t pv = (uint8_t)take(&s, 1);
+		uint8_t pv = (uint8_t)fuzz_take(&s, 1);
 		if (pv & 1)
 			f->pol.exception_bitmap |= 1u << 14;
 		if (pv & 2)
@@ -414,7 +380,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_pair(&t.res);
 	after_entry(&t, NVMX_STATUS_OK);
 	for (unsigned steps = 0; s.n && steps < 256 && !t.aborted; steps++) {
-		uint8_t op = (uint8_t)take(&s, 1);
+		uint8_t op = (uint8_t)fuzz_take(&s, 1);
 		bool in_l2 = nvmx_vcpu_in_l2(f->v);
 		if (in_l2) {
 			switch (op % 4) {

@@ -192,3 +192,33 @@ bool fx_vmcs02_port_exits(struct entry_fixture *f, uint16_t port)
 	unsigned b = port & 0x7fff;
 	return (p[b / 8] >> (b % 8)) & 1u;
 }
+
+const char *fx_l0_exits_missing(struct entry_fixture *f)
+{
+	const struct nvmx_l0_policy *p = &f->pol;
+	uint64_t pin = refhost_vmcs02_get(&f->h, NVMX_F_PIN_BASED_VM_EXEC_CONTROL);
+	uint64_t proc = refhost_vmcs02_get(&f->h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL);
+	uint64_t eb = refhost_vmcs02_get(&f->h, NVMX_F_EXCEPTION_BITMAP);
+	if ((pin & p->pin_set) != p->pin_set)
+		return "pin controls";
+	/* Bitmap and secondary-control bits are derived, not copied. */
+	uint32_t derived = NVMX_PROC_USE_MSR_BITMAPS | NVMX_PROC_USE_IO_BITMAPS |
+	                   NVMX_PROC_UNCOND_IO_EXITING | NVMX_PROC_SECONDARY_CONTROLS;
+	if ((proc & (p->proc_set & ~derived)) != (p->proc_set & ~derived))
+		return "processor-based controls";
+	if ((eb & p->exception_bitmap) != p->exception_bitmap)
+		return "exception bitmap";
+	if ((p->exception_bitmap & (1u << 14)) &&
+	    (refhost_vmcs02_get(&f->h, NVMX_F_PAGE_FAULT_ERROR_CODE_MASK) ||
+	     refhost_vmcs02_get(&f->h, NVMX_F_PAGE_FAULT_ERROR_CODE_MATCH)))
+		return "#PF filter";
+	if ((refhost_vmcs02_get(&f->h, NVMX_F_CR0_GUEST_HOST_MASK) & p->cr0_mask) != p->cr0_mask ||
+	    (refhost_vmcs02_get(&f->h, NVMX_F_CR4_GUEST_HOST_MASK) & p->cr4_mask) != p->cr4_mask)
+		return "CR masks";
+	if (!fx_vmcs02_msr_exits(f, FX_L0_MSR_READ, false) ||
+	    !fx_vmcs02_msr_exits(f, FX_L0_MSR_WRITE_HI, true))
+		return "MSR bitmap";
+	if (!fx_vmcs02_port_exits(f, FX_L0_PORT))
+		return "I/O bitmap";
+	return NULL;
+}
