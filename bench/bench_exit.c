@@ -22,6 +22,7 @@
 #include "core.h"
 #include "entry/entry.h"
 #include "exit/exit.h"
+#include "rt_baseline.h"
 
 #define VMCS12_GPA 0x10000ull
 #define MSR_BM 0x20000ull
@@ -41,53 +42,13 @@ struct ctx {
  * would build it, with the controls the benchmarks exercise. */
 static void setup_vmcs12(struct refhost *h, struct nvmx_vmcs12 *s)
 {
-	uint64_t pin0 = 0, proc0 = 0, exit0 = 0, entry0 = 0;
-	nvmx_vm_get_cap(h->vm, NVMX_MSR_IA32_VMX_TRUE_PINBASED_CTLS, &pin0);
-	nvmx_vm_get_cap(h->vm, NVMX_MSR_IA32_VMX_TRUE_PROCBASED_CTLS, &proc0);
-	nvmx_vm_get_cap(h->vm, NVMX_MSR_IA32_VMX_TRUE_EXIT_CTLS, &exit0);
-	nvmx_vm_get_cap(h->vm, NVMX_MSR_IA32_VMX_TRUE_ENTRY_CTLS, &entry0);
-	S(PIN_BASED_VM_EXEC_CONTROL, (uint32_t)pin0 | NVMX_PIN_EXT_INTR_EXITING);
-	S(CPU_BASED_VM_EXEC_CONTROL, (uint32_t)proc0 | NVMX_PROC_USE_IO_BITMAPS | NVMX_PROC_USE_MSR_BITMAPS);
-	S(VM_EXIT_CONTROLS, (uint32_t)exit0 | NVMX_EXIT_HOST_ADDR_SPACE_SIZE | NVMX_EXIT_ACK_INTR_ON_EXIT);
-	S(VM_ENTRY_CONTROLS, (uint32_t)entry0 | NVMX_ENTRY_IA32E_MODE_GUEST);
+	rt_vmcs12_baseline(h->vm, s);
+	S(CPU_BASED_VM_EXEC_CONTROL,
+	  V12(s, CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_USE_IO_BITMAPS | NVMX_PROC_USE_MSR_BITMAPS);
+	S(VM_EXIT_CONTROLS, V12(s, VM_EXIT_CONTROLS) | NVMX_EXIT_ACK_INTR_ON_EXIT);
 	S(IO_BITMAP_A, IO_A);
 	S(IO_BITMAP_B, IO_B);
 	S(MSR_BITMAP, MSR_BM);
-	S(VMCS_LINK_POINTER, ~0ull);
-	S(HOST_CR0, 0x80050033ull);
-	S(HOST_CR3, 0x5000);
-	S(HOST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	S(HOST_CS_SELECTOR, 0x10);
-	S(HOST_SS_SELECTOR, 0x18);
-	S(HOST_DS_SELECTOR, 0x18);
-	S(HOST_ES_SELECTOR, 0x18);
-	S(HOST_TR_SELECTOR, 0x40);
-	S(HOST_RIP, 0x401000);
-	S(HOST_RSP, 0x402000);
-	S(GUEST_CR0, 0x80000031ull);
-	S(GUEST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	S(GUEST_CR3, 0x6000);
-	S(GUEST_IA32_EFER, NVMX_EFER_LMA | NVMX_EFER_LME);
-	S(GUEST_DR7, 0x400);
-	S(GUEST_RFLAGS, 2);
-	S(GUEST_RIP, 0x2000);
-	S(GUEST_CS_SELECTOR, 0x10);
-	S(GUEST_CS_LIMIT, 0xffffffff);
-	S(GUEST_CS_AR_BYTES, 0xa09b);
-	S(GUEST_SS_SELECTOR, 0x18);
-	S(GUEST_SS_LIMIT, 0xffffffff);
-	S(GUEST_SS_AR_BYTES, 0xc093);
-	S(GUEST_DS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_ES_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_FS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_GS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_TR_SELECTOR, 0x40);
-	S(GUEST_TR_LIMIT, 0x67);
-	S(GUEST_TR_AR_BYTES, 0x8b);
-	S(GUEST_GDTR_LIMIT, 0xffff);
-	S(GUEST_IDTR_LIMIT, 0xffff);
-	nvmx_vmcs12_mark_all_dirty(s);
 	/* Port 0x60 and MSR 0x10 (reads) exit to L1. */
 	uint8_t b = 1;
 	refhost_mem_write(h, IO_A + 0x60 / 8, &b, 1);

@@ -11,6 +11,7 @@
 #include "refhost.h"
 #include "core.h"
 #include "entry/entry.h"
+#include "rt_baseline.h"
 
 #define VMCS12_GPA 0x10000ull
 #define OPND 0x8000ull
@@ -38,54 +39,13 @@ static void rt_init(struct rt *t, bool l1_vpid, uint16_t vpid01)
 	cr_assert_eq(nvmx_vmcs12_load(t->v, VMCS12_GPA, &t->s), NVMX_STATUS_OK);
 	t->v->cur = t->s;
 	t->v->current_vmptr = VMCS12_GPA;
-	uint64_t pin0 = 0, proc0 = 0, exit0 = 0, entry0 = 0;
-	nvmx_vm_get_cap(t->h.vm, NVMX_MSR_IA32_VMX_TRUE_PINBASED_CTLS, &pin0);
-	nvmx_vm_get_cap(t->h.vm, NVMX_MSR_IA32_VMX_TRUE_PROCBASED_CTLS, &proc0);
-	nvmx_vm_get_cap(t->h.vm, NVMX_MSR_IA32_VMX_TRUE_EXIT_CTLS, &exit0);
-	nvmx_vm_get_cap(t->h.vm, NVMX_MSR_IA32_VMX_TRUE_ENTRY_CTLS, &entry0);
-	S(PIN_BASED_VM_EXEC_CONTROL, (uint32_t)pin0 | NVMX_PIN_EXT_INTR_EXITING);
-	S(CPU_BASED_VM_EXEC_CONTROL, (uint32_t)proc0 | (l1_vpid ? NVMX_PROC_SECONDARY_CONTROLS : 0));
+	rt_vmcs12_baseline(t->h.vm, t->s);
 	if (l1_vpid) {
+		S(CPU_BASED_VM_EXEC_CONTROL, V12(t->s, CPU_BASED_VM_EXEC_CONTROL) |
+		                                 NVMX_PROC_SECONDARY_CONTROLS);
 		S(SECONDARY_VM_EXEC_CONTROL, NVMX_PROC2_VPID);
 		S(VIRTUAL_PROCESSOR_ID, 7);
 	}
-	S(VM_EXIT_CONTROLS, (uint32_t)exit0 | NVMX_EXIT_HOST_ADDR_SPACE_SIZE);
-	S(VM_ENTRY_CONTROLS, (uint32_t)entry0 | NVMX_ENTRY_IA32E_MODE_GUEST);
-	S(VMCS_LINK_POINTER, ~0ull);
-	S(HOST_CR0, 0x80050033ull);
-	S(HOST_CR3, 0x5000);
-	S(HOST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	S(HOST_CS_SELECTOR, 0x10);
-	S(HOST_SS_SELECTOR, 0x18);
-	S(HOST_DS_SELECTOR, 0x18);
-	S(HOST_ES_SELECTOR, 0x18);
-	S(HOST_TR_SELECTOR, 0x40);
-	S(HOST_RIP, 0x401000);
-	S(HOST_RSP, 0x402000);
-	S(GUEST_CR0, 0x80000031ull);
-	S(GUEST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	S(GUEST_CR3, 0x6000);
-	S(GUEST_IA32_EFER, NVMX_EFER_LMA | NVMX_EFER_LME);
-	S(GUEST_DR7, 0x400);
-	S(GUEST_RFLAGS, 2);
-	S(GUEST_RIP, 0x2000);
-	S(GUEST_CS_SELECTOR, 0x10);
-	S(GUEST_CS_LIMIT, 0xffffffff);
-	S(GUEST_CS_AR_BYTES, 0xa09b);
-	S(GUEST_SS_SELECTOR, 0x18);
-	S(GUEST_SS_LIMIT, 0xffffffff);
-	S(GUEST_SS_AR_BYTES, 0xc093);
-	S(GUEST_DS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_ES_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_FS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_GS_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
-	S(GUEST_TR_SELECTOR, 0x40);
-	S(GUEST_TR_LIMIT, 0x67);
-	S(GUEST_TR_AR_BYTES, 0x8b);
-	S(GUEST_GDTR_LIMIT, 0xffff);
-	S(GUEST_IDTR_LIMIT, 0xffff);
-	nvmx_vmcs12_mark_all_dirty(t->s);
 	if (vpid01) {
 		struct nvmx_l0_policy p;
 		nvmx_l0_policy_default(&p);
