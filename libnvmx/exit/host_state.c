@@ -114,9 +114,12 @@ struct image {
 	unsigned n;
 };
 
+/* At most 60 entries (SDM 28.5 with every load control set) fit hs[64];
+ * the bound keeps a future field from writing past it. */
 static inline void put(struct image *im, uint32_t field, uint64_t value)
 {
-	im->fv[im->n++] = (struct nvmx_field_value){ field, 0, value };
+	if (im->n < NVMX_ARRAY_SIZE(((struct nvmx_exit_vcpu *)0)->hs))
+		im->fv[im->n++] = (struct nvmx_field_value){ field, 0, value };
 }
 
 static void image_segments(struct image *im, const struct nvmx_vmcs12 *s, bool ia32e)
