@@ -227,6 +227,24 @@ static void op_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigne
 	}
 }
 
+static void op_vmcs_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
+{
+	struct refhost *h = host;
+	const uint64_t *a = h->vmcs02;
+	h->vmcs_reads += n;
+	for (unsigned i = 0; i < n; i++)
+		values[i] = slot_read(a, fields[i]);
+}
+
+static void op_l1_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
+{
+	struct refhost *h = host;
+	const uint64_t *a = h->l1;
+	h->l1_reads += n;
+	for (unsigned i = 0; i < n; i++)
+		values[i] = slot_read(a, fields[i]);
+}
+
 static uint64_t op_gpr_read(void *host, unsigned r)
 {
 	return ((struct refhost *)host)->gpr[r & 15];
@@ -408,6 +426,8 @@ static const struct nvmx_host_ops refhost_ops_template = {
 	.trace = op_trace,
 	.l0_write_protect = op_l0_write_protect,
 	.l1_write_n = op_l1_write_n,
+	.vmcs_read_n = op_vmcs_read_n,
+	.l1_read_n = op_l1_read_n,
 };
 
 /* ---- set-up ---- */

@@ -58,6 +58,20 @@ static inline uint64_t nvmx_vmcs02_read(struct nvmx_vcpu *v, uint32_t field)
 	return v->vm->ops.vmcs_read(v->host, field);
 }
 
+/* n reads of VMCS02 through one vmcs_read_n call when the host has it. */
+static inline void nvmx_vmcs02_read_n(struct nvmx_vcpu *v, const uint32_t *fields,
+                                      uint64_t *values, unsigned n)
+{
+	const struct nvmx_host_ops *o = &v->vm->ops;
+	v->stats.vmcs_reads += n;
+	if (o->vmcs_read_n) {
+		o->vmcs_read_n(v->host, fields, values, n);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		values[i] = o->vmcs_read(v->host, fields[i]);
+}
+
 static inline void nvmx_vmcs02_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
 {
 	v->stats.vmcs_writes++;
@@ -67,6 +81,19 @@ static inline void nvmx_vmcs02_write(struct nvmx_vcpu *v, uint32_t field, uint64
 static inline uint64_t nvmx_l1_read(struct nvmx_vcpu *v, uint32_t field)
 {
 	return v->vm->ops.l1_read(v->host, field);
+}
+
+/* n reads of L1's state through one l1_read_n call when the host has it. */
+static inline void nvmx_l1_read_n(struct nvmx_vcpu *v, const uint32_t *fields, uint64_t *values,
+                                  unsigned n)
+{
+	const struct nvmx_host_ops *o = &v->vm->ops;
+	if (o->l1_read_n) {
+		o->l1_read_n(v->host, fields, values, n);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		values[i] = o->l1_read(v->host, fields[i]);
 }
 
 static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)

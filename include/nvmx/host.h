@@ -168,6 +168,20 @@ struct nvmx_host_ops {
 	 * turn into a tight VMWRITE loop or skip values its VMCS01 holds
 	 * already. May be NULL: the library then calls l1_write n times. */
 	void (*l1_write_n)(void *host, const struct nvmx_field_value *fv, unsigned n);
+
+	/* Several reads at once: values[i] = vmcs_read(host, fields[i]) for
+	 * each i < n (vmcs_read_n, VMCS02) or l1_read(host, fields[i])
+	 * (l1_read_n, L1's state), in order. A reflected VM exit reads its
+	 * ~10 VMCS02 guest fields (SDM 28.3) through one vmcs_read_n call, and
+	 * VMLAUNCH/VMRESUME read L1's mode registers through one l1_read_n
+	 * call, which saves one indirect call per field; a host that keeps L1's
+	 * registers cached can answer from its cache. `fields` and `values`
+	 * are the library's, valid for the call only; n is at most 32. Each
+	 * may be NULL: the library then calls vmcs_read or l1_read per field.
+	 * The library counts every field of vmcs_read_n as one VMCS read
+	 * (nvmx_vcpu_stats). */
+	void (*vmcs_read_n)(void *host, const uint32_t *fields, uint64_t *values, unsigned n);
+	void (*l1_read_n)(void *host, const uint32_t *fields, uint64_t *values, unsigned n);
 };
 
 #ifdef __cplusplus
