@@ -31,12 +31,11 @@ static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
 }
 
+/* L1's view of L2's CR0 or CR4, from VMCS02's value cr02. */
 static inline __attribute__((always_inline)) uint64_t
-guest_cr(struct nvmx_vcpu *v, unsigned i_cr, unsigned i_mask, unsigned i_shadow,
-         uint64_t cr12, uint64_t mask12, uint64_t *cr02_out)
+guest_cr(struct nvmx_vcpu *v, unsigned i_mask, unsigned i_shadow, uint64_t cr02, uint64_t cr12,
+         uint64_t mask12)
 {
-	uint64_t cr02 = nvmx_vmcs02_read(v, nvmx_field_table[i_cr].encoding);
-	*cr02_out = cr02;
 	/* Masks and read shadows are controls the merge wrote: no read. */
 	uint64_t mask02 = vmcs02_ctl(v, i_mask);
 	uint64_t l0_only = mask02 & ~mask12;
@@ -91,6 +90,28 @@ static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t
 	*rare_pdptr = x->rare_all;
 }
 
+/* The VMCS02 reads of one exit (encodings and values, in read order): at
+ * most the seven, CR0, CR4, DR7, DEBUGCTL, PAT, EFER and the timer. */
+struct eager_batch {
+	uint32_t enc[NVMX_ARRAY_SIZE(eager_fields) + 7];
+	uint64_t val[NVMX_ARRAY_SIZE(eager_fields) + 7];
+	unsigned n;
+};
+
+static inline __attribute__((always_inline)) unsigned add(struct eager_batch *b, unsigned idx)
+{
+	b->enc[b->n] = nvmx_field_table[idx].encoding;
+	return b->n++;
+}
+
+/* Copy batch value `at` into VMCS12 field idx (stored = VMCS02's value). */
+static inline __attribute__((always_inline)) void put(struct nvmx_vcpu *v,
+                                                      const struct eager_batch *b, unsigned at,
+                                                      unsigned idx)
+{
+	nvmx_exit_store_synced(v, idx, b->val[at]);
+}
+
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 {
 	struct nvmx_vmcs12 *s = v->cur;
@@ -101,61 +122,81 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
 		v->exit.synced_gpa = s->gpa;
 	}
-	/* The seven fields every exit changes: read first (the callback and
-	 * its context stay in registers), then stored with one mask update. */
 	const uint64_t *rare, *rare_pdptr;
 	rare_sets(v, &rare, &rare_pdptr);
-	{
-		uint64_t (*const rd)(void *, uint32_t) = v->vm->ops.vmcs_read;
-		void *const host = v->host;
-		uint64_t val[NVMX_ARRAY_SIZE(eager_fields)];
-		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
-			val[i] = rd(host, nvmx_field_table[eager_fields[i]].encoding);
-		v->stats.vmcs_reads += NVMX_ARRAY_SIZE(eager_fields);
-		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
-			s->f[eager_fields[i]] = val[i];
-		s->mem_dirty = true;
-		for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-			s->dirty[w] &= ~v->exit.eager[w];
-			v->exit.synced[w] |= v->exit.eager[w];
-		}
+
+	/*
+	 * Every VMCS02 field this exit saves (SDM 28.3.1, 28.3.4), read in one
+	 * batch: the seven fields every exit changes, CR0 and CR4, and those
+	 * the VM-exit controls ask for (positions ~0u: not read).
+	 */
+	struct eager_batch b;
+	b.n = 0;
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
+		add(&b, eager_fields[i]);
+	unsigned at_cr0 = add(&b, NVMX_IDX_GUEST_CR0);
+	unsigned at_cr4 = add(&b, NVMX_IDX_GUEST_CR4);
+	/* SDM 28.3.1: DR7 and IA32_DEBUGCTL when "save debug controls". */
+	unsigned at_dbg = ~0u, at_pat = ~0u, at_efer = ~0u, at_timer = ~0u;
+	if (exitc & NVMX_EXIT_SAVE_DEBUG_CONTROLS) {
+		at_dbg = add(&b, NVMX_IDX_GUEST_DR7);
+		add(&b, NVMX_IDX_GUEST_IA32_DEBUGCTL);
+	}
+	/* SDM 28.3.1: PAT and EFER per their save controls. */
+	if (exitc & NVMX_EXIT_SAVE_PAT)
+		at_pat = add(&b, NVMX_IDX_GUEST_IA32_PAT);
+	/* EFER is also read without "save IA32_EFER" when IA32_EFER.LMA goes
+	 * into the "IA-32e mode guest" entry control (below). */
+	bool store_lma = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC) & NVMX_MISC_STORE_LMA;
+	if ((exitc & NVMX_EXIT_SAVE_EFER) || store_lma)
+		at_efer = add(&b, NVMX_IDX_GUEST_IA32_EFER);
+	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
+	 * exit. Entry checks make the save control need the pin control. */
+	bool save_timer = (exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER);
+	bool timer_exit = (e->exit_reason & 0xffffu) == NVMX_EXIT_PREEMPTION_TIMER;
+	if (save_timer && !timer_exit)
+		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
+	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
+
+	/* The seven: stored with one mask update. */
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
+		s->f[eager_fields[i]] = b.val[i];
+	s->mem_dirty = true;
+	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
+		s->dirty[w] &= ~v->exit.eager[w];
+		v->exit.synced[w] |= v->exit.eager[w];
 	}
 
 	/* When L1's view equals the hardware value (no bit differs between
 	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
-	uint64_t cr02;
-	uint64_t cr0 = guest_cr(v, NVMX_IDX_GUEST_CR0, NVMX_IDX_CR0_GUEST_HOST_MASK,
-	                        NVMX_IDX_CR0_READ_SHADOW, V12(s, GUEST_CR0),
-	                        V12(s, CR0_GUEST_HOST_MASK), &cr02);
+	uint64_t cr02 = b.val[at_cr0];
+	uint64_t cr0 = guest_cr(v, NVMX_IDX_CR0_GUEST_HOST_MASK, NVMX_IDX_CR0_READ_SHADOW, cr02,
+	                        V12(s, GUEST_CR0), V12(s, CR0_GUEST_HOST_MASK));
 	if (cr0 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
 	else
 		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
-	uint64_t cr4 = guest_cr(v, NVMX_IDX_GUEST_CR4, NVMX_IDX_CR4_GUEST_HOST_MASK,
-	                        NVMX_IDX_CR4_READ_SHADOW, V12(s, GUEST_CR4),
-	                        V12(s, CR4_GUEST_HOST_MASK), &cr02);
+	cr02 = b.val[at_cr4];
+	uint64_t cr4 = guest_cr(v, NVMX_IDX_CR4_GUEST_HOST_MASK, NVMX_IDX_CR4_READ_SHADOW, cr02,
+	                        V12(s, GUEST_CR4), V12(s, CR4_GUEST_HOST_MASK));
 	if (cr4 == cr02)
 		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);
 	else
 		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4, cr4);
 
-	/* SDM 28.3.1: DR7 and IA32_DEBUGCTL when "save debug controls". */
-	if (exitc & NVMX_EXIT_SAVE_DEBUG_CONTROLS) {
-		copy(v, NVMX_IDX_GUEST_DR7);
-		copy(v, NVMX_IDX_GUEST_IA32_DEBUGCTL);
+	if (at_dbg != ~0u) {
+		put(v, &b, at_dbg, NVMX_IDX_GUEST_DR7);
+		put(v, &b, at_dbg + 1u, NVMX_IDX_GUEST_IA32_DEBUGCTL);
 	}
-	/* SDM 28.3.1: PAT and EFER per their save controls. */
-	if (exitc & NVMX_EXIT_SAVE_PAT)
-		copy(v, NVMX_IDX_GUEST_IA32_PAT);
-	if (exitc & NVMX_EXIT_SAVE_EFER)
-		copy(v, NVMX_IDX_GUEST_IA32_EFER);
-	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
-	 * exit. Entry checks make the save control need the pin control. */
-	if ((exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER)) {
-		if ((e->exit_reason & 0xffffu) == NVMX_EXIT_PREEMPTION_TIMER)
+	if (at_pat != ~0u)
+		put(v, &b, at_pat, NVMX_IDX_GUEST_IA32_PAT);
+	if (at_efer != ~0u && (exitc & NVMX_EXIT_SAVE_EFER))
+		put(v, &b, at_efer, NVMX_IDX_GUEST_IA32_EFER);
+	if (save_timer) {
+		if (timer_exit)
 			nvmx_exit_store_changed(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
 		else
-			copy(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
+			put(v, &b, at_timer, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	}
 	/* SDM 28.2.x: every VM exit clears the valid bit of the VM-entry
 	 * interruption-information field (hardware did so in VMCS02 too). */
@@ -166,9 +207,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 
 	/* SDM 28.3.x: IA32_EFER.LMA is stored into the "IA-32e mode guest"
 	 * VM-entry control. */
-	if (nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC) & NVMX_MISC_STORE_LMA) {
-		uint64_t efer = (exitc & NVMX_EXIT_SAVE_EFER) ? V12(s, GUEST_IA32_EFER)
-		                                              : nvmx_vmcs02_read(v, NVMX_F_GUEST_IA32_EFER);
+	if (store_lma) {
+		uint64_t efer = b.val[at_efer];
 		uint64_t ent = V12(s, VM_ENTRY_CONTROLS);
 		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_IA32E_MODE_GUEST)
 		                                       : (ent & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
