@@ -163,14 +163,15 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 {
 	if (!v || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	return nvmx_entry_enter_l1(v, launch, nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER),
-	                           NVMX_L1_CR0_UNKNOWN, res);
+	struct nvmx_entry_l1 l1 = { .efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER),
+	                            .cr0 = NVMX_L1_CR0_UNKNOWN };
+	return nvmx_entry_enter_l1(v, launch, &l1, res);
 }
 
-enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
-                                     uint64_t l1_cr0, struct nvmx_result *res)
+enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
+                                     const struct nvmx_entry_l1 *l1, struct nvmx_result *res)
 {
-	if (!v || !res)
+	if (!v || !l1 || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	nvmx_memset(res, 0, sizeof(*res));
 	struct nvmx_vmcs12 *s = v->cur;
@@ -184,11 +185,13 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch, uint64_t 
 	x.s = s;
 	x.c = &v->vm->caps;
 	x.launch = launch;
-	x.l1_efer = l1_efer;
+	x.l1_efer = l1->efer;
+	x.l1_pat = l1->pat;
+	x.l1_pat_known = l1->pat_known;
 	/* For the host-state load of an entry failure or of the exit that
 	 * ends this run. */
-	v->exit.l1_efer = l1_efer;
-	v->exit.l1_cr0 = l1_cr0;
+	v->exit.l1_efer = l1->efer;
+	v->exit.l1_cr0 = l1->cr0;
 	v->exit.l1_snap = true;
 	x.pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 	x.proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
@@ -256,6 +259,9 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch, uint64_t 
 	res->action = NVMX_ACTION_RUN_L2;
 	res->outcome = NVMX_OUTCOME_L2_ENTERED;
 	res->reason = NVMX_REASON_ENTRY_OK;
-	nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_OK, NVMX_REASON_ENTRY_OK, launch);
+	/* A VMLAUNCH/VMRESUME of L1 is traced once, by the instruction module
+	 * (NVMX_TRACE_INSN with this reason). */
+	if (!l1->traced)
+		nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_OK, NVMX_REASON_ENTRY_OK, launch);
 	return NVMX_STATUS_OK;
 }

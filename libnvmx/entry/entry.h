@@ -21,13 +21,22 @@
  * and RIP/RFLAGS of L1 as the SDM says for each case.
  */
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res);
+/* What the caller of nvmx_entry_enter_l1 has read of L1's state at the
+ * VMLAUNCH/VMRESUME (the instruction module reads it in one batch). */
+struct nvmx_entry_l1 {
+	uint64_t efer;          /* IA32_EFER */
+	uint64_t cr0;           /* CR0, or NVMX_L1_CR0_UNKNOWN: the exit reads it */
+	uint64_t pat;           /* IA32_PAT, when pat_known */
+	bool pat_known;         /* otherwise the merge reads it if it needs it */
+	bool traced;            /* the caller traces the outcome: no ENTRY trace
+	                           for a successful entry */
+};
 /* The same, for a caller that has just read L1's IA32_EFER and CR0 (the
  * instruction module): the entry reads them no more, and the exit that
  * ends this L2 run (or this entry's failure) takes them as L1's (L1 does
- * not run meanwhile; exit.h, nvmx_exit_l1_snapshot). l1_cr0 may be
- * NVMX_L1_CR0_UNKNOWN: the exit then reads it. */
-enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch, uint64_t l1_efer,
-                                     uint64_t l1_cr0, struct nvmx_result *res);
+ * not run meanwhile; exit.h, nvmx_exit_l1_snapshot). */
+enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
+                                     const struct nvmx_entry_l1 *l1, struct nvmx_result *res);
 
 /* For the exit module: VMCS02 field `idx` (compact index) changed behind the
  * entry module's back; the next entry rewrites it from VMCS12. */

@@ -15,6 +15,8 @@ struct nvmx_entry_ctx {
 	const struct nvmx_caps *c;
 	bool launch;
 	uint64_t l1_efer;       /* L1's IA32_EFER at the VMLAUNCH/VMRESUME */
+	uint64_t l1_pat;        /* L1's IA32_PAT, when l1_pat_known */
+	bool l1_pat_known;
 	uint32_t pin, proc, proc2, exit, entry;
 	uint64_t proc3;
 	bool ia32e;             /* IA-32e mode guest */

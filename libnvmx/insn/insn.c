@@ -464,6 +464,38 @@ static enum nvmx_status do_vmwrite(struct nvmx_insn_ctx *c)
 
 /* ---- VMLAUNCH / VMRESUME (pre-entry part) ---- */
 
+/*
+ * L1's registers every instruction needs (CPL, mode, operand size, RFLAGS),
+ * in one batch; VMLAUNCH/VMRESUME add interruptibility (MOV-SS blocking,
+ * SDM 31.3) and IA32_PAT when L2 inherits it (no "load IA32_PAT", SDM
+ * 27.3.2.1), so that the entry reads nothing of L1 itself.
+ */
+static void read_l1_mode(struct nvmx_insn_ctx *c)
+{
+	struct nvmx_vcpu *v = c->v;
+	uint32_t f[7] = { NVMX_F_GUEST_CR0, NVMX_F_GUEST_IA32_EFER, NVMX_F_GUEST_RFLAGS,
+	                  NVMX_F_GUEST_CS_AR_BYTES, NVMX_F_GUEST_SS_AR_BYTES,
+	                  NVMX_F_GUEST_INTERRUPTIBILITY_INFO, NVMX_F_GUEST_IA32_PAT };
+	uint64_t val[7] = { 0 };
+	unsigned n = 5;
+	uint32_t r = c->ex->exit_reason;
+	if (r == NVMX_EXIT_VMLAUNCH || r == NVMX_EXIT_VMRESUME) {
+		n = 6;
+		c->have_pat = v->cur && nvmx_caps_has(&v->vm->caps, NVMX_FEAT_PAT) &&
+		              !(V12(v->cur, VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_PAT);
+		if (c->have_pat)
+			n = 7;
+	}
+	nvmx_l1_read_n(v, f, val, n);
+	c->cr0 = val[0];
+	c->efer = val[1];
+	c->rflags = val[2];
+	c->cs_ar = (uint32_t)val[3];
+	c->ss_ar = (uint32_t)val[4];
+	c->intr = val[5];
+	c->pat = val[6];
+}
+
 static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 {
 	struct nvmx_vcpu *v = c->v;
@@ -480,7 +512,7 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 		fail_invalid(c, NVMX_REASON_INSN_VMFAIL_SHADOW_VMLAUNCH);
 		return NVMX_STATUS_OK;
 	}
-	if (nvmx_l1_read(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO) & 2u) {
+	if (c->intr & 2u) {
 		vmfail(c, NVMX_VMERR_ENTRY_EVENTS_BLOCKED_BY_MOV_SS,
 		       NVMX_REASON_INSN_VMFAIL_MOV_SS_BLOCKING);
 		return NVMX_STATUS_OK;
@@ -495,7 +527,9 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 		return NVMX_STATUS_OK;
 	}
 	c->res->reason = NVMX_REASON_INSN_VMLAUNCH_CHECKS_NEXT;
-	NVMX_CHECK(nvmx_entry_enter_l1(v, launch, c->efer, c->cr0, c->res));
+	struct nvmx_entry_l1 l1 = { .efer = c->efer, .cr0 = c->cr0, .pat = c->pat,
+	                            .pat_known = c->have_pat, .traced = true };
+	NVMX_CHECK(nvmx_entry_enter_l1(v, launch, &l1, c->res));
 	/* The entry module sets the error number and RFLAGS of VMfailValid(7/8)
 	 * but cannot know the instruction length: advance RIP here. */
 	if (c->res->outcome == NVMX_OUTCOME_VMFAIL_VALID) {
@@ -706,11 +740,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
 	c.v = v;
 	c.ex = ex;
 	c.res = res;
-	c.cr0 = nvmx_l1_read(v, NVMX_F_GUEST_CR0);
-	c.efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
-	c.rflags = nvmx_l1_read(v, NVMX_F_GUEST_RFLAGS);
-	c.cs_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_CS_AR_BYTES);
-	c.ss_ar = (uint32_t)nvmx_l1_read(v, NVMX_F_GUEST_SS_AR_BYTES);
+	read_l1_mode(&c);
 	c.long64 = (c.efer & NVMX_EFER_LMA) && (c.cs_ar & NVMX_AR_L);
 	c.op_bytes = c.long64 ? 8 : 4;
 

@@ -33,6 +33,10 @@ struct nvmx_insn_ctx {
 	struct nvmx_result *res;
 	uint64_t cr0, efer, rflags;
 	uint32_t cs_ar, ss_ar;
+	/* VMLAUNCH/VMRESUME only, read with the above: interruptibility
+	 * (MOV-SS blocking) and, when the merge needs it, IA32_PAT. */
+	uint64_t intr, pat;
+	bool have_pat;
 	/* Read from L1 when first needed (insn_cr4, insn_rip): a VMRESUME
 	 * that enters L2 needs neither. */
 	bool have_cr4, have_rip;
