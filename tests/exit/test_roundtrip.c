@@ -381,3 +381,243 @@ Test(roundtrip, vmcs02_reset_brings_the_lazy_state_into_vmcs12_first)
 	             "the rebuild writes it back");
 	rt_fini(&t);
 }
+
+/* ---- batched host reads (vmcs_read_n, l1_read_n) ---- */
+
+/* Counting wrappers around the reference host's callbacks. */
+static struct {
+	struct nvmx_host_ops orig;
+	unsigned vmcs_read, vmcs_read_n, l1_read, l1_read_n;
+	uint32_t l1_fields[32];
+	unsigned l1_nfields;
+	unsigned vmcs_nfields;
+	unsigned traces;
+	struct nvmx_trace last_trace;
+} cnt;
+
+static uint64_t cnt_vmcs_read(void *h, uint32_t f)
+{
+	cnt.vmcs_read++;
+	return cnt.orig.vmcs_read(h, f);
+}
+static void cnt_vmcs_read_n(void *h, const uint32_t *f, uint64_t *val, unsigned n)
+{
+	cnt.vmcs_read_n++;
+	cnt.vmcs_nfields = n;
+	cnt.orig.vmcs_read_n(h, f, val, n);
+}
+static uint64_t cnt_l1_read(void *h, uint32_t f)
+{
+	cnt.l1_read++;
+	return cnt.orig.l1_read(h, f);
+}
+static void cnt_l1_read_n(void *h, const uint32_t *f, uint64_t *val, unsigned n)
+{
+	cnt.l1_read_n++;
+	cnt.l1_nfields = n < 32 ? n : 32;
+	memcpy(cnt.l1_fields, f, cnt.l1_nfields * sizeof(*f));
+	cnt.orig.l1_read_n(h, f, val, n);
+}
+static void cnt_trace(void *h, const struct nvmx_trace *ev)
+{
+	cnt.traces++;
+	cnt.last_trace = *ev;
+	if (cnt.orig.trace)
+		cnt.orig.trace(h, ev);
+}
+
+static void count_calls(struct rt *t)
+{
+	memset(&cnt, 0, sizeof(cnt));
+	cnt.orig = t->h.vm->ops;
+	t->h.vm->ops.vmcs_read = cnt_vmcs_read;
+	t->h.vm->ops.vmcs_read_n = cnt_vmcs_read_n;
+	t->h.vm->ops.l1_read = cnt_l1_read;
+	t->h.vm->ops.l1_read_n = cnt_l1_read_n;
+	t->h.vm->ops.trace = cnt_trace;
+}
+
+static void reset_counts(void)
+{
+	cnt.vmcs_read = cnt.vmcs_read_n = cnt.l1_read = cnt.l1_read_n = cnt.traces = 0;
+}
+
+Test(roundtrip, a_reflected_exit_reads_vmcs02_in_one_call)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	round_trip(&t);         /* L2 entered by L1's VMRESUME */
+	count_calls(&t);
+	l2_cpuid_exit(&t);
+	cr_expect_eq(cnt.vmcs_read_n, 1);
+	cr_expect_eq(cnt.vmcs_nfields, 10, "the ten fields of exit_after_entry_reads_ten_fields...");
+	cr_expect_eq(cnt.vmcs_read, 0);
+	cr_expect_eq(cnt.l1_read + cnt.l1_read_n, 0, "CR0 and EFER come from the VMRESUME");
+	rt_fini(&t);
+}
+
+Test(roundtrip, vmresume_reads_l1s_mode_registers_in_one_call)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	l2_cpuid_exit(&t);
+	count_calls(&t);
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	cr_expect_eq(cnt.l1_read_n, 1);
+	cr_expect_eq(cnt.l1_read, 0);
+	/* CPL, mode and RFLAGS (SDM 31.3 VMRESUME operation), MOV-SS blocking,
+	 * and IA32_PAT, which L2 inherits without "load IA32_PAT" (SDM
+	 * 27.3.2.1). */
+	static const uint32_t want[] = {
+		NVMX_F_GUEST_CR0, NVMX_F_GUEST_IA32_EFER, NVMX_F_GUEST_RFLAGS,
+		NVMX_F_GUEST_CS_AR_BYTES, NVMX_F_GUEST_SS_AR_BYTES,
+		NVMX_F_GUEST_INTERRUPTIBILITY_INFO, NVMX_F_GUEST_IA32_PAT,
+	};
+	cr_assert_eq(cnt.l1_nfields, 7);
+	for (unsigned i = 0; i < 7; i++)
+		cr_expect_eq(cnt.l1_fields[i], want[i], "field %u: %#x", i, cnt.l1_fields[i]);
+
+	/* With "load IA32_PAT", L2's PAT is VMCS12's: L1's is not read. */
+	l2_cpuid_exit(&t);
+	vmwrite(&t, NVMX_F_VM_ENTRY_CONTROLS,
+	        V12(t.s, VM_ENTRY_CONTROLS) | NVMX_ENTRY_LOAD_PAT);
+	vmwrite(&t, NVMX_F_GUEST_IA32_PAT, 0x0006060606060606ull);
+	reset_counts();
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED, "reason %d", t.res.reason);
+	cr_expect_eq(cnt.l1_read_n, 1);
+	cr_expect_eq(cnt.l1_nfields, 6);
+	cr_expect_eq(cnt.l1_read, 0);
+	cr_expect_eq(refhost_vmcs02_get(&t.h, NVMX_F_GUEST_IA32_PAT), 0x0006060606060606ull);
+	rt_fini(&t);
+}
+
+Test(roundtrip, l2_inherits_the_pat_l1_has_at_each_vmresume)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	static const uint64_t pat[] = { 0x0007040600070406ull, 0x0606060606060606ull,
+	                                0x0001050400010504ull };
+	for (unsigned i = 0; i < 3; i++) {
+		l2_cpuid_exit(&t);
+		refhost_l1_set(&t.h, NVMX_F_GUEST_IA32_PAT, pat[i]);  /* L1's WRMSR */
+		cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+		cr_expect_eq(refhost_vmcs02_get(&t.h, NVMX_F_GUEST_IA32_PAT), pat[i], "VMRESUME %u", i);
+	}
+	rt_fini(&t);
+}
+
+Test(roundtrip, vmresume_with_mov_ss_blocking_fails_from_the_batched_read)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	l2_cpuid_exit(&t);
+	refhost_l1_set(&t.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 2);  /* blocking by MOV SS */
+	struct nvmx_result *r = vmresume(&t);
+	/* SDM 31.3 VMRESUME: VMfailValid(26), L2 not entered. */
+	cr_expect_eq(r->outcome, NVMX_OUTCOME_VMFAIL_VALID);
+	cr_expect_eq(r->vm_insn_error, 26);
+	cr_expect_not(nvmx_vcpu_in_l2(t.v));
+	refhost_l1_set(&t.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 1);  /* STI blocking only */
+	cr_expect_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	rt_fini(&t);
+}
+
+Test(roundtrip, a_vmresume_that_enters_l2_is_traced_once)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	l2_cpuid_exit(&t);
+	count_calls(&t);
+	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED);
+	cr_expect_eq(cnt.traces, 1);
+	cr_expect_eq(cnt.last_trace.kind, NVMX_TRACE_INSN);
+	cr_expect_eq(cnt.last_trace.reason, NVMX_REASON_ENTRY_OK);
+	cr_expect_eq(cnt.last_trace.a, NVMX_EXIT_VMRESUME);
+	cr_expect_eq(cnt.last_trace.b, NVMX_OUTCOME_L2_ENTERED);
+	/* An entry made through nvmx_entry_enter has no instruction trace:
+	 * the entry module traces it. */
+	l2_cpuid_exit(&t);
+	reset_counts();
+	cr_assert_eq(nvmx_entry_enter(t.v, false, &t.res), NVMX_STATUS_OK);
+	cr_assert_eq(t.res.outcome, NVMX_OUTCOME_L2_ENTERED);
+	cr_expect_eq(cnt.traces, 1);
+	cr_expect_eq(cnt.last_trace.kind, NVMX_TRACE_ENTRY);
+	cr_expect_eq(cnt.last_trace.reason, NVMX_REASON_ENTRY_OK);
+	rt_fini(&t);
+}
+
+/* L2 changes what a reflected exit saves (SDM 28.3.1, 28.3.4). */
+static void l2_runs(struct rt *t, unsigned i)
+{
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_RIP, 0x2000 + 0x10 * i);
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_RSP, 0x9000 - 0x8 * i);
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_RFLAGS, 0x2 | (i & 1 ? NVMX_RFLAGS_CF | NVMX_RFLAGS_IF : 0));
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_DR7, 0x400 | i);
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_IA32_DEBUGCTL, i & 1);
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_IA32_PAT, 0x0007040600070406ull + i);
+	refhost_vmcs02_set(&t->h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, i & 1);
+}
+
+/* The same round trips through a host without the batched reads leave the
+ * same VMCS12, VMCS02 and L1 state, with the same VMCS read count. */
+Test(roundtrip, hosts_without_read_n_get_the_same_state)
+{
+	struct rt a, b;
+	rt_init(&a, false, 0);
+	rt_init(&b, false, 0);
+	b.h.vm->ops.vmcs_read_n = NULL; /* white box: as an older host's table */
+	b.h.vm->ops.l1_read_n = NULL;
+	for (unsigned i = 0; i < 4; i++) {
+		if (i == 2) {
+			/* Exits now save debug controls, PAT and EFER. */
+			uint64_t exitc = NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_SAVE_PAT |
+			                 NVMX_EXIT_SAVE_EFER;
+			vmwrite(&a, NVMX_F_VM_EXIT_CONTROLS, V12(a.s, VM_EXIT_CONTROLS) | exitc);
+			vmwrite(&b, NVMX_F_VM_EXIT_CONTROLS, V12(b.s, VM_EXIT_CONTROLS) | exitc);
+			cr_assert_eq(vmresume(&a)->outcome, NVMX_OUTCOME_L2_ENTERED, "%s",
+			             nvmx_reason_name(a.res.reason));
+			cr_assert_eq(vmresume(&b)->outcome, NVMX_OUTCOME_L2_ENTERED);
+		}
+		l2_runs(&a, i);
+		l2_runs(&b, i);
+		uint64_t ra = a.v->stats.vmcs_reads, rb = b.v->stats.vmcs_reads;
+		l2_cpuid_exit(&a);
+		l2_cpuid_exit(&b);
+		cr_expect_eq(a.v->stats.vmcs_reads - ra, b.v->stats.vmcs_reads - rb, "exit %u", i);
+		cr_expect_eq(a.v->stats.vmcs_reads - ra, i < 2 ? 10 : 13, "exit %u", i);
+		cr_assert_eq(memcmp(a.s->f, b.s->f, sizeof(a.s->f)), 0, "VMCS12 after exit %u", i);
+		cr_assert_eq(memcmp(a.h.l1, b.h.l1, REFHOST_VMCS_SLOTS * sizeof(uint64_t)), 0,
+		             "L1 after exit %u", i);
+		cr_expect_eq(V12(a.s, GUEST_RIP), 0x2000 + 0x10 * i);
+		cr_expect_eq(V12(a.s, GUEST_RSP), 0x9000 - 0x8 * i);
+		if (i >= 2) {
+			cr_expect_eq(V12(a.s, GUEST_DR7), 0x400 | i);
+			cr_expect_eq(V12(a.s, GUEST_IA32_PAT), 0x0007040600070406ull + i);
+		}
+		if (i != 1) { /* exit 1 is followed by L1's VMWRITEs of exit 2 */
+			cr_assert_eq(vmresume(&a)->outcome, NVMX_OUTCOME_L2_ENTERED, "reason %d", a.res.reason);
+			cr_assert_eq(vmresume(&b)->outcome, NVMX_OUTCOME_L2_ENTERED);
+			cr_assert_eq(memcmp(a.h.vmcs02, b.h.vmcs02, REFHOST_VMCS_SLOTS * sizeof(uint64_t)), 0,
+			             "VMCS02 after VMRESUME %u", i);
+		}
+	}
+	rt_fini(&a);
+	rt_fini(&b);
+}
+
+Test(roundtrip, an_older_ops_table_has_no_batched_reads)
+{
+	struct rt t;
+	rt_init(&t, false, 0);
+	struct nvmx_host_ops ops = t.h.ops;
+	ops.size = offsetof(struct nvmx_host_ops, vmcs_read_n);
+	struct nvmx_vm_config cfg;
+	nvmx_vm_default_config(&cfg);
+	struct nvmx_vm *vm = NULL;
+	cr_assert_eq(nvmx_vm_create(&cfg, &ops, &t.h, &vm), NVMX_STATUS_OK);
+	cr_expect_null(vm->ops.vmcs_read_n, "members beyond size count as NULL");
+	cr_expect_null(vm->ops.l1_read_n);
+	cr_expect_not_null(vm->ops.l1_write_n);
+	cr_expect_eq(nvmx_vm_destroy(vm), NVMX_STATUS_OK);
+	rt_fini(&t);
+}
