@@ -10,10 +10,13 @@
  * The round trip includes the reference host's callbacks (VMCS02 and L1
  * state accesses, the host-state list, INVVPID, trace). To split library
  * from host time, the callbacks of one CPUID round trip are recorded and
- * replayed alone through the same host functions ("roundtrip_cpuid_host",
- * whose own loop is timed apart); "roundtrip_cpuid_library" is the round
- * trip minus the callbacks' share, an estimate (the replay runs with
- * warmer caches than the round trip).
+ * replayed alone through the same host functions ("roundtrip_cpuid_host")
+ * and through callbacks that do nothing ("..._replay_nop", the replay's own
+ * loop and calls). "roundtrip_<kind>_library" is, per batch, the round trip
+ * minus (host replay minus no-op replay), the three timed back to back:
+ * the time outside the host's callback bodies, calls into them included.
+ * It is an estimate (the replay runs with warmer caches than the round
+ * trip).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,7 +334,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /*
- * The library's share of the CPUID round trip, batch by batch: 500 round
+ * The library's share of a round trip, batch by batch: 500 round
  * trips, then 500 replays of their callbacks through the host's functions,
  * then 500 through no-op callbacks, back to back, so that all three see the
  * same load of a shared machine. Per batch, library = round trip - (host
@@ -339,11 +342,10 @@ static int cmp_double(const void *a, const void *b)
  * the calls into them included. The line gives median and p99 over the
  * batches.
  */
-static void library_share(struct refhost *h, const struct nvmx_l2_exit *e,
+static void library_share(const char *name, struct refhost *h, const struct nvmx_l2_exit *e,
                           const struct replay *real, const struct replay *nop)
 {
 	const char *only = getenv("NVMX_BENCH");
-	const char *name = "roundtrip_cpuid_library";
 	if (only && *only && !strstr(name, only))
 		return;
 	enum { BATCHES = 200, PER = 500 };
@@ -370,11 +372,11 @@ static void library_share(struct refhost *h, const struct nvmx_l2_exit *e,
 	if (c.failed)
 		fprintf(stderr, "bench_exit: %s: an operation failed\n", name);
 	printf("{\"bench\": \"%s\", \"ns_median\": %.1f, \"ns_p99\": %.1f, \"iterations\": %u, "
-	       "\"vmcs_reads\": %.2f, \"vmcs_writes\": %.2f, \"measures\": \"per batch of 500: "
+	       "\"vmcs_reads\": %.2f, \"vmcs_writes\": %.2f, \"callbacks\": %u, \"measures\": \"per batch of 500: "
 	       "round trips minus (their callbacks replayed through the host minus the same replay "
 	       "through no-op callbacks), batches interleaved: an estimate\"}\n",
 	       name, lib[BATCHES / 2], lib[(unsigned)((BATCHES - 1) * 0.99)], BATCHES * PER,
-	       (double)rt_reads / (BATCHES * PER), (double)rt_writes / (BATCHES * PER));
+	       (double)rt_reads / (BATCHES * PER), (double)rt_writes / (BATCHES * PER), rec.n);
 	fflush(stdout);
 }
 
@@ -447,25 +449,30 @@ int main(void)
 	 * with L1's VMRESUME, which also completes the lazy guest-state sync. */
 	for (unsigned i = 0; i < 4; i++)
 		bench(names[i][0], &h, false, ex[i]);
-	double rt_cpuid = 0;
 	if (round_trip)
-		for (unsigned i = 0; i < 4; i++) {
-			double m = bench(names[i][1], &h, true, ex[i]);
-			if (i == 0)
-				rt_cpuid = m;
-		}
+		for (unsigned i = 0; i < 4; i++)
+			bench(names[i][1], &h, true, ex[i]);
 
-	/* Host and library shares of the CPUID round trip. */
-	if (round_trip && rt_cpuid > 0 && record_round_trip(&h, &ex[0])) {
-		char extra[160];
-		snprintf(extra, sizeof(extra),
-		         "\"callbacks\": %u, \"measures\": \"the host callbacks of one CPUID round trip, replayed\"",
-		         rec.n);
+	/* Host and library shares of each round trip (the host replay lines
+	 * for CPUID only). */
+	for (unsigned i = 0; round_trip && i < 4; i++) {
+		if (!record_round_trip(&h, &ex[i])) {
+			fprintf(stderr, "bench_exit: %s: could not record the callbacks\n", names[i][1]);
+			continue;
+		}
 		struct replay real = { &h, &rec.orig }, nop = { &h, &nop_ops };
-		bench_run("roundtrip_cpuid_host", &h, op_replay, NULL, &real, 200, 500, extra);
-		bench_run("roundtrip_cpuid_host_replay_nop", &h, op_replay, NULL, &nop, 200, 500,
-		          "\"measures\": \"the same replay through callbacks that do nothing\"");
-		library_share(&h, &ex[0], &real, &nop);
+		if (i == 0) {
+			char extra[160];
+			snprintf(extra, sizeof(extra),
+			         "\"callbacks\": %u, \"measures\": \"the host callbacks of one CPUID round trip, replayed\"",
+			         rec.n);
+			bench_run("roundtrip_cpuid_host", &h, op_replay, NULL, &real, 200, 500, extra);
+			bench_run("roundtrip_cpuid_host_replay_nop", &h, op_replay, NULL, &nop, 200, 500,
+			          "\"measures\": \"the same replay through callbacks that do nothing\"");
+		}
+		char name[64];
+		snprintf(name, sizeof(name), "%s_library", names[i][1]);
+		library_share(name, &h, &ex[i], &real, &nop);
 	}
 
 	/* An exit L0 keeps (L1 does not intercept RDMSR of 0x11): no

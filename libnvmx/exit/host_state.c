@@ -281,14 +281,23 @@ static void load_host_state(struct nvmx_vcpu *v)
 	if (!xv->hs_ok || xv->hs_s != s || xv->hs_ver != s->host_ver ||
 	    xv->hs_caps_gen != v->vm->caps_gen)
 		build_image(v);
+	/* L1's CR0 and EFER from the VMLAUNCH/VMRESUME that entered L2, else
+	 * (an entry made through nvmx_entry_enter) read now, in one call. */
 	const bool snap = xv->l1_snap;
 	xv->l1_snap = false;
-	uint64_t cr0 = snap && xv->l1_cr0 != NVMX_L1_CR0_UNKNOWN ? xv->l1_cr0
-	                                                        : nvmx_l1_read(v, NVMX_F_GUEST_CR0);
+	uint64_t cr0 = xv->l1_cr0, efer = xv->l1_efer;
+	if (!snap || cr0 == NVMX_L1_CR0_UNKNOWN) {
+		static const uint32_t f[2] = { NVMX_F_GUEST_CR0, NVMX_F_GUEST_IA32_EFER };
+		uint64_t val[2] = { 0, 0 };
+		bool need_efer = !snap && xv->hs_efer;
+		nvmx_l1_read_n(v, f, val, need_efer ? 2u : 1u);
+		cr0 = val[0];
+		if (need_efer)
+			efer = val[1];
+	}
 	xv->hs[0].value = (cr0 & xv->hs_cr0_keep) | xv->hs_cr0_host;
 	if (xv->hs_efer) {
 		struct nvmx_field_value *e = &xv->hs[xv->hs_efer];
-		uint64_t efer = snap ? xv->l1_efer : nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER);
 		e->value = (efer & ~(NVMX_EFER_LMA | NVMX_EFER_LME)) |
 		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
