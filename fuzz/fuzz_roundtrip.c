@@ -6,8 +6,9 @@
  * SYSENTER, PDPTEs) unchecked in VMCS02 when L1 did not VMWRITE it since the
  * exit (exit.h, nvmx_exit_rare_trusted); this harness attacks it.
  *
- * Start: the valid baseline VMCS12 of the entry fixture, VMLAUNCH. Then
- * 4-byte-headed records drive:
+ * Start: a policy byte (L0's exception bitmap, exiting controls and CR0
+ * mask; bit 3: a host without vmcs_read_n/l1_read_n), the valid baseline
+ * VMCS12 of the entry fixture, VMLAUNCH. Then 4-byte-headed records drive:
  *   - an L2 event through the hardware model (l2model_run);
  *   - a CPUID exit given straight to nvmx_vcpu_handle_exit;
  *   - "L2 ran": VMCS02 guest state changed as the processor may change it
@@ -365,8 +366,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.in_l1 = true;
 	t.aborted = false;
 	struct fuzz_src s = { data, size };
+	/* The host's batched reads, or (bit 3 of the policy byte) a host
+	 * without them: the per-field fallback. */
+	f->h.vm->ops.vmcs_read_n = f->h.ops.vmcs_read_n;
+	f->h.vm->ops.l1_read_n = f->h.ops.l1_read_n;
 	if (s.n) {
 		uint8_t pv = (uint8_t)fuzz_take(&s, 1);
+		if (pv & 8) {
+			f->h.vm->ops.vmcs_read_n = NULL;
+			f->h.vm->ops.l1_read_n = NULL;
+		}
 		if (pv & 1)
 			f->pol.exception_bitmap |= 1u << 14;
 		if (pv & 2)
