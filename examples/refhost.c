@@ -227,22 +227,25 @@ static void op_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigne
 	}
 }
 
+/* n reads of one field array (VMCS02 or L1's state), counted in *count. */
+static void slots_read_n(const uint64_t *a, uint64_t *count, const uint32_t *fields,
+                         uint64_t *values, unsigned n)
+{
+	*count += n;
+	for (unsigned i = 0; i < n; i++)
+		values[i] = slot_read(a, fields[i]);
+}
+
 static void op_vmcs_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
 {
 	struct refhost *h = host;
-	const uint64_t *a = h->vmcs02;
-	h->vmcs_reads += n;
-	for (unsigned i = 0; i < n; i++)
-		values[i] = slot_read(a, fields[i]);
+	slots_read_n(h->vmcs02, &h->vmcs_reads, fields, values, n);
 }
 
 static void op_l1_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
 {
 	struct refhost *h = host;
-	const uint64_t *a = h->l1;
-	h->l1_reads += n;
-	for (unsigned i = 0; i < n; i++)
-		values[i] = slot_read(a, fields[i]);
+	slots_read_n(h->l1, &h->l1_reads, fields, values, n);
 }
 
 static uint64_t op_gpr_read(void *host, unsigned r)
