@@ -21,6 +21,15 @@
  * and RIP/RFLAGS of L1 as the SDM says for each case.
  */
 enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_result *res);
+/* Whether VMCS02 gets L1's IA32_PAT as L2's: VMCS02 has the PAT field and
+ * VMCS12 does not load one (SDM 27.3.2.1: L2 then runs with L1's PAT). */
+static inline bool nvmx_entry_l2_inherits_pat(const struct nvmx_vcpu *v,
+                                              const struct nvmx_vmcs12 *s)
+{
+	return nvmx_caps_has(&v->vm->caps, NVMX_FEAT_PAT) &&
+	       !(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_PAT);
+}
+
 /* What the caller of nvmx_entry_enter_l1 has read of L1's state at the
  * VMLAUNCH/VMRESUME (the instruction module reads it in one batch). */
 struct nvmx_entry_l1 {

@@ -288,11 +288,11 @@ static void merge_dynamic(struct nvmx_entry_ctx *x, struct writer *w, const stru
 		}
 		PUT(w, GUEST_IA32_EFER, efer02);
 	}
-	if (HAS(c, PAT))
-		PUT(w, GUEST_IA32_PAT, (x->entry & NVMX_ENTRY_LOAD_PAT)
-		                               ? V12(s, GUEST_IA32_PAT)
-		                               : x->l1_pat_known ? x->l1_pat
-		                                                 : nvmx_l1_read(v, NVMX_F_GUEST_IA32_PAT));
+	if (nvmx_entry_l2_inherits_pat(v, s))
+		PUT(w, GUEST_IA32_PAT, x->l1_pat_known ? x->l1_pat
+		                                       : nvmx_l1_read(v, NVMX_F_GUEST_IA32_PAT));
+	else if (HAS(c, PAT))
+		PUT(w, GUEST_IA32_PAT, V12(s, GUEST_IA32_PAT));
 
 	/* L2 reads L1's shadow for L1's bits and the real value for bits only
 	 * L0 owns. */

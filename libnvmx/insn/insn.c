@@ -473,16 +473,15 @@ static enum nvmx_status do_vmwrite(struct nvmx_insn_ctx *c)
 static void read_l1_mode(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
-	uint32_t f[7] = { NVMX_F_GUEST_CR0, NVMX_F_GUEST_IA32_EFER, NVMX_F_GUEST_RFLAGS,
-	                  NVMX_F_GUEST_CS_AR_BYTES, NVMX_F_GUEST_SS_AR_BYTES,
-	                  NVMX_F_GUEST_INTERRUPTIBILITY_INFO, NVMX_F_GUEST_IA32_PAT };
+	static const uint32_t f[7] = { NVMX_F_GUEST_CR0, NVMX_F_GUEST_IA32_EFER, NVMX_F_GUEST_RFLAGS,
+	                               NVMX_F_GUEST_CS_AR_BYTES, NVMX_F_GUEST_SS_AR_BYTES,
+	                               NVMX_F_GUEST_INTERRUPTIBILITY_INFO, NVMX_F_GUEST_IA32_PAT };
 	uint64_t val[7] = { 0 };
 	unsigned n = 5;
 	uint32_t r = c->ex->exit_reason;
 	if (r == NVMX_EXIT_VMLAUNCH || r == NVMX_EXIT_VMRESUME) {
 		n = 6;
-		c->have_pat = v->cur && nvmx_caps_has(&v->vm->caps, NVMX_FEAT_PAT) &&
-		              !(V12(v->cur, VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_PAT);
+		c->have_pat = v->cur && nvmx_entry_l2_inherits_pat(v, v->cur);
 		if (c->have_pat)
 			n = 7;
 	}
