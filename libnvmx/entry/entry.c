@@ -213,17 +213,14 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	if (x.ctl_fast) {
 		x.xl = e->ctl_xl;
 		NVMX_CHECK(nvmx_entry_check_controls_volatile(&x));
-		if (x.reason)
-			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
 	} else {
 		e->ctl_ok = false;
 		NVMX_CHECK(nvmx_entry_check_controls(&x));
-		if (x.reason)
-			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
-		NVMX_CHECK(nvmx_merge_translate(&x));
-		if (x.reason)
-			return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
+		if (!x.reason)
+			NVMX_CHECK(nvmx_merge_translate(&x));
 	}
+	if (x.reason)
+		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_CONTROL, res);
 	NVMX_CHECK(nvmx_entry_check_host(&x));
 	if (x.reason)
 		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_HOST_STATE, res);
