@@ -132,6 +132,14 @@ static struct rec_call *rec_add(enum rec_kind k)
 	return c;
 }
 
+/* A record with its two arguments. */
+static void rec_ab(enum rec_kind k, uint32_t a, uint64_t b)
+{
+	struct rec_call *c = rec_add(k);
+	c->a = a;
+	c->b = b;
+}
+
 static uint64_t rec_vmcs_read(void *h, uint32_t f)
 {
 	rec_add(REC_VMCS_READ)->a = f;
@@ -140,14 +148,12 @@ static uint64_t rec_vmcs_read(void *h, uint32_t f)
 /* The fields of one *_read_n call, kept in rec.fields. */
 static void rec_read_n(enum rec_kind k, const uint32_t *f, unsigned n)
 {
-	struct rec_call *c = rec_add(k);
 	if (n > NVMX_ARRAY_SIZE(rec.fields) - rec.nfields) {
 		rec.overflow = true;
 		return;
 	}
 	memcpy(&rec.fields[rec.nfields], f, n * sizeof(*f));
-	c->a = rec.nfields;
-	c->b = n;
+	rec_ab(k, rec.nfields, n);
 	rec.nfields += n;
 }
 static void rec_vmcs_read_n(void *h, const uint32_t *f, uint64_t *val, unsigned n)
@@ -162,9 +168,7 @@ static void rec_l1_read_n(void *h, const uint32_t *f, uint64_t *val, unsigned n)
 }
 static void rec_vmcs_write(void *h, uint32_t f, uint64_t v)
 {
-	struct rec_call *c = rec_add(REC_VMCS_WRITE);
-	c->a = f;
-	c->b = v;
+	rec_ab(REC_VMCS_WRITE, f, v);
 	rec.orig.vmcs_write(h, f, v);
 }
 static uint64_t rec_l1_read(void *h, uint32_t f)
@@ -174,9 +178,7 @@ static uint64_t rec_l1_read(void *h, uint32_t f)
 }
 static void rec_l1_write(void *h, uint32_t f, uint64_t v)
 {
-	struct rec_call *c = rec_add(REC_L1_WRITE);
-	c->a = f;
-	c->b = v;
+	rec_ab(REC_L1_WRITE, f, v);
 	rec.orig.l1_write(h, f, v);
 }
 static void rec_l1_write_n(void *h, const struct nvmx_field_value *fv, unsigned n)
@@ -196,9 +198,7 @@ static uint64_t rec_gpr_read(void *h, unsigned r)
 }
 static void rec_gpr_write(void *h, unsigned r, uint64_t v)
 {
-	struct rec_call *c = rec_add(REC_GPR_WRITE);
-	c->a = r;
-	c->b = v;
+	rec_ab(REC_GPR_WRITE, r, v);
 	rec.orig.l1_gpr_write(h, r, v);
 }
 static void rec_invvpid(void *h, uint32_t type, uint16_t vpid, uint64_t la)

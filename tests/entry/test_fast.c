@@ -91,6 +91,13 @@ Test(ctl_fast, a_capability_change_takes_the_full_path)
 	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_PROC_RESERVED);
 }
 
+/* L0 stops backing one L1 page and tells the library (nvmx/ept.h). */
+static void l0_unmaps(uint64_t gpa)
+{
+	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, gpa, 4096, 0, 0));
+	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, gpa, 4096, NVMX_MEM_UNMAPPED), NVMX_STATUS_OK);
+}
+
 Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
 {
 	SET(SECONDARY_VM_EXEC_CONTROL, GET(SECONDARY_VM_EXEC_CONTROL) | NVMX_PROC2_VIRT_APIC_ACCESSES);
@@ -99,9 +106,7 @@ Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
 	resume_enters();
 	/* L0 takes away the APIC-access page and says so (nvmx/ept.h): VMCS02
 	 * cannot point at it any more. */
-	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_APIC_ACCESS, 4096, 0, 0));
-	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, FX_APIC_ACCESS, 4096, NVMX_MEM_UNMAPPED),
-	             NVMX_STATUS_OK);
+	l0_unmaps(FX_APIC_ACCESS);
 	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
 }
 
@@ -146,8 +151,6 @@ Test(ctl_fast, an_msr_bitmap_page_l0_unmapped_is_refused)
 	resume_enters();
 	/* L0 takes away the page of L1's MSR bitmap and says so: the merged
 	 * bitmap is rebuilt from L1 memory, which L0 no longer backs. */
-	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_MSR_BITMAP, 4096, 0, 0));
-	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, FX_MSR_BITMAP, 4096, NVMX_MEM_UNMAPPED),
-	             NVMX_STATUS_OK);
+	l0_unmaps(FX_MSR_BITMAP);
 	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
 }
