@@ -38,6 +38,14 @@ struct nvmx_vcpu {
 	void *host;
 	bool vmxon;                     /* in VMX operation (root or non-root) */
 	bool in_l2;                     /* L2 is the current guest (VMX non-root for L1) */
+	/* A VMLAUNCH/VMRESUME was accepted and the host has not reported an
+	 * exit of L2 since: VMCS02 is exactly what the merge built from VMCS12
+	 * (event injection, MTF, pending debug exceptions and the timer value
+	 * still as VMCS12 gives them). Nested-state save relies on it. */
+	bool run_pending;
+	/* The VMX-abort indicator of a VMX abort that shut L1 down (SDM 28.7),
+	 * 0 when none happened. */
+	uint32_t abort_pending;
 	uint64_t vmxon_ptr;
 	uint64_t current_vmptr;         /* NVMX_NO_VMPTR when there is no current VMCS */
 	struct nvmx_vmcs12 *cur;        /* cache slot of the current VMCS12, or NULL */

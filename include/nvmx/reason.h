@@ -11,6 +11,7 @@
 #include "reasons_entry.h"
 #include "reasons_exit.h"
 #include "reasons_ept.h"
+#include "reasons_state.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,6 +28,8 @@ enum nvmx_reason {
 	NVMX_REASONS_EXIT(NVMX_X_REASON_)
 	NVMX_REASON_EPT_BLOCK_ = 0x3000,
 	NVMX_REASONS_EPT(NVMX_X_REASON_)
+	NVMX_REASON_STATE_BLOCK_ = 0x4000,
+	NVMX_REASONS_STATE(NVMX_X_REASON_)
 #undef NVMX_X_REASON_
 };
 

@@ -251,6 +251,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 		s->mem_dirty = true;
 	}
 	v->in_l2 = true;
+	v->run_pending = true;
 	v->entry.generation++;
 	v->stats.entries++;
 	res->action = NVMX_ACTION_RUN_L2;
@@ -260,5 +261,89 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	 * (NVMX_TRACE_INSN with this reason). */
 	if (!l1->traced)
 		nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_OK, NVMX_REASON_ENTRY_OK, launch);
+	return NVMX_STATUS_OK;
+}
+
+static void restore_ctx(struct nvmx_entry_ctx *x, struct nvmx_vcpu *v, uint64_t l1_efer)
+{
+	struct nvmx_vmcs12 *s = v->cur;
+	nvmx_memset(x, 0, sizeof(*x));
+	x->v = v;
+	x->s = s;
+	x->c = &v->vm->caps;
+	x->launch = false;
+	x->l1_efer = l1_efer;
+	x->pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
+	x->proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
+	x->proc2 = (x->proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	x->proc3 = (x->proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
+	x->exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
+	x->entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);
+	x->ia32e = x->entry & NVMX_ENTRY_IA32E_MODE_GUEST;
+	x->ug = x->proc2 & NVMX_PROC2_UNRESTRICTED_GUEST;
+	x->paddr = x->c->maxphyaddr;
+}
+
+enum nvmx_status nvmx_entry_check_state(struct nvmx_vcpu *v, uint64_t l1_efer,
+                                        enum nvmx_reason *why)
+{
+	if (!v || !v->cur || !why)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	(void)nvmx_entry_policy(v);
+	/* The translations merge bitmaps into pages of their own: they run on
+	 * fresh merged pages, given back afterwards, and every other change
+	 * to the module's state (check caches) is undone. */
+	struct nvmx_entry_vcpu keep = v->entry;
+	nvmx_memset(&v->entry.msr, 0, sizeof(v->entry.msr));
+	nvmx_memset(&v->entry.io_a, 0, sizeof(v->entry.io_a));
+	nvmx_memset(&v->entry.io_b, 0, sizeof(v->entry.io_b));
+	v->entry.host_ok = false;
+	struct nvmx_entry_ctx x;
+	restore_ctx(&x, v, l1_efer);
+	*why = NVMX_REASON_NONE;
+	enum nvmx_status st = nvmx_entry_check_controls(&x);
+	if (st == NVMX_STATUS_OK && !x.reason)
+		st = nvmx_merge_translate(&x);
+	if (st == NVMX_STATUS_OK && !x.reason)
+		st = nvmx_entry_check_host(&x);
+	if (st == NVMX_STATUS_OK && !x.reason)
+		st = nvmx_entry_check_guest(&x);
+	nvmx_bitmaps_fini(v);
+	v->entry = keep;
+	*why = x.reason;
+	return st;
+}
+
+enum nvmx_status nvmx_entry_rebuild(struct nvmx_vcpu *v, uint64_t l1_efer, enum nvmx_reason *why)
+{
+	if (!v || !v->cur || !why)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	(void)nvmx_entry_policy(v);
+	struct nvmx_entry_ctx x;
+	restore_ctx(&x, v, l1_efer);
+	*why = NVMX_REASON_NONE;
+	struct nvmx_entry_vcpu *e = &v->entry;
+	e->ctl_ok = false;
+	e->built_gpa = NVMX_NO_VMPTR;
+	nvmx_bitmaps_invalidate(v);
+	e->host_ok = false;
+	nvmx_memset(e->have_last, 0, sizeof(e->have_last));
+	/* The guest checks also read the PDPTEs the merge needs (pdpte_from_mem). */
+	NVMX_CHECK(nvmx_entry_check_controls(&x));
+	if (!x.reason)
+		NVMX_CHECK(nvmx_merge_translate(&x));
+	if (!x.reason)
+		NVMX_CHECK(nvmx_entry_check_guest(&x));
+	if (x.reason) {
+		*why = x.reason;
+		return NVMX_STATUS_OK;
+	}
+	NVMX_CHECK(nvmx_merge_build(&x));
+	e->ctl_ok = true;
+	e->ctl_gpa = v->cur->gpa;
+	e->ctl_policy_gen = e->policy_gen;
+	e->ctl_caps_gen = v->vm->caps_gen;
+	e->ctl_map_gen = v->vm->map_gen;
+	e->ctl_xl = x.xl;
 	return NVMX_STATUS_OK;
 }

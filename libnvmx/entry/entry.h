@@ -68,6 +68,22 @@ static inline bool nvmx_entry_vmcs02_ctl(const struct nvmx_vcpu *v, unsigned idx
 	return true;
 }
 
+/*
+ * For nested-state restore (state/state.c). nvmx_entry_check_state runs the
+ * checks of a VM entry (SDM 27.2 controls, 27.2.2-27.2.4 host state, 27.3
+ * guest state, the control-page translations on pages of its own) on the
+ * VMCS12 v->cur with L1's IA32_EFER l1_efer, and changes nothing:
+ * *why is NVMX_REASON_NONE when they pass, else the entry reason.
+ * nvmx_entry_rebuild builds VMCS02 from v->cur for an L2 that already runs
+ * (translations, merged bitmaps, the full merge; no MSR loading, no launch
+ * state change); *why is set when a translation fails (VMCS02 then is not
+ * usable and the next entry rebuilds it).
+ */
+enum nvmx_status nvmx_entry_check_state(struct nvmx_vcpu *v, uint64_t l1_efer,
+                                        enum nvmx_reason *why);
+enum nvmx_status nvmx_entry_rebuild(struct nvmx_vcpu *v, uint64_t l1_efer,
+                                    enum nvmx_reason *why);
+
 /* Release the entry module's pages (called from nvmx_vcpu_destroy). */
 void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v);
 

@@ -39,6 +39,8 @@ enum nvmx_status nvmx_exit_vmx_abort(struct nvmx_vcpu *v, uint32_t indicator,
 		(void)nvmx_gpa_write(v, s->gpa + 4u, &indicator, 4);
 	}
 	v->in_l2 = false;
+	v->run_pending = false;
+	v->abort_pending = indicator;
 	v->exit.rare_pending = false;
 	res->action = NVMX_ACTION_SHUTDOWN_L1;
 	res->outcome = NVMX_OUTCOME_VMX_ABORT;
@@ -364,6 +366,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		return NVMX_STATUS_WRONG_STATE;
 	load_host_state(v);
 	v->in_l2 = false;
+	v->run_pending = false;
 	uint32_t ind = 0;
 	if (!load_pdptes(v))
 		ind = ABORT_PDPTE;
@@ -372,6 +375,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 	if (ind) {
 		/* SDM 28.7: the indicator goes to offset 4 of the region. */
 		v->cur->abort = ind;
+		v->abort_pending = ind;
 		(void)nvmx_gpa_write(v, v->cur->gpa + 4u, &ind, 4);
 		v->exit.rare_pending = false;
 		*abort = true;

@@ -159,6 +159,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
+	/* L2 has run: VMCS02 now holds its state, not the merge's. */
+	v->run_pending = false;
 
 	struct nvmx_l2_exit ex;
 	nvmx_memset(&ex, 0, sizeof(ex));

@@ -16,6 +16,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
+	v->run_pending = false;
 
 	struct nvmx_l2_exit ex;
 	nvmx_memset(&ex, 0, sizeof(ex));

@@ -33,6 +33,7 @@ NVMX_EXPORT const char *nvmx_reason_name(enum nvmx_reason r)
 	NVMX_REASONS_ENTRY(X)
 	NVMX_REASONS_EXIT(X)
 	NVMX_REASONS_EPT(X)
+	NVMX_REASONS_STATE(X)
 #undef X
 	default: break;
 	}
@@ -48,6 +49,7 @@ NVMX_EXPORT const char *nvmx_reason_describe(enum nvmx_reason r)
 	NVMX_REASONS_ENTRY(X)
 	NVMX_REASONS_EXIT(X)
 	NVMX_REASONS_EPT(X)
+	NVMX_REASONS_STATE(X)
 #undef X
 	default: break;
 	}

@@ -160,3 +160,23 @@ enum nvmx_status nvmx_vmcs12_flush_all(struct nvmx_vcpu *v)
 	v->cur = NULL;
 	return NVMX_STATUS_OK;
 }
+
+enum nvmx_status nvmx_vmcs12_writeback_dirty(struct nvmx_vcpu *v)
+{
+	for (uint32_t i = 0; i < v->ncache; i++) {
+		struct nvmx_vmcs12 *s = &v->cache[i];
+		if (s->gpa != NVMX_NO_VMPTR && s->mem_dirty)
+			NVMX_CHECK(nvmx_vmcs12_writeback(v, s));
+	}
+	return NVMX_STATUS_OK;
+}
+
+enum nvmx_status nvmx_vmcs12_read_region(struct nvmx_vcpu *v, uint64_t gpa, struct nvmx_vmcs12 *s)
+{
+	uint8_t buf[NVMX_VMCS12_BYTES];
+	NVMX_CHECK(nvmx_gpa_read(v, gpa, buf, sizeof(buf)));
+	decode(s, buf);
+	s->gpa = gpa;
+	s->mem_dirty = false;
+	return NVMX_STATUS_OK;
+}

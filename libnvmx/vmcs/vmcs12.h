@@ -54,6 +54,13 @@ enum nvmx_status nvmx_vmcs12_writeback(struct nvmx_vcpu *v, struct nvmx_vmcs12 *
 /* VMCLEAR's data part: write back (or initialize) the region at `gpa` with
  * launch state clear, and drop it from the cache. */
 enum nvmx_status nvmx_vmcs12_clear(struct nvmx_vcpu *v, uint64_t gpa);
+/* Write back every cached VMCS12 whose L1-memory copy is older; they stay
+ * cached (nvmx_vcpu_flush, nested-state save). */
+enum nvmx_status nvmx_vmcs12_writeback_dirty(struct nvmx_vcpu *v);
+/* Read the region at `gpa` from L1 memory into *s as VMPTRLD's load would
+ * (fields, revision, abort indicator, launch state); s->gpa is set, the
+ * cache is not touched. */
+enum nvmx_status nvmx_vmcs12_read_region(struct nvmx_vcpu *v, uint64_t gpa, struct nvmx_vmcs12 *s);
 /* Write back and drop every cached VMCS12. */
 enum nvmx_status nvmx_vmcs12_flush_all(struct nvmx_vcpu *v);
 

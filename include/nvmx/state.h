@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Nested state: save a vCPU's whole nested-VMX state into a buffer, restore
+ * it (into the same vCPU, a fresh one, or one on another host), and flush
+ * the cached VMCS12s to L1 memory. docs/nested-state.md has the format, what
+ * is saved, what is rebuilt, and what the host restores itself.
+ */
+#ifndef NVMX_STATE_H
+#define NVMX_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "status.h"
+#include "reason.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct nvmx_vcpu;
+
+/* Save flag: write every cached VMCS12 back to L1 memory and keep only its
+ * address and launch state in the blob (the host copies L1 memory itself).
+ * Without it the VMCS12 contents travel in the blob. */
+#define NVMX_STATE_FLUSH_VMCS12 (1u << 0)
+
+/* Blob format version this library writes and reads. */
+#define NVMX_STATE_FORMAT_VERSION 1u
+
+/* The largest blob nvmx_vcpu_save can produce for this vCPU with `flags`
+ * (it depends only on the number of cache slots). */
+enum nvmx_status nvmx_vcpu_state_size(const struct nvmx_vcpu *vcpu, uint32_t flags,
+                                      size_t *size);
+
+/*
+ * Save the vCPU's nested state into buf[0..cap). *len receives the bytes
+ * written. INVALID_ARGUMENT when cap is below the size the state needs
+ * (nvmx_vcpu_state_size is always enough); HOST_FAILURE when a VMCS12
+ * writeback failed (with NVMX_STATE_FLUSH_VMCS12). In L2, L2's state is
+ * first copied from VMCS02 into the current VMCS12, as an exit would: L1
+ * cannot observe that copy. Call it when the vCPU is not running.
+ */
+enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *vcpu, uint32_t flags, void *buf, size_t cap,
+                                size_t *len);
+
+/* Why a restore was refused. */
+struct nvmx_state_refusal {
+	enum nvmx_reason reason;        /* NVMX_REASON_STATE_*, STATE_OK when restored */
+	enum nvmx_reason entry_reason;  /* STATE_ENTRY_CHECKS / STATE_EVENT: the entry check */
+	uint32_t msr;                   /* STATE_CAP_*: the capability MSR */
+	uint32_t field;                 /* STATE_VMCS12_FIELD_*: the field encoding */
+	uint64_t offset;                /* byte offset in the blob of what was refused */
+	uint64_t reserved[2];
+};
+
+/*
+ * Restore a blob made by nvmx_vcpu_save. The blob is hostile input: a
+ * malformed, corrupt or inconsistent one returns CORRUPT_STATE with the
+ * reason in *why (may be NULL) and changes nothing. On success the vCPU is
+ * in the saved state, the VM offers the saved capabilities (a VM that
+ * offers fewer refuses with STATE_CAP_LACKING), VMCS02 is rebuilt when L2
+ * runs (else at the next entry), and the shadow EPT and VPID02 mappings are
+ * flushed. The host restores L1's memory, registers and VMCS01 first.
+ */
+enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *vcpu, const void *buf, size_t len,
+                                   struct nvmx_state_refusal *why);
+
+/* Write every cached VMCS12 whose L1-memory copy is older back to L1
+ * memory now (they stay cached), for hosts that copy L1 memory themselves
+ * (migration pre-copy, snapshots). */
+enum nvmx_status nvmx_vcpu_flush(struct nvmx_vcpu *vcpu);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
