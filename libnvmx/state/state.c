@@ -372,6 +372,14 @@ static enum nvmx_status decode_caps(struct rctx *r, uint32_t ncaps)
 			if (!((seen >> k) & 1u) || is_enum != (pass == 1))
 				continue;
 			r->why->msr = msr;
+			uint64_t now;
+			if (nvmx_caps_get(c, msr, &now) == NVMX_STATUS_NOT_SUPPORTED) {
+				/* An MSR this VM does not have (SDM A.1: it exists
+				 * only with the feature): it must read as here. */
+				if (val[k] != c->msr[k])
+					REFUSE(r, STATE_CAP_LACKING, ST_HDR);
+				continue;
+			}
 			enum nvmx_status s = nvmx_caps_set(c, msr, val[k]);
 			if (s == NVMX_STATUS_CAP_ADDS_FEATURE)
 				REFUSE(r, STATE_CAP_LACKING, ST_HDR);
