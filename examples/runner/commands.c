@@ -47,6 +47,18 @@ bool runner_init(struct runner *r)
 	return host_up(r, REFHOST_DEFAULT_MEM);
 }
 
+bool runner_resize(struct runner *r, uint64_t mem_size)
+{
+	if (r->touched || mem_size < RUNNER_MEM_MIN || mem_size > RUNNER_MEM_MAX ||
+	    (mem_size & (PAGE - 1)) != 0)
+		return false;
+	runner_fini(r);
+	if (host_up(r, mem_size))
+		return true;
+	host_up(r, REFHOST_DEFAULT_MEM);
+	return false;
+}
+
 void runner_fini(struct runner *r)
 {
 	if (r->host_live)
@@ -685,6 +697,8 @@ static const struct command commands[] = {
 	{ "invvpid", 3, 3, WHO_L1, cmd_invvpid, "invvpid <type> <vpid> <linear-address>" },
 	{ "rdmsr", 1, 1, WHO_L1, cmd_rdmsr, "rdmsr <msr>" },
 	{ "l2", 1, RUNNER_MAX_TOKENS - 1, WHO_L2, runner_l2, "l2 <event> ..." },
+	{ "save", 1, 2, WHO_ANY, runner_save, "save <file> [flush]" },
+	{ "restore", 1, 1, WHO_ANY, runner_restore, "restore <file>" },
 };
 
 void runner_exec(struct runner *r, const struct cmd_line *cl, struct outcome *o)
@@ -700,11 +714,19 @@ void runner_exec(struct runner *r, const struct cmd_line *cl, struct outcome *o)
 		outcome_error(o, "unknown command '%s'", cl->tok[0]);
 		return;
 	}
-	bool is_memory = c->run == cmd_l1 && cl->ntok > 1 && word_is(cl->tok[1], "memory");
+	/* `l1 memory` and `restore` may resize L1 memory until another command
+	 * used the host. */
+	bool is_memory = (c->run == cmd_l1 && cl->ntok > 1 && word_is(cl->tok[1], "memory")) ||
+	                 c->run == runner_restore;
 	if (!is_memory)
 		r->touched = true;
 	if (cl->ntok - 1 < c->min_args || cl->ntok - 1 > c->max_args) {
 		outcome_error(o, "usage: %s", c->usage);
+		return;
+	}
+	if (c->run == runner_restore) {
+		/* A restore brings its own state: who runs, even a shut-down L1. */
+		c->run(r, cl, o);
 		return;
 	}
 	if (r->shut_down && c->who != WHO_ANY) {

@@ -242,6 +242,15 @@ bool canonical_outcome(const char *in, char *out, size_t outsz, char *err, size_
 			snprintf(out, outsz, "exit-to-l1 %" PRIu64 " qual=0x%" PRIx64, a, b);
 		return true;
 	}
+	if (word_is(k, "refused")) {
+		/* A restore the library refused: the reason name, upper case. */
+		ARGS(1);
+		snprintf(out, outsz, "refused %s", w.tok[1]);
+		for (char *c = out + 8; *c; c++)
+			if (*c >= 'a' && *c <= 'z')
+				*c = (char)(*c - 'a' + 'A');
+		return true;
+	}
 	if (word_is(k, "l2-access-ok")) {
 		ARGS(1);
 		if (!parse_keyed(w.tok[1], "hpa=", &a))

@@ -99,11 +99,21 @@ void outcome_l2_access_ok(struct outcome *o, uint64_t hpa);
 /* ---- commands.c ---- */
 bool runner_init(struct runner *r);
 void runner_fini(struct runner *r);
+/* A fresh host with mem_size bytes of L1 memory: false once a command used
+ * the host (`l1 memory` and a first `restore`), or when it cannot be had. */
+bool runner_resize(struct runner *r, uint64_t mem_size);
 /* Run one command (already split); the outcome goes into *o. */
 void runner_exec(struct runner *r, const struct cmd_line *cl, struct outcome *o);
 
 /* ---- l2.c ---- */
 void runner_l2(struct runner *r, const struct cmd_line *cl, struct outcome *o);
+
+/* ---- state.c ---- */
+/* save <file> [flush], restore <file>: the library's nested state in
+ * <file>, the reference host's own state (L1 memory, L1 registers and
+ * VMCS01, EPT01, who runs) in <file>.host. */
+void runner_save(struct runner *r, const struct cmd_line *cl, struct outcome *o);
+void runner_restore(struct runner *r, const struct cmd_line *cl, struct outcome *o);
 
 /* ---- demo.c ---- */
 extern const char *const runner_demo[];
