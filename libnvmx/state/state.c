@@ -299,11 +299,12 @@ struct decoded {
 	struct l2_live l2;
 };
 
-/* The restore's scratch memory, from the host allocator. */
+/* The restore's scratch memory, from the host allocator: the decoded
+ * VMCS12s (one per cache slot) and copies for the entry checks. */
 struct scratch {
-	struct nvmx_vmcs12 rec[64];
 	struct nvmx_vcpu tv;            /* a copy of the vCPU for the entry checks */
 	struct nvmx_vm tvm;
+	struct nvmx_vmcs12 rec[];       /* v->ncache */
 };
 
 struct rctx {
@@ -363,6 +364,17 @@ static enum nvmx_status decode_caps(struct rctx *r, uint32_t ncaps)
 			REFUSE(r, STATE_RESERVED_NONZERO, ST_HDR + i * ST_CAP_REC + 4);
 		seen |= 1u << k;
 		val[k] = get64(p + 8);
+	}
+	/* The common case, the VM offers what the blob was offered: nothing to
+	 * apply (each nvmx_caps_set re-derives the whole model). */
+	bool same = r->b[40] == vmc->maxphyaddr;
+	for (uint32_t k = 0; same && k < NVMX_CAP_MSR_COUNT; k++)
+		same = !((seen >> k) & 1u) || val[k] == vmc->msr[k];
+	if (same) {
+		r->why->msr = 0;
+		nvmx_memcpy(c->base, vmc->base, sizeof(c->base));
+		r->d.caps_changed = false;
+		return NVMX_STATUS_OK;
 	}
 	/* In index order, the derived VMCS_ENUM last. */
 	for (uint32_t pass = 0; pass < 2; pass++) {
@@ -793,7 +805,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *v, const void *
 	r.b = buf;
 	r.len = len;
 	r.why = why;
-	r.sc = nvmx_vm_alloc(v->vm, sizeof(*r.sc));
+	size_t scsize = sizeof(*r.sc) + (size_t)v->ncache * sizeof(r.sc->rec[0]);
+	r.sc = nvmx_vm_alloc(v->vm, scsize);
 	if (!r.sc)
 		return NVMX_STATUS_NO_MEMORY;
 	enum nvmx_status st = decode(&r);
@@ -801,6 +814,6 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *v, const void *
 		st = apply(&r);
 	if (st == NVMX_STATUS_OK)
 		why->reason = NVMX_REASON_STATE_OK;
-	nvmx_vm_free(v->vm, r.sc, sizeof(*r.sc));
+	nvmx_vm_free(v->vm, r.sc, scsize);
 	return st;
 }
