@@ -126,17 +126,39 @@ static void check_vmcs02(struct entry_fixture *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The three fixtures are made once; each input starts them from the same
+ * state: the pristine vCPU restored from its own blob, then fx_reset. */
+static struct entry_fixture A, B, C;
+static uint8_t pristine[MAX_BLOB];
+static size_t npristine;
+static struct nvmx_caps caps0;
+
+static void fresh(struct entry_fixture *f)
+{
+	/* An accepted blob with fewer capabilities narrowed the VM. */
+	f->h.vm->caps = caps0;
+	f->h.vm->caps_gen++;
+	if (nvmx_vcpu_restore(f->v, pristine, npristine, NULL) != NVMX_STATUS_OK)
+		die("the pristine state does not restore", NULL);
+	f->s = f->v->cur;
+	fx_reset(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	static struct entry_fixture A, B, C;
-	if (fx_init(&B) != 0 || fx_init(&C) != 0)
-		die("fixture", NULL);
+	if (!npristine) {
+		if (fx_init(&A) != 0 || fx_init(&B) != 0 || fx_init(&C) != 0)
+			die("fixture", NULL);
+		npristine = save(&B, pristine);
+		caps0 = B.h.vm->caps;
+	}
+	fresh(&B);
+	fresh(&C);
 	size_t len;
 	if (data[0] & 1) {
-		if (fx_init(&A) != 0)
-			die("fixture", NULL);
+		fresh(&A);
 		len = make_state(&A, size > 1 ? data[1] : 0);
 		memcpy(B.h.mem, A.h.mem, A.h.mem_size);
 		memcpy(B.h.l1, A.h.l1, REFHOST_VMCS_SLOTS * sizeof(uint64_t));
@@ -145,7 +167,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mutate(blob, len, data + i, &reseal);
 		if (reseal && len >= SU_HDR)
 			su_reseal(blob, len);
-		fx_fini(&A);
 	} else {
 		len = size - 1 < MAX_BLOB ? size - 1 : MAX_BLOB;
 		memcpy(blob, data + 1, len);
@@ -187,7 +208,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (st != NVMX_STATUS_HOST_FAILURE && st != NVMX_STATUS_NO_MEMORY) {
 		die("unexpected status", nvmx_status_name(st));
 	}
-	fx_fini(&B);
-	fx_fini(&C);
 	return 0;
 }
