@@ -145,7 +145,7 @@
 	X(ENTRY_GUEST_PENDING_DBG_RESERVED, 0x1086, "pending debug exceptions reserved bits set") \
 	X(ENTRY_GUEST_PENDING_DBG_BS, 0x1087, "pending BS inconsistent with RFLAGS.TF and DEBUGCTL.BTF") \
 	X(ENTRY_GUEST_LINK_ADDR, 0x1088, "VMCS link pointer unaligned or beyond the physical-address width") \
-	X(ENTRY_GUEST_LINK_REVISION, 0x1089, "VMCS link pointer names a region with the wrong revision") \
+	X(ENTRY_GUEST_LINK_REVISION, 0x1089, "VMCS link pointer names a region whose bits 30:0 are not the revision identifier") \
 	X(ENTRY_GUEST_PDPTE, 0x108a, "a PDPTE sets reserved bits or cannot be read") \
 	/* SDM 27.4: MSR loading (VM-entry failure, exit reason 34) */ \
 	X(ENTRY_MSR_LOAD_COUNT, 0x108b, "VM-entry MSR-load count exceeds the recommended maximum") \
@@ -157,6 +157,8 @@
 	X(ENTRY_MSR_LOAD_MICROCODE, 0x1091, "VM-entry MSR-load of a microcode-update MSR") \
 	X(ENTRY_MSR_LOAD_REFUSED, 0x1092, "VM-entry MSR-load value WRMSR would refuse") \
 	/* outcomes */ \
-	X(ENTRY_OK, 0x1093, "VM entry succeeded")
+	X(ENTRY_OK, 0x1093, "VM entry succeeded") \
+	X(ENTRY_GUEST_LINK_SHADOW_BIT, 0x1094, "VMCS link pointer region bit 31 differs from the VMCS-shadowing control") \
+	X(ENTRY_GUEST_LINK_CURRENT, 0x1095, "VMCS link pointer equals the current-VMCS pointer (outside SMM)")
 
 #endif
