@@ -63,7 +63,7 @@
 	X(ENTRY_CTL_ENTRY_MSR_LOAD_ADDR, 0x1036, "VM-entry MSR-load address unaligned or area too wide") \
 	X(ENTRY_CTL_ENTRY_SMM, 0x1037, "entry to SMM outside SMM") \
 	X(ENTRY_CTL_DEACT_DUAL_MONITOR, 0x1038, "deactivate dual-monitor treatment outside SMM") \
-	X(ENTRY_CTL_ADDR_NOT_BACKED, 0x1039, "L0 does not back an L1 address named by a control field") \
+	X(ENTRY_CTL_ADDR_NOT_BACKED, 0x1039, "L0 does not back an L1 address named by a control field (NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES)") \
 	/* SDM 27.2.2-27.2.4: host state (VMfailValid 8) */ \
 	X(ENTRY_HOST_CR0_FIXED, 0x103a, "host CR0 violates IA32_VMX_CR0_FIXED0/1") \
 	X(ENTRY_HOST_CR4_FIXED, 0x103b, "host CR4 violates IA32_VMX_CR4_FIXED0/1") \
@@ -159,6 +159,7 @@
 	/* outcomes */ \
 	X(ENTRY_OK, 0x1093, "VM entry succeeded") \
 	X(ENTRY_GUEST_LINK_SHADOW_BIT, 0x1094, "VMCS link pointer region bit 31 differs from the VMCS-shadowing control") \
-	X(ENTRY_GUEST_LINK_CURRENT, 0x1095, "VMCS link pointer equals the current-VMCS pointer (outside SMM)")
+	X(ENTRY_GUEST_LINK_CURRENT, 0x1095, "VMCS link pointer equals the current-VMCS pointer (outside SMM)") \
+	X(ENTRY_CTL_UNBACKED_READS_ONES, 0x1096, "a control page L0 does not back reads as all ones (trace only; the entry goes on)")
 
 #endif

@@ -92,8 +92,13 @@ enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x);
 /* Translation of control addresses (fails architecturally as a control
- * check: VMfailValid 7, ENTRY_CTL_ADDR_NOT_BACKED). */
+ * check, VMfailValid 7 ENTRY_CTL_ADDR_NOT_BACKED, only under
+ * NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES). */
 enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x);
+/* The host-physical address VMCS02 gets for control page `gpa` that L0
+ * does not back: the vCPU's page of ones (or x->reason under the policy). */
+enum nvmx_status nvmx_bitmaps_unbacked(struct nvmx_entry_ctx *x, uint64_t gpa, uint32_t field,
+                                       uint64_t *hpa);
 enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x);
 /* Bitmap merges into library pages; *use tells whether VMCS02 uses them. */
 enum nvmx_status nvmx_bitmaps_msr(struct nvmx_entry_ctx *x, bool *use, uint64_t *hpa);
