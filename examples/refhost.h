@@ -17,6 +17,13 @@
 #define REFHOST_VMCS_SLOTS 0x4000u            /* indexed by encoding bits 14:1 */
 #define REFHOST_MAX_RANGES 256
 #define REFHOST_MAX_WRITES 4096
+#define REFHOST_MAX_MSRS 96
+
+/* One MSR of the vCPU's MSR file and its value. */
+struct refhost_msr {
+	uint32_t index;
+	uint64_t value;
+};
 
 /* EPT01 overrides on top of the default identity-plus-offset backing. */
 enum refhost_range_kind {
@@ -50,6 +57,12 @@ struct refhost {
 	uint64_t *l1;                 /* VMCS01 guest-state fields: L1's state */
 	uint64_t gpr[16];
 	uint64_t feature_control;     /* L1's IA32_FEATURE_CONTROL */
+	/* The vCPU's MSR file (refhost_wrmsr): the MSRs the VMCS does not
+	 * switch are one processor's, shared by L1 and L2, as on hardware.
+	 * Holds the values written since reset. */
+	struct refhost_msr msrs[REFHOST_MAX_MSRS];
+	unsigned nmsrs;
+	uint64_t msr_loads, msr_stores;  /* msr_load / msr_store callbacks */
 	uint64_t vmcs_reads, vmcs_writes;
 	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */
 	uint64_t l1_reads, l1_writes;
@@ -105,6 +118,19 @@ void refhost_mem_w32(struct refhost *h, uint64_t gpa, uint32_t v);
 void refhost_mem_w64(struct refhost *h, uint64_t gpa, uint64_t v);
 uint32_t refhost_mem_r32(const struct refhost *h, uint64_t gpa);
 uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa);
+
+/*
+ * The MSR file. WRMSR at CPL 0 of `value` (for L1, for L2, or from an
+ * MSR-load area): MSR_WRITE_OK and the value stored, or the named #GP
+ * reason and nothing changed. The model has the MSRs the library has
+ * architectural rules for (nvmx_vm_msr_write_check, L1's physical-address
+ * width), IA32_P5_MC_ADDR/TYPE (0, 1, any value), IA32_FEATURE_CONTROL
+ * (locked: writes #GP) and the VMX capability MSRs (read-only); any other
+ * index is MSR_UNKNOWN. RDMSR gives the value written or the reset value
+ * (IA32_PAT 0007040600070406H, IA32_APIC_BASE FEE00900H, others 0).
+ */
+enum nvmx_reason refhost_wrmsr(struct refhost *h, uint32_t msr, uint64_t value);
+enum nvmx_reason refhost_rdmsr(const struct refhost *h, uint32_t msr, uint64_t *value);
 
 /* EPT01 changes (the host must also tell the library; see nvmx/ept.h). */
 bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t gpa,

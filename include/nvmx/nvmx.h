@@ -14,5 +14,6 @@
 #include "ept.h"
 #include "entry.h"
 #include "exit.h"
+#include "msr.h"
 
 #endif

@@ -50,6 +50,8 @@ struct check_case {
 #define NOT_64 M_CLR(VM_ENTRY_CONTROLS, EN(IA32E_MODE_GUEST))
 #define L1_32 M_L1(GUEST_IA32_EFER, 0), M_CLR(VM_EXIT_CONTROLS, EX(HOST_ADDR_SPACE_SIZE))
 #define MSR2(idx) M_SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000), M_MEM64(0x32010, (idx))
+/* The value of MSR2's second entry, and a count of 2 for both values. */
+#define MSRVAL(x) M_MEM64(0x32018, (x)), M_SET(VM_ENTRY_MSR_LOAD_COUNT, 2)
 #define BASIC 0x480u
 #define MISC 0x485u
 
@@ -469,6 +471,30 @@ static struct check_case cases[] = {
 	  {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 2)}, R(MSR_LOAD_MICROCODE), K34, 2, 0 },
 	{ "msr_load_refused_by_host", {MSR2(0x1234), M_REFUSE(0x1234)}, {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 1)},
 	  {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 2)}, R(MSR_LOAD_REFUSED), K34, 2, 0 },
+	/* WRMSR at CPL 0 would #GP (SDM 27.4): the 2nd entry fails, qual 2.
+	 * The first entry (MSR 0, IA32_P5_MC_ADDR, value 0) loads. */
+	{ "msr_load_unknown_msr", {MSR2(0x4b564d00u)}, {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 1)},
+	  {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 2)}, R(MSR_LOAD_REFUSED), K34, 2, 0 },
+	{ "msr_load_efer_reserved_bit", {MSR2(0xc0000080u), MSRVAL(0x2)},
+	  {MSRVAL(0xd01)}, {M_NOP}, NVMX_REASON_MSR_RESERVED_BITS, K34, 2, 0 },
+	{ "msr_load_pat_memory_type_2", {MSR2(0x277), MSRVAL(0x0007040600070402ull)},
+	  {MSRVAL(0x0007040600070406ull)}, {M_NOP}, NVMX_REASON_MSR_MEMTYPE, K34, 2, 0 },
+	{ "msr_load_kernel_gs_base_non_canonical", {MSR2(0xc0000102u), MSRVAL(0x0000800000000000ull)},
+	  {MSRVAL(0xffff800000000000ull)}, {M_NOP}, NVMX_REASON_MSR_NON_CANONICAL, K34, 2, 0 },
+	{ "msr_load_lstar_non_canonical", {MSR2(0xc0000082u), MSRVAL(0x8000000000000000ull)},
+	  {MSRVAL(0xffffffff81000000ull)}, {M_NOP}, NVMX_REASON_MSR_NON_CANONICAL, K34, 2, 0 },
+	{ "msr_load_cstar_non_canonical", {MSR2(0xc0000083u), MSRVAL(0x0001000000000000ull)},
+	  {MSRVAL(0)}, {M_NOP}, NVMX_REASON_MSR_NON_CANONICAL, K34, 2, 0 },
+	{ "msr_load_sysenter_eip_non_canonical", {MSR2(0x176), MSRVAL(0x0000800000000000ull)},
+	  {MSRVAL(0x00007ffffffff000ull)}, {M_NOP}, NVMX_REASON_MSR_NON_CANONICAL, K34, 2, 0 },
+	{ "msr_load_sysenter_esp_non_canonical", {MSR2(0x175), MSRVAL(0xfff0000000000000ull)},
+	  {MSRVAL(0xfffff00000000000ull)}, {M_NOP}, NVMX_REASON_MSR_NON_CANONICAL, K34, 2, 0 },
+	{ "msr_load_tsc_aux_high_bits", {MSR2(0xc0000103u), MSRVAL(1ull << 32)},
+	  {MSRVAL(0xffffffffull)}, {M_NOP}, NVMX_REASON_MSR_RESERVED_BITS, K34, 2, 0 },
+	{ "msr_load_read_only_vmx_basic", {MSR2(0x480)}, {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 1)},
+	  {M_SET(VM_ENTRY_MSR_LOAD_COUNT, 2)}, NVMX_REASON_MSR_READ_ONLY, K34, 2, 0 },
+	{ "msr_load_apic_base_x2apic_without_enable", {MSR2(0x1b), MSRVAL(0xfee00400ull)},
+	  {MSRVAL(0xfee00c00ull)}, {M_NOP}, NVMX_REASON_MSR_APIC_MODE, K34, 2, 0 },
 };
 
 static uint32_t refused_msr;

@@ -500,3 +500,41 @@ Test(merge, vmcs02_acknowledges_interrupts_on_exit_when_l1_asks)
 	enter_ok(true);
 	cr_assert_neq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
 }
+
+/* SDM 27.4: the VM-entry MSR-load area is WRMSR'd in order into the
+ * processor's MSRs; in the reference host, its MSR file. */
+Test(merge, the_entry_msr_load_area_reaches_the_hosts_msr_file)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000102u);
+	refhost_mem_w64(&F.h, 0x32008, 0xffff888000002000ull);
+	refhost_mem_w64(&F.h, 0x32010, 0xc0000103u);
+	refhost_mem_w64(&F.h, 0x32018, 7);
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	enter_ok(true);
+	uint64_t v = 0;
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000102u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0xffff888000002000ull);
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000103u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 7);
+}
+
+Test(merge, a_refused_msr_load_entry_leaves_the_ones_before_it_loaded)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000102u);
+	refhost_mem_w64(&F.h, 0x32008, 0xffff888000002000ull);
+	refhost_mem_w64(&F.h, 0x32010, 0xc0000082u);
+	refhost_mem_w64(&F.h, 0x32018, 0x0000800000000000ull); /* not canonical */
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.outcome, NVMX_OUTCOME_ENTRY_FAILED);
+	cr_assert_eq(R.exit_reason, 0x80000022u);
+	cr_assert_eq(R.exit_qualification, 2);
+	cr_assert_eq(R.reason, NVMX_REASON_MSR_NON_CANONICAL);
+	uint64_t v = 0;
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000102u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0xffff888000002000ull);
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000082u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0);
+}

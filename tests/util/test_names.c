@@ -252,6 +252,16 @@ static const struct golden reasons[] = {
 	R(EPT_BUDGET, 0x300e),
 	R(EPT_INVALID_EPTP, 0x300f),
 	R(EPT_WP_OP_MISSING, 0x3010),
+	R(MSR_NONE, 0x5001),
+	R(MSR_WRITE_OK, 0x5002),
+	R(MSR_NOT_ARCHITECTURAL, 0x5003),
+	R(MSR_UNKNOWN, 0x5004),
+	R(MSR_READ_ONLY, 0x5005),
+	R(MSR_RESERVED_BITS, 0x5006),
+	R(MSR_NON_CANONICAL, 0x5007),
+	R(MSR_MEMTYPE, 0x5008),
+	R(MSR_BEYOND_MAXPHYADDR, 0x5009),
+	R(MSR_APIC_MODE, 0x500a),
 };
 
 #define S(name, num) { #name, num, NVMX_STATUS_##name }
@@ -310,6 +320,7 @@ Test(names, every_reason_row_is_in_the_golden_table)
 	NVMX_REASONS_ENTRY(X)
 	NVMX_REASONS_EXIT(X)
 	NVMX_REASONS_EPT(X)
+	NVMX_REASONS_MSR(X)
 #undef X
 	cr_expect_eq(rows + 1, N(reasons), "golden table has rows no header has");
 }
