@@ -216,6 +216,7 @@ enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
 	refhost_vmcs02_set(h, NVMX_F_EXIT_QUALIFICATION, e.qualification);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INTR_INFO, e.intr_info);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INSTRUCTION_LEN, e.insn_len);
+	refhost_hw_exit(h);
 	enum nvmx_status s = nvmx_vcpu_handle_exit(h->vcpu, &e, res);
 	if (s != NVMX_STATUS_OK)
 		return s;
@@ -227,6 +228,7 @@ enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
 		if (!msr_access(h, ev))
 			return l2_gp(h, res, out);
 		complete(h, ev);
+		refhost_hw_enter(h); /* L0 resumes L2 */
 		*out = L2M_L0_HANDLED;
 		break;
 	}

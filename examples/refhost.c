@@ -674,5 +674,21 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 		h->gpr[RBX] = in->la;
 	ex.insn_info = refhost_insn_info(in);
 	ex.qualification = 0;
-	return nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+	enum nvmx_status s = nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+	if (s == NVMX_STATUS_OK && res->action == NVMX_ACTION_RUN_L2)
+		refhost_hw_enter(h);
+	return s;
+}
+
+void refhost_hw_enter(struct refhost *h)
+{
+	if (refhost_vmcs02_get(h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_DEBUG_CONTROLS)
+		h->dr7 = (refhost_vmcs02_get(h, NVMX_F_GUEST_DR7) & ~((1ull << 12) | (3ull << 14))) |
+		         (1ull << 10);
+}
+
+void refhost_hw_exit(struct refhost *h)
+{
+	if (refhost_vmcs02_get(h, NVMX_F_VM_EXIT_CONTROLS) & NVMX_EXIT_SAVE_DEBUG_CONTROLS)
+		refhost_vmcs02_set(h, NVMX_F_GUEST_DR7, h->dr7);
 }

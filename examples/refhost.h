@@ -63,6 +63,7 @@ struct refhost {
 	struct refhost_msr msrs[REFHOST_MAX_MSRS];
 	unsigned nmsrs;
 	uint64_t msr_loads, msr_stores;  /* msr_load / msr_store callbacks */
+	uint64_t dr7;                 /* the processor's DR7 while L2 runs */
 	uint64_t vmcs_reads, vmcs_writes;
 	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */
 	uint64_t l1_reads, l1_writes;
@@ -131,6 +132,19 @@ uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa);
  */
 enum nvmx_reason refhost_wrmsr(struct refhost *h, uint32_t msr, uint64_t value);
 enum nvmx_reason refhost_rdmsr(const struct refhost *h, uint32_t msr, uint64_t *value);
+
+/*
+ * The processor's side of running L2 on VMCS02: a VM entry loads guest
+ * registers from VMCS02, a VM exit saves them into it. The model keeps
+ * DR7: with "load debug controls" the entry loads DR7 from GUEST_DR7 with
+ * bits 12 and 15:14 cleared and bit 10 set (SDM 27.3.2.1); with "save debug
+ * controls" the exit writes it back to GUEST_DR7 (SDM 28.3.1).
+ * refhost_exec calls refhost_hw_enter when the library says RUN_L2, and
+ * the L2 model calls refhost_hw_exit for every exit and refhost_hw_enter
+ * when L0 resumes L2.
+ */
+void refhost_hw_enter(struct refhost *h);
+void refhost_hw_exit(struct refhost *h);
 
 /* EPT01 changes (the host must also tell the library; see nvmx/ept.h). */
 bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t gpa,

@@ -101,3 +101,36 @@ Test(l2model, cr0_write_without_exit_updates_vmcs02)
 	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_GUEST_CR0), 0x80000023);
 	fx_fini(&f);
 }
+
+/* SDM 27.3.2.1: with "load debug controls", DR7 is loaded from the guest
+ * field with bit 12 and bits 15:14 0 and bit 10 1; SDM 28.3.1: "save debug
+ * controls" stores it back. */
+Test(l2model, dr7_is_loaded_with_bits_12_15_14_clear_and_bit_10_set)
+{
+	struct fx f;
+	fx_init(&f);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, NVMX_ENTRY_LOAD_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_EXIT_CONTROLS, NVMX_EXIT_SAVE_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0xd0ffull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x04ffull);
+	refhost_hw_exit(&f.h);
+	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_GUEST_DR7), 0x04ffull);
+	/* Bit 13 (GD) and the breakpoint bits are loaded as written. */
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0x2000ull | 0x3ull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x2403ull);
+	fx_fini(&f);
+}
+
+Test(l2model, dr7_is_not_loaded_without_load_debug_controls)
+{
+	struct fx f;
+	fx_init(&f);
+	f.h.dr7 = 0x400;
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, 0);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0xd0ffull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x400);
+	fx_fini(&f);
+}
