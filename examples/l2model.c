@@ -95,7 +95,11 @@ bool l2model_hw_exit(const struct refhost *h, const struct l2model_event *ev,
 	switch (ev->kind) {
 	case L2EV_CPUID: e->exit_reason = NVMX_EXIT_CPUID; return true;
 	case L2EV_VMCALL: e->exit_reason = NVMX_EXIT_VMCALL; return true;
-	case L2EV_VMX: e->exit_reason = ev->vmx_reason; return true;
+	case L2EV_VMX:
+		e->exit_reason = ev->vmx_reason;
+		e->insn_info = ev->vmx_info;
+		e->qualification = ev->vmx_qual;
+		return true;
 	case L2EV_HLT: e->exit_reason = NVMX_EXIT_HLT; return proc & NVMX_PROC_HLT_EXITING;
 	case L2EV_RDTSC: e->exit_reason = NVMX_EXIT_RDTSC; return proc & NVMX_PROC_RDTSC_EXITING;
 	case L2EV_INVLPG:

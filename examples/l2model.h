@@ -29,6 +29,8 @@ struct l2model_event {
 	bool has_error_code;     /* EXCEPTION */
 	uint32_t error_code;
 	uint32_t vmx_reason;     /* VMX: basic exit reason of the instruction */
+	uint32_t vmx_info;       /* VMX: VM-exit instruction information */
+	uint64_t vmx_qual;       /* VMX: exit qualification (the displacement) */
 	uint64_t address;        /* INVLPG */
 };
 

@@ -662,6 +662,8 @@ static unsigned insn_len(uint32_t reason)
 	}
 }
 
+unsigned refhost_insn_len(uint32_t exit_reason) { return insn_len(exit_reason); }
+
 enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
                               struct nvmx_result *res)
 {

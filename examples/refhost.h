@@ -168,5 +168,7 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 
 /* The VM-exit instruction-information value for `in` (SDM 28.2.5, Table 28-13). */
 uint32_t refhost_insn_info(const struct refhost_insn *in);
+/* The VM-exit instruction length the model reports for a VMX instruction. */
+unsigned refhost_insn_len(uint32_t exit_reason);
 
 #endif
