@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The reference host's hardware model of L2 events: given an event of L2
- * (the `l2` commands of DESIGN.md section 5) and VMCS02 as the library
+ * (the `l2` commands of docs/scenario-format.md) and VMCS02 as the library
  * built it, decide as the processor would whether VMCS02 makes it a VM
  * exit (SDM 26.1-26.2), and if so report the exit to the library with
  * nvmx_vcpu_handle_exit, as a hypervisor's exit handler would.

@@ -5,7 +5,7 @@
  * (refhost ranges: remap, unmap, MMIO, reduced rights) and L2 accesses run
  * through the hardware model. After every step, every present EPT02 leaf of
  * every live root must equal the composition computed by the independent
- * two-stage walk below (DESIGN.md invariant 4): same host page, no more
+ * two-stage walk below (docs/architecture.md invariant 4): same host page, no more
  * rights than EPT12 and EPT01 both grant, same memory type; and every L2
  * access outcome must agree with that walk.
  */
