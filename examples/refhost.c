@@ -548,7 +548,7 @@ enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
 
 	struct nvmx_vm_config def;
 	if (!cfg) {
-		nvmx_vm_default_config(&def);
+		nvmx_vm_example_config(&def);
 		cfg = &def;
 	}
 	enum nvmx_status s = nvmx_vm_create(cfg, &h->ops, h, &h->vm);

@@ -602,7 +602,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_src in = { data, size };
 	uint64_t cfgb = fuzz_take(&in, 1);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = (8 + (cfgb & 0x3f)) * 4096ull;
 	wp_mode = (cfgb & 0x40) != 0;
 	if (wp_mode)

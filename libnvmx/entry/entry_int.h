@@ -29,7 +29,9 @@ struct nvmx_entry_ctx {
 	unsigned paddr;         /* L1's physical-address width */
 	enum nvmx_reason reason;
 	uint64_t qual;
-	uint64_t field;         /* the offending field's encoding, for the trace */
+	uint64_t field;         /* the offending field's encoding (trace, result) */
+	bool has_msr;           /* an MSR-load entry failed: */
+	uint32_t msr;           /* its MSR index */
 	/* PDPTEs of a PAE guest without EPT12, read from L1 memory (SDM 27.3.1.6);
 	 * VMCS02 needs them since it runs with EPT01. */
 	bool pdpte_from_mem;

@@ -73,7 +73,9 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 		if (r != NVMX_REASON_NONE) {
 			x->qual = i + 1u;
 			x->reason = r;
-			x->field = e[0];
+			x->field = NVMX_F_VM_ENTRY_MSR_LOAD_ADDR;
+			x->has_msr = true;
+			x->msr = e[0];
 			return NVMX_STATUS_OK;
 		}
 	}

@@ -538,3 +538,41 @@ Test(merge, a_refused_msr_load_entry_leaves_the_ones_before_it_loaded)
 	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000082u, &v), NVMX_REASON_MSR_WRITE_OK);
 	cr_expect_eq(v, 0);
 }
+
+/* nvmx_result.field names the VMCS12 field of the failing check, by its
+ * SDM appendix B encoding. */
+Test(merge, vmfail_valid_7_names_the_control_field)
+{
+	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | (1u << 8));
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.vm_insn_error, 7);
+	cr_expect_eq(R.field, 0x4000, "pin-based VM-execution controls");
+}
+
+Test(merge, vmfail_valid_8_names_the_host_field)
+{
+	SET(HOST_CR0, GET(HOST_CR0) & ~1ull); /* CR0.PE is fixed to 1 */
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.vm_insn_error, 8);
+	cr_expect_eq(R.field, 0x6c00, "host CR0");
+}
+
+Test(merge, a_guest_state_failure_names_the_guest_field)
+{
+	SET(VMCS_LINK_POINTER, 0x2c001);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.outcome, NVMX_OUTCOME_ENTRY_FAILED);
+	cr_expect_eq(R.field, 0x2800, "VMCS link pointer");
+}
+
+Test(merge, an_msr_load_failure_names_the_area_and_the_msr)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000082u);
+	refhost_mem_w64(&F.h, 0x32008, 0x0000800000000000ull);
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 1);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.exit_reason, 0x80000022u);
+	cr_expect_eq(R.field, 0x200a, "VM-entry MSR-load address");
+	cr_expect_eq(R.value, 0xc0000082u);
+}
