@@ -4,7 +4,7 @@
  * after an all-context INVEPT, so the whole EPT02 path is built; warm: only
  * the leaf), mapping 1 GiB of L2 memory page by page (time and shadow
  * memory), INVEPT cost as the shadow grows, and reverse-map invalidation of
- * a 1 GiB range. JSON lines as DESIGN.md section 6; times are never asserted.
+ * a 1 GiB range. JSON lines as docs/benchmarks.md; times are never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>

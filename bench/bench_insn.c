@@ -2,7 +2,7 @@
 /*
  * VMX-instruction emulation costs: VMREAD and VMWRITE of a VMCS12 field,
  * VMPTRLD switching between two cached VMCS12s, VMCLEAR with write-back of
- * a dirty VMCS12. One JSON line each (DESIGN.md section 6).
+ * a dirty VMCS12. One JSON line each (docs/benchmarks.md).
  */
 #include <stdio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 /*
  * Benchmark helpers: time an operation in batches, report the median and
  * 99th percentile per operation, and the hardware VMCS accesses (host
- * vmcs_read/vmcs_write calls) per operation, as one JSON line (DESIGN.md 6).
+ * vmcs_read/vmcs_write calls) per operation, as one JSON line (docs/benchmarks.md).
  */
 #ifndef NVMX_BENCH_UTIL_H
 #define NVMX_BENCH_UTIL_H

@@ -2,7 +2,7 @@
 /*
  * A compact, independent model of the hardware's VM-entry checks (SDM 27.2,
  * 27.3) applied to the reference host's VMCS02 against the HOST's capability
- * MSRs. Tests and fuzzers use it for DESIGN.md invariant 2: whatever VMCS12
+ * MSRs. Tests and fuzzers use it for docs/architecture.md invariant 2: whatever VMCS12
  * the library accepts yields a VMCS02 the hardware accepts. It shares no code
  * with the library's own checks on purpose.
  */

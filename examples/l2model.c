@@ -95,7 +95,11 @@ bool l2model_hw_exit(const struct refhost *h, const struct l2model_event *ev,
 	switch (ev->kind) {
 	case L2EV_CPUID: e->exit_reason = NVMX_EXIT_CPUID; return true;
 	case L2EV_VMCALL: e->exit_reason = NVMX_EXIT_VMCALL; return true;
-	case L2EV_VMX: e->exit_reason = ev->vmx_reason; return true;
+	case L2EV_VMX:
+		e->exit_reason = ev->vmx_reason;
+		e->insn_info = ev->vmx_info;
+		e->qualification = ev->vmx_qual;
+		return true;
 	case L2EV_HLT: e->exit_reason = NVMX_EXIT_HLT; return proc & NVMX_PROC_HLT_EXITING;
 	case L2EV_RDTSC: e->exit_reason = NVMX_EXIT_RDTSC; return proc & NVMX_PROC_RDTSC_EXITING;
 	case L2EV_INVLPG:
@@ -168,12 +172,42 @@ static void complete(struct refhost *h, const struct l2model_event *ev)
 	}
 }
 
+/*
+ * RDMSR/WRMSR that L2 executes (no exit) or L0 emulates for it (an exit L0
+ * keeps): the MSR file (refhost_wrmsr). False when the instruction raises
+ * #GP(0) instead (an unknown MSR, a value WRMSR refuses).
+ */
+static bool msr_access(struct refhost *h, const struct l2model_event *ev)
+{
+	uint64_t v;
+	if (ev->kind == L2EV_RDMSR)
+		return refhost_rdmsr(h, ev->msr, &v) == NVMX_REASON_MSR_WRITE_OK;
+	if (ev->kind == L2EV_WRMSR)
+		return refhost_wrmsr(h, ev->msr, ev->value) == NVMX_REASON_MSR_WRITE_OK;
+	return true;
+}
+
+/* The #GP(0) an RDMSR/WRMSR raises in L2: an exception event, which exits
+ * if VMCS02's exception bitmap has bit 13 (SDM 26.2). */
+static enum nvmx_status l2_gp(struct refhost *h, struct nvmx_result *res,
+                              enum l2model_outcome *out)
+{
+	struct l2model_event gp;
+	memset(&gp, 0, sizeof(gp));
+	gp.kind = L2EV_EXCEPTION;
+	gp.vector = 13;
+	gp.has_error_code = true;
+	return l2model_run(h, &gp, res, out);
+}
+
 enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
                              struct nvmx_result *res, enum l2model_outcome *out)
 {
 	struct nvmx_l2_exit e;
 	memset(res, 0, sizeof(*res));
 	if (!l2model_hw_exit(h, ev, &e)) {
+		if (!msr_access(h, ev))
+			return l2_gp(h, res, out);
 		complete(h, ev);
 		*out = L2M_NO_EXIT;
 		return NVMX_STATUS_OK;
@@ -186,6 +220,7 @@ enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
 	refhost_vmcs02_set(h, NVMX_F_EXIT_QUALIFICATION, e.qualification);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INTR_INFO, e.intr_info);
 	refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INSTRUCTION_LEN, e.insn_len);
+	refhost_hw_exit(h);
 	enum nvmx_status s = nvmx_vcpu_handle_exit(h->vcpu, &e, res);
 	if (s != NVMX_STATUS_OK)
 		return s;
@@ -193,7 +228,11 @@ enum nvmx_status l2model_run(struct refhost *h, const struct l2model_event *ev,
 	case NVMX_OUTCOME_EXIT_TO_L1: *out = L2M_EXIT_TO_L1; break;
 	case NVMX_OUTCOME_VMX_ABORT: *out = L2M_SHUTDOWN; break;
 	default:
+		/* L0 emulates the instruction for L2. */
+		if (!msr_access(h, ev))
+			return l2_gp(h, res, out);
 		complete(h, ev);
+		refhost_hw_enter(h); /* L0 resumes L2 */
 		*out = L2M_L0_HANDLED;
 		break;
 	}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The reference host's hardware model of L2 events: given an event of L2
- * (the `l2` commands of DESIGN.md section 5) and VMCS02 as the library
+ * (the `l2` commands of docs/scenario-format.md) and VMCS02 as the library
  * built it, decide as the processor would whether VMCS02 makes it a VM
  * exit (SDM 26.1-26.2), and if so report the exit to the library with
  * nvmx_vcpu_handle_exit, as a hypervisor's exit handler would.
@@ -29,6 +29,8 @@ struct l2model_event {
 	bool has_error_code;     /* EXCEPTION */
 	uint32_t error_code;
 	uint32_t vmx_reason;     /* VMX: basic exit reason of the instruction */
+	uint32_t vmx_info;       /* VMX: VM-exit instruction information */
+	uint64_t vmx_qual;       /* VMX: exit qualification (the displacement) */
 	uint64_t address;        /* INVLPG */
 };
 

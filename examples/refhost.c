@@ -258,35 +258,97 @@ static void op_gpr_write(void *host, unsigned r, uint64_t v)
 	((struct refhost *)host)->gpr[r & 15] = v;
 }
 
-static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
+/* ---- the MSR file ---- */
+
+static struct refhost_msr *msr_slot(struct refhost *h, uint32_t msr)
 {
-	struct refhost *h = host;
+	for (unsigned i = 0; i < h->nmsrs; i++)
+		if (h->msrs[i].index == msr)
+			return &h->msrs[i];
+	return NULL;
+}
+
+/* Whether the model has the MSR at all, and the reason a write of `v`
+ * gives (MSR_WRITE_OK when it completes). */
+static enum nvmx_reason msr_rule(const struct refhost *h, uint32_t msr, uint64_t v)
+{
+	if (msr == 0x0 || msr == 0x1) /* IA32_P5_MC_ADDR, IA32_P5_MC_TYPE */
+		return NVMX_REASON_MSR_WRITE_OK;
+	if (msr == NVMX_MSR_IA32_FEATURE_CONTROL) /* locked by the model's BIOS */
+		return (h->feature_control & NVMX_FEATCTL_LOCK) ? NVMX_REASON_MSR_READ_ONLY
+		                                                : NVMX_REASON_MSR_WRITE_OK;
+	enum nvmx_reason r = nvmx_vm_msr_write_check(h->vm, msr, v);
+	return r == NVMX_REASON_MSR_NOT_ARCHITECTURAL ? NVMX_REASON_MSR_UNKNOWN : r;
+}
+
+enum nvmx_reason refhost_wrmsr(struct refhost *h, uint32_t msr, uint64_t v)
+{
+	enum nvmx_reason r = msr_rule(h, msr, v);
+	if (r != NVMX_REASON_MSR_WRITE_OK)
+		return r;
+	if (msr == NVMX_MSR_IA32_FEATURE_CONTROL) {
+		h->feature_control = v;
+		return r;
+	}
+	struct refhost_msr *m = msr_slot(h, msr);
+	if (!m) {
+		/* Every MSR the model has fits: the rule tables name fewer. */
+		if (h->nmsrs == REFHOST_MAX_MSRS)
+			return NVMX_REASON_MSR_UNKNOWN;
+		m = &h->msrs[h->nmsrs++];
+		m->index = msr;
+	}
+	m->value = v;
+	return r;
+}
+
+enum nvmx_reason refhost_rdmsr(const struct refhost *h, uint32_t msr, uint64_t *v)
+{
 	if (msr == NVMX_MSR_IA32_FEATURE_CONTROL) {
 		*v = h->feature_control;
-		return NVMX_STATUS_OK;
+		return NVMX_REASON_MSR_WRITE_OK;
 	}
-	return NVMX_STATUS_NOT_SUPPORTED;
+	if (msr >= NVMX_MSR_IA32_VMX_BASIC && msr <= NVMX_MSR_IA32_VMX_EXIT_CTLS2)
+		return nvmx_vm_get_cap(h->vm, msr, v) == NVMX_STATUS_OK ? NVMX_REASON_MSR_WRITE_OK
+		                                                        : NVMX_REASON_MSR_UNKNOWN;
+	/* Reading needs the MSR to exist; the value 0 satisfies the write rule
+	 * of every MSR the model has but the read-only ones. */
+	enum nvmx_reason r = msr_rule(h, msr, 0);
+	if (r != NVMX_REASON_MSR_WRITE_OK && r != NVMX_REASON_MSR_READ_ONLY)
+		return NVMX_REASON_MSR_UNKNOWN;
+	for (unsigned i = 0; i < h->nmsrs; i++)
+		if (h->msrs[i].index == msr) {
+			*v = h->msrs[i].value;
+			return NVMX_REASON_MSR_WRITE_OK;
+		}
+	*v = msr == 0x277 ? 0x0007040600070406ull : msr == 0x1b ? 0xfee00900ull : 0;
+	return NVMX_REASON_MSR_WRITE_OK;
 }
 
-/* MSRs the model accepts in MSR-load areas: anything but the x2APIC range
- * and the microcode/SMM MSRs the SDM forbids is taken as written. */
+static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
+{
+	return refhost_rdmsr(host, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
+	                                                               : NVMX_STATUS_NOT_SUPPORTED;
+}
+
+/* MSR-load areas: WRMSR into the MSR file, for L2 (VM entry) or L1 (VM
+ * exit); NOT_SUPPORTED where WRMSR would raise #GP. */
 static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t v)
 {
-	(void)host;
-	(void)l2;
-	(void)v;
-	if (msr == 0x79 || msr == 0x8b || msr == 0x9e || (msr >> 8) == 0x8)
-		return NVMX_STATUS_NOT_SUPPORTED;
-	return NVMX_STATUS_OK;
+	struct refhost *h = host;
+	(void)l2; /* one processor: the same MSR file */
+	h->msr_loads++;
+	return refhost_wrmsr(h, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
+	                                                            : NVMX_STATUS_NOT_SUPPORTED;
 }
 
+/* The VM-exit MSR-store area: RDMSR of L2's MSR. */
 static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 {
-	(void)host;
-	if ((msr >> 8) == 0x8)
-		return NVMX_STATUS_NOT_SUPPORTED;
-	*v = 0;
-	return NVMX_STATUS_OK;
+	struct refhost *h = host;
+	h->msr_stores++;
+	return refhost_rdmsr(h, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
+	                                                            : NVMX_STATUS_NOT_SUPPORTED;
 }
 
 /* ---- memory for the library ---- */
@@ -486,7 +548,7 @@ enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
 
 	struct nvmx_vm_config def;
 	if (!cfg) {
-		nvmx_vm_default_config(&def);
+		nvmx_vm_example_config(&def);
 		cfg = &def;
 	}
 	enum nvmx_status s = nvmx_vm_create(cfg, &h->ops, h, &h->vm);
@@ -600,6 +662,8 @@ static unsigned insn_len(uint32_t reason)
 	}
 }
 
+unsigned refhost_insn_len(uint32_t exit_reason) { return insn_len(exit_reason); }
+
 enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
                               struct nvmx_result *res)
 {
@@ -612,5 +676,21 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 		h->gpr[RBX] = in->la;
 	ex.insn_info = refhost_insn_info(in);
 	ex.qualification = 0;
-	return nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+	enum nvmx_status s = nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+	if (s == NVMX_STATUS_OK && res->action == NVMX_ACTION_RUN_L2)
+		refhost_hw_enter(h);
+	return s;
+}
+
+void refhost_hw_enter(struct refhost *h)
+{
+	if (refhost_vmcs02_get(h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_DEBUG_CONTROLS)
+		h->dr7 = (refhost_vmcs02_get(h, NVMX_F_GUEST_DR7) & ~((1ull << 12) | (3ull << 14))) |
+		         (1ull << 10);
+}
+
+void refhost_hw_exit(struct refhost *h)
+{
+	if (refhost_vmcs02_get(h, NVMX_F_VM_EXIT_CONTROLS) & NVMX_EXIT_SAVE_DEBUG_CONTROLS)
+		refhost_vmcs02_set(h, NVMX_F_GUEST_DR7, h->dr7);
 }

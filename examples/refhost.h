@@ -17,6 +17,13 @@
 #define REFHOST_VMCS_SLOTS 0x4000u            /* indexed by encoding bits 14:1 */
 #define REFHOST_MAX_RANGES 256
 #define REFHOST_MAX_WRITES 4096
+#define REFHOST_MAX_MSRS 96
+
+/* One MSR of the vCPU's MSR file and its value. */
+struct refhost_msr {
+	uint32_t index;
+	uint64_t value;
+};
 
 /* EPT01 overrides on top of the default identity-plus-offset backing. */
 enum refhost_range_kind {
@@ -50,6 +57,13 @@ struct refhost {
 	uint64_t *l1;                 /* VMCS01 guest-state fields: L1's state */
 	uint64_t gpr[16];
 	uint64_t feature_control;     /* L1's IA32_FEATURE_CONTROL */
+	/* The vCPU's MSR file (refhost_wrmsr): the MSRs the VMCS does not
+	 * switch are one processor's, shared by L1 and L2, as on hardware.
+	 * Holds the values written since reset. */
+	struct refhost_msr msrs[REFHOST_MAX_MSRS];
+	unsigned nmsrs;
+	uint64_t msr_loads, msr_stores;  /* msr_load / msr_store callbacks */
+	uint64_t dr7;                 /* the processor's DR7 while L2 runs */
 	uint64_t vmcs_reads, vmcs_writes;
 	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */
 	uint64_t l1_reads, l1_writes;
@@ -106,6 +120,32 @@ void refhost_mem_w64(struct refhost *h, uint64_t gpa, uint64_t v);
 uint32_t refhost_mem_r32(const struct refhost *h, uint64_t gpa);
 uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa);
 
+/*
+ * The MSR file. WRMSR at CPL 0 of `value` (for L1, for L2, or from an
+ * MSR-load area): MSR_WRITE_OK and the value stored, or the named #GP
+ * reason and nothing changed. The model has the MSRs the library has
+ * architectural rules for (nvmx_vm_msr_write_check, L1's physical-address
+ * width), IA32_P5_MC_ADDR/TYPE (0, 1, any value), IA32_FEATURE_CONTROL
+ * (locked: writes #GP) and the VMX capability MSRs (read-only); any other
+ * index is MSR_UNKNOWN. RDMSR gives the value written or the reset value
+ * (IA32_PAT 0007040600070406H, IA32_APIC_BASE FEE00900H, others 0).
+ */
+enum nvmx_reason refhost_wrmsr(struct refhost *h, uint32_t msr, uint64_t value);
+enum nvmx_reason refhost_rdmsr(const struct refhost *h, uint32_t msr, uint64_t *value);
+
+/*
+ * The processor's side of running L2 on VMCS02: a VM entry loads guest
+ * registers from VMCS02, a VM exit saves them into it. The model keeps
+ * DR7: with "load debug controls" the entry loads DR7 from GUEST_DR7 with
+ * bits 12 and 15:14 cleared and bit 10 set (SDM 27.3.2.1); with "save debug
+ * controls" the exit writes it back to GUEST_DR7 (SDM 28.3.1).
+ * refhost_exec calls refhost_hw_enter when the library says RUN_L2, and
+ * the L2 model calls refhost_hw_exit for every exit and refhost_hw_enter
+ * when L0 resumes L2.
+ */
+void refhost_hw_enter(struct refhost *h);
+void refhost_hw_exit(struct refhost *h);
+
 /* EPT01 changes (the host must also tell the library; see nvmx/ept.h). */
 bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t gpa,
                        uint64_t len, uint64_t hpa, uint8_t rights);
@@ -128,5 +168,7 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 
 /* The VM-exit instruction-information value for `in` (SDM 28.2.5, Table 28-13). */
 uint32_t refhost_insn_info(const struct refhost_insn *in);
+/* The VM-exit instruction length the model reports for a VMX instruction. */
+unsigned refhost_insn_len(uint32_t exit_reason);
 
 #endif

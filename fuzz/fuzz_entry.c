@@ -6,11 +6,16 @@
  * (bitmaps, MSR-load areas, PDPTEs, the link-pointer region). Then VMLAUNCH,
  * mutate again and VMRESUME. After every accepted entry assert
  *   invariant 2: the hardware model (hwcheck) accepts VMCS02;
- *   invariant 3: VMCS02 keeps every exit L0 requires.
+ *   invariant 3: VMCS02 keeps every exit L0 requires;
+ *   every entry of the VM-entry MSR-load area passes WRMSR's architectural
+ *   rules (nvmx_msr_write_check), and an MSR-load failure names an entry
+ *   within the count.
  *
  * Input: byte 0 chooses the L0 policy variant; then 8-byte records
  * { u16 field index, u8 op, u8 bit, u32 value }; a record with op 7 splits
- * the launch mutations from the resume mutations.
+ * the launch mutations from the resume mutations. Op 6 with bit >= 48
+ * writes entry (index % 8) of an MSR-load area at MSR_AREA instead of a word
+ * of L1 memory: an MSR from `msrs` and a value from `edges`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,16 @@ static const uint64_t edges[] = {
 	0x80000b0dull, 0x80000202ull, 0x80000403ull, 0x80050033ull, 0x2020, 0xa09b, 0xc093, 0x8b,
 	0x10000, FX_MSR_BITMAP, FX_VAPIC, 0x3001e,
 };
+
+/* MSRs with WRMSR rules of every kind (nvmx/msr.h), ones the SDM forbids in
+ * the area, and ones no processor has. */
+static const uint32_t msrs[] = {
+	0x10, 0x1b, 0x174, 0x175, 0x176, 0x1d9, 0x277, 0x2ff, 0x250, 0x200, 0x201, 0x38f,
+	0x480, 0xfe, 0xc0000080u, 0xc0000081u, 0xc0000082u, 0xc0000083u, 0xc0000084u,
+	0xc0000100u, 0xc0000101u, 0xc0000102u, 0xc0000103u, 0x79, 0x8b, 0x9b, 0x9e, 0x808,
+	0x3a, 0x1a0, 0x4b564d00u, 0,
+};
+#define MSR_AREA 0x30000ull
 
 static void die(const char *what, const char *detail)
 {
@@ -56,7 +71,20 @@ static void mutate(struct entry_fixture *f, const uint8_t *r)
 	case 3: put(f, idx, edges[val % (sizeof(edges) / sizeof(edges[0]))]); break;
 	case 4: put(f, idx, cur | (1ull << bit)); break;
 	case 5: put(f, idx, cur & ~(1ull << bit)); break;
-	case 6: /* L1 memory the entry may read: below 1 MiB */
+	case 6:
+		if (bit >= 48) {
+			/* An MSR-load entry: index, reserved half 0, value. */
+			unsigned k = idx % 8u;
+			uint64_t at = MSR_AREA + 16u * k;
+			refhost_mem_w64(&f->h, at, msrs[(val & 0xffu) % (sizeof(msrs) / sizeof(msrs[0]))]);
+			refhost_mem_w64(&f->h, at + 8, edges[(val >> 8) % (sizeof(edges) / sizeof(edges[0]))] ^
+			                                    ((uint64_t)(val >> 24) << (bit - 48)));
+			fx_set(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_ADDR, MSR_AREA);
+			if (fx_get(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_COUNT) <= k)
+				fx_set(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_COUNT, k + 1u);
+			break;
+		}
+		/* L1 memory the entry may read: below 1 MiB */
 		refhost_mem_w32(&f->h, ((uint64_t)idx * 16u + bit) & 0xffffcu, val);
 		break;
 	default: break;
@@ -71,6 +99,21 @@ static void check_l0_exits(struct entry_fixture *f)
 		die("L0 exit lost:", lost);
 }
 
+/* Every MSR the entry loaded passes WRMSR's rules. */
+static void check_msr_area(struct entry_fixture *f)
+{
+	uint64_t n = fx_get(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_COUNT);
+	uint64_t at = fx_get(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_ADDR);
+	for (uint64_t i = 0; i < n && i < 512; i++) {
+		uint64_t e[2];
+		if (!refhost_mem_read(&f->h, at + 16 * i, e, sizeof(e)))
+			die("an MSR-load entry outside L1 memory was accepted", NULL);
+		enum nvmx_reason r = nvmx_vm_msr_write_check(f->h.vm, (uint32_t)e[0], e[1]);
+		if (r != NVMX_REASON_MSR_WRITE_OK && r != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
+			die("a loaded MSR value WRMSR refuses:", nvmx_reason_name(r));
+	}
+}
+
 static void check_entry(struct entry_fixture *f, enum nvmx_status st, const struct nvmx_result *res)
 {
 	if (st == NVMX_STATUS_OK && res->outcome == NVMX_OUTCOME_L2_ENTERED) {
@@ -78,6 +121,13 @@ static void check_entry(struct entry_fixture *f, enum nvmx_status st, const stru
 		if (hw)
 			die("hardware refuses VMCS02:", hw);
 		check_l0_exits(f);
+		check_msr_area(f);
+	}
+	if (st == NVMX_STATUS_OK && res->outcome == NVMX_OUTCOME_ENTRY_FAILED &&
+	    (res->exit_reason & 0xffffu) == NVMX_EXIT_ENTRY_FAIL_MSR_LOAD) {
+		uint64_t n = fx_get(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_COUNT);
+		if (res->exit_qualification == 0 || res->exit_qualification > n)
+			die("MSR-load failure names no entry of the area", NULL);
 	}
 }
 
@@ -108,6 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.pol.tsc_offset = 0x123456789ull;
 		if (pv & 32)
 			f.pol.flags |= NVMX_L0_EMULATE_PREEMPTION_TIMER;
+		if (pv & 64)
+			f.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
 		nvmx_vcpu_set_l0_policy(f.v, &f.pol);
 		data++;
 		size--;

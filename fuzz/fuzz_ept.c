@@ -5,7 +5,7 @@
  * (refhost ranges: remap, unmap, MMIO, reduced rights) and L2 accesses run
  * through the hardware model. After every step, every present EPT02 leaf of
  * every live root must equal the composition computed by the independent
- * two-stage walk below (DESIGN.md invariant 4): same host page, no more
+ * two-stage walk below (docs/architecture.md invariant 4): same host page, no more
  * rights than EPT12 and EPT01 both grant, same memory type; and every L2
  * access outcome must agree with that walk.
  */
@@ -602,7 +602,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_src in = { data, size };
 	uint64_t cfgb = fuzz_take(&in, 1);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = (8 + (cfgb & 0x3f)) * 4096ull;
 	wp_mode = (cfgb & 0x40) != 0;
 	if (wp_mode)

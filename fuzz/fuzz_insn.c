@@ -398,7 +398,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->nptrs = 0;
 	s->ptrs_overflow = false;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.vmcs12_cache_slots = 1 + (u8(&in) & 3);
 	/*
 	 * A VM is created per input, and the default 64 MiB shadow-EPT budget

@@ -10,6 +10,13 @@ NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
 	cfg->size = sizeof(*cfg);
 	cfg->vmcs12_cache_slots = 8;
 	cfg->shadow_ept_budget = 64ull << 20;
+	/* cfg->hw stays empty: the host fills it from its processor's MSRs.
+	 * A VM is never offered an example CPU's features by accident. */
+}
+
+NVMX_EXPORT void nvmx_vm_example_config(struct nvmx_vm_config *cfg)
+{
+	nvmx_vm_default_config(cfg);
 	nvmx_hw_caps_example(&cfg->hw);
 }
 
@@ -24,13 +31,41 @@ void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size)
 		vm->ops.free(vm->host, p, size);
 }
 
-/* Callbacks every host must provide. */
-static bool ops_complete(const struct nvmx_host_ops *o)
+/* The first required callback `o` lacks (by member name), or NULL. */
+static const char *ops_missing(const struct nvmx_host_ops *o, uint32_t vm_flags)
 {
-	return o->gpa_read && o->gpa_write && o->lin_read && o->lin_write && o->vmcs_read &&
-	       o->vmcs_write && o->l1_read && o->l1_write && o->l1_gpr_read && o->l1_gpr_write &&
-	       o->l1_msr_read && o->gpa_to_hpa && o->page_alloc && o->page_free && o->alloc &&
-	       o->free && o->hw_invept && o->hw_invvpid;
+#define REQ(m) \
+	if (!o->m) \
+		return #m;
+	REQ(gpa_read) REQ(gpa_write) REQ(lin_read) REQ(lin_write) REQ(vmcs_read) REQ(vmcs_write)
+	REQ(l1_read) REQ(l1_write) REQ(l1_gpr_read) REQ(l1_gpr_write) REQ(l1_msr_read)
+	REQ(gpa_to_hpa) REQ(page_alloc) REQ(page_free) REQ(alloc) REQ(free) REQ(hw_invept)
+	REQ(hw_invvpid)
+#undef REQ
+	if ((vm_flags & NVMX_VM_WRITE_PROTECT_EPT12) && !o->l0_write_protect)
+		return "l0_write_protect";
+	return NULL;
+}
+
+/* An ops table as the library reads it: zero-extended when older and
+ * shorter. False when it does not reach the first callback. */
+static bool ops_load(const struct nvmx_host_ops *ops, struct nvmx_host_ops *o)
+{
+	nvmx_memset(o, 0, sizeof(*o));
+	if (ops->size < offsetof(struct nvmx_host_ops, gpa_read))
+		return false;
+	nvmx_memcpy(o, ops, ops->size < sizeof(*o) ? ops->size : sizeof(*o));
+	return true;
+}
+
+NVMX_EXPORT const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags)
+{
+	if (!ops)
+		return "ops";
+	struct nvmx_host_ops o;
+	if (!ops_load(ops, &o))
+		return "size";
+	return ops_missing(&o, vm_flags);
 }
 
 NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
@@ -43,13 +78,14 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (cfg->size < sizeof(*cfg) || cfg->vmcs12_cache_slots < 1 ||
 	    cfg->vmcs12_cache_slots > 64)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	/* Zero-extend an older, shorter ops table: missing members are NULL. */
+	/* IA32_VMX_BASIC is never 0 on a processor with VMX (SDM A.1): an
+	 * empty hw means the host did not describe its processor. */
+	if (cfg->hw.vmx_msr[0] == 0)
+		return NVMX_STATUS_NO_HW_CAPS;
+	/* Zero-extend an older, shorter ops table: missing members are NULL.
+	 * nvmx_host_ops_missing names what BAD_OPS is about. */
 	struct nvmx_host_ops o;
-	nvmx_memset(&o, 0, sizeof(o));
-	if (ops->size < offsetof(struct nvmx_host_ops, gpa_read))
-		return NVMX_STATUS_BAD_OPS;
-	nvmx_memcpy(&o, ops, ops->size < sizeof(o) ? ops->size : sizeof(o));
-	if (!ops_complete(&o))
+	if (!ops_load(ops, &o) || ops_missing(&o, cfg->flags))
 		return NVMX_STATUS_BAD_OPS;
 
 	struct nvmx_vm *vm = o.alloc(host, sizeof(*vm));

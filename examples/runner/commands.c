@@ -19,7 +19,7 @@
 #define REG_VALUE 0u /* RAX: VMREAD destination, VMWRITE source */
 #define REG_FIELD 1u /* RCX: the field encoding; INVEPT/INVVPID type */
 
-/* Who may run a command (DESIGN.md section 5, "Who runs"). */
+/* Who may run a command (docs/scenario-format.md, "Who runs"). */
 enum who { WHO_ANY, WHO_L1, WHO_L2 };
 
 struct command {

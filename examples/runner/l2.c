@@ -50,22 +50,32 @@ static const struct l2_verb l2_verbs[] = {
 	{ "extint", L2_EXTINT, 1, 1, "l2 extint <vector>" },
 	{ "nmi", L2_NMI, 0, 0, "l2 nmi" },
 	{ "access", L2_ACCESS, 2, 2, "l2 access <l2-gpa> r|w|x" },
-	{ "vmx", L2_VMX, 1, 1, "l2 vmx <instruction>" },
+	{ "vmx", L2_VMX, 1, 4, "l2 vmx <instruction> [<operands as for the L1 command>]" },
 	{ "preemption-timer", L2_PREEMPTION_TIMER, 0, 0, "l2 preemption-timer" },
 	{ "invlpg", L2_INVLPG, 1, 1, "l2 invlpg <address>" },
 };
 
-/* VMX instructions L2 may execute (each exits unconditionally, SDM 26.1.2). */
+/*
+ * VMX instructions L2 may execute (each exits unconditionally, SDM 26.1.2),
+ * with the operands the L1 command of the same name takes: the operand
+ * kinds (P a physical address stored as the 64-bit memory operand, F a VMCS
+ * field in RCX, V a value in RAX, T a type in RCX, E an EPTP and W a VPID
+ * then L a linear address forming the 128-bit descriptor in memory), and
+ * whether the instruction has a memory operand even without operands
+ * (VMPTRST).
+ */
 static const struct {
 	const char *name;
 	uint32_t reason;
+	const char *ops;
+	bool mem;
 } l2_vmx_insns[] = {
-	{ "vmxon", NVMX_EXIT_VMXON },     { "vmxoff", NVMX_EXIT_VMXOFF },
-	{ "vmclear", NVMX_EXIT_VMCLEAR }, { "vmptrld", NVMX_EXIT_VMPTRLD },
-	{ "vmptrst", NVMX_EXIT_VMPTRST }, { "vmread", NVMX_EXIT_VMREAD },
-	{ "vmwrite", NVMX_EXIT_VMWRITE }, { "vmlaunch", NVMX_EXIT_VMLAUNCH },
-	{ "vmresume", NVMX_EXIT_VMRESUME }, { "invept", NVMX_EXIT_INVEPT },
-	{ "invvpid", NVMX_EXIT_INVVPID }, { "vmfunc", NVMX_EXIT_VMFUNC },
+	{ "vmxon", NVMX_EXIT_VMXON, "P", true },      { "vmxoff", NVMX_EXIT_VMXOFF, "", false },
+	{ "vmclear", NVMX_EXIT_VMCLEAR, "P", true },  { "vmptrld", NVMX_EXIT_VMPTRLD, "P", true },
+	{ "vmptrst", NVMX_EXIT_VMPTRST, "", true },   { "vmread", NVMX_EXIT_VMREAD, "F", false },
+	{ "vmwrite", NVMX_EXIT_VMWRITE, "FV", false }, { "vmlaunch", NVMX_EXIT_VMLAUNCH, "", false },
+	{ "vmresume", NVMX_EXIT_VMRESUME, "", false }, { "invept", NVMX_EXIT_INVEPT, "TE", true },
+	{ "invvpid", NVMX_EXIT_INVVPID, "TWL", true }, { "vmfunc", NVMX_EXIT_VMFUNC, "", false },
 };
 
 static bool num(const char *s, uint64_t max, uint64_t *v, const char *what,
@@ -76,6 +86,71 @@ static bool num(const char *s, uint64_t max, uint64_t *v, const char *what,
 	outcome_error(o, "bad %s '%s'", what, s);
 	return false;
 }
+
+/* Registers of the operands, as the L1 commands use them (commands.c). */
+#define L2_REG_VALUE 0u /* RAX */
+#define L2_REG_FIELD 1u /* RCX */
+#define L2_REG_BASE 3u  /* RBX: base of the memory operand */
+
+/*
+ * Stage the operands of `l2 vmx <insn> <operands>` as the processor finds
+ * them when L2 executes the instruction: registers in L2's GPRs, the memory
+ * operand at the runner's scratch address (an L2 linear address = L2
+ * physical address: L2 runs the model's flat paging). The memory operand is
+ * stored in L1 memory when L2's physical addresses are L1's (VMCS02 runs on
+ * EPT01, L1 gave L2 no EPT); with EPT12 the exit happens all the same (VMX
+ * instructions exit before any operand access) and L1 finds the operand
+ * where its EPT12 maps the scratch address. Fills the exit's instruction
+ * information and qualification (displacement 0).
+ */
+static bool stage_vmx_operands(struct runner *r, size_t k, const char *const *t, unsigned n,
+                               struct l2model_event *m, struct outcome *o)
+{
+	const char *ops = l2_vmx_insns[k].ops; /* n is 0 or strlen(ops): parse_event */
+	uint64_t mem[2] = { 0, 0 };
+	size_t memlen = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v;
+		if (ops[i] == 'F') {
+			if (!parse_field(t[i], &v)) {
+				outcome_error(o, "'%s' is not a VMCS field name or encoding", t[i]);
+				return false;
+			}
+		} else if (!num(t[i], ~0ull, &v, "operand", o)) {
+			return false;
+		}
+		switch (ops[i]) {
+		case 'P': mem[0] = v; memlen = 8; break;
+		case 'F': case 'T': r->h.gpr[L2_REG_FIELD] = v; break;
+		case 'V': r->h.gpr[L2_REG_VALUE] = v; break;
+		case 'E': case 'W': mem[0] = v; memlen = 16; break;
+		case 'L': mem[1] = v; memlen = 16; break;
+		default: break;
+		}
+	}
+	bool ia32e = refhost_vmcs02_get(&r->h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	struct refhost_insn in;
+	memset(&in, 0, sizeof(in));
+	in.exit_reason = l2_vmx_insns[k].reason;
+	in.mem = l2_vmx_insns[k].mem;
+	in.la = r->mem_size - RUNNER_SCRATCH_SIZE;
+	if (in.la > (4ull << 30) - RUNNER_SCRATCH_SIZE)
+		in.la = (4ull << 30) - RUNNER_SCRATCH_SIZE;
+	in.reg1 = L2_REG_VALUE;
+	in.reg2 = L2_REG_FIELD;
+	in.addr_size = ia32e ? 8 : 4;
+	in.op_size_32 = !ia32e;
+	if (in.mem) {
+		r->h.gpr[L2_REG_BASE] = in.la;
+		bool l2_on_ept01 = !refhost_page_va(&r->h, refhost_vmcs02_get(&r->h, NVMX_F_EPT_POINTER));
+		if (memlen && l2_on_ept01)
+			refhost_mem_write(&r->h, in.la, mem, memlen);
+	}
+	m->vmx_info = refhost_insn_info(&in);
+	m->vmx_qual = 0;
+	return true;
+}
+
 
 /* Check the operands of one event; false with an error outcome if malformed. */
 static bool parse_event(const struct l2_verb *vb, const struct cmd_line *cl,
@@ -140,7 +215,14 @@ static bool parse_event(const struct l2_verb *vb, const struct cmd_line *cl,
 	case L2_VMX:
 		for (size_t i = 0; i < sizeof(l2_vmx_insns) / sizeof(l2_vmx_insns[0]); i++) {
 			if (word_is(t[0], l2_vmx_insns[i].name)) {
-				ev->a = l2_vmx_insns[i].reason;
+				ev->a = i;
+				ev->b = cl->ntok - 3;
+				if (ev->b != 0 && ev->b != strlen(l2_vmx_insns[i].ops)) {
+					outcome_error(o, "usage: l2 vmx %s takes %u operand(s) as the L1 "
+					                 "command, or none", l2_vmx_insns[i].name,
+					              (unsigned)strlen(l2_vmx_insns[i].ops));
+					return false;
+				}
 				return true;
 			}
 		}
@@ -232,7 +314,8 @@ static void deliver_access(struct runner *r, const struct l2_event *ev, struct o
  * does not intercept it; otherwise the library's result (`exit-to-l1`,
  * `l0-handled`, `vmx-abort`). Accesses go through the EPT model.
  */
-static void deliver_l2_event(struct runner *r, const struct l2_event *ev, struct outcome *o)
+static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const struct l2_event *ev,
+                             struct outcome *o)
 {
 	if (ev->kind == L2_ACCESS) {
 		deliver_access(r, ev, o);
@@ -282,7 +365,10 @@ static void deliver_l2_event(struct runner *r, const struct l2_event *ev, struct
 	case L2_NMI: m.kind = L2EV_NMI; break;
 	case L2_VMX:
 		m.kind = L2EV_VMX;
-		m.vmx_reason = (uint32_t)ev->a;
+		m.vmx_reason = l2_vmx_insns[ev->a].reason;
+		if (!stage_vmx_operands(r, (size_t)ev->a, (const char *const *)cl->tok + 3,
+		                        (unsigned)ev->b, &m, o))
+			return;
 		break;
 	case L2_PREEMPTION_TIMER: m.kind = L2EV_PREEMPTION_TIMER; break;
 	case L2_INVLPG:
@@ -324,5 +410,5 @@ void runner_l2(struct runner *r, const struct cmd_line *cl, struct outcome *o)
 	}
 	struct l2_event ev;
 	if (parse_event(vb, cl, &ev, o))
-		deliver_l2_event(r, &ev, o);
+		deliver_l2_event(r, cl, &ev, o);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Outcome text (DESIGN.md section 5) from what the library returned. */
+/* Outcome text (docs/scenario-format.md) from what the library returned. */
 #include "runner.h"
 
 #include <inttypes.h>

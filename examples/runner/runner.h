@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * nvmx-run: plays a scenario (DESIGN.md section 5, docs/scenario-format.md)
+ * nvmx-run: plays a scenario (docs/scenario-format.md)
  * against libnvmx on the reference host.
  *
  * Layout: parse.c turns words into numbers, VMCS field encodings, MSR

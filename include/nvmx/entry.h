@@ -26,6 +26,19 @@ struct nvmx_vcpu;
 /* Check L1's bitmap pages by an xxHash of their content at every entry,
  * instead of relying on nvmx_vcpu_l1_page_changed (slower, needs no hook). */
 #define NVMX_L0_HASH_L1_BITMAPS (1u << 1)
+/*
+ * Refuse a VM entry (VMfailValid 7, ENTRY_CTL_ADDR_NOT_BACKED) whose
+ * control-structure address (I/O or MSR bitmap, virtual-APIC, APIC-access,
+ * posted-interrupt descriptor, PML, #VE information) names L1 memory that
+ * L0 does not back. Without the flag the library does what the processor
+ * does for a physical access that hits no memory (the SDM checks these
+ * addresses for alignment and width only): L1's bitmap pages read as all
+ * ones, so every access they govern exits; the other pages are replaced in
+ * VMCS02 by a library page filled with ones at each full entry, whose
+ * writes never reach L1 (docs/vm-entry-checks.md, "Addresses L0 does not
+ * back").
+ */
+#define NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES (1u << 2)
 
 struct nvmx_l0_policy {
 	uint32_t size;                  /* sizeof(struct nvmx_l0_policy) */

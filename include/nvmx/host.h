@@ -184,6 +184,15 @@ struct nvmx_host_ops {
 	void (*l1_read_n)(void *host, const uint32_t *fields, uint64_t *values, unsigned n);
 };
 
+/*
+ * What nvmx_vm_create's BAD_OPS is about: the member name of the first
+ * required callback `ops` lacks ("gpa_read", ..., "l0_write_protect" when
+ * `vm_flags` (struct nvmx_vm_config.flags) asks for write protection),
+ * "size" when ops->size does not reach the first callback, "ops" for NULL;
+ * NULL when the table is complete. The string is static.
+ */
+const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,5 +15,6 @@
 #include "entry.h"
 #include "exit.h"
 #include "state.h"
+#include "msr.h"
 
 #endif

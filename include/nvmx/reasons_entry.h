@@ -63,7 +63,7 @@
 	X(ENTRY_CTL_ENTRY_MSR_LOAD_ADDR, 0x1036, "VM-entry MSR-load address unaligned or area too wide") \
 	X(ENTRY_CTL_ENTRY_SMM, 0x1037, "entry to SMM outside SMM") \
 	X(ENTRY_CTL_DEACT_DUAL_MONITOR, 0x1038, "deactivate dual-monitor treatment outside SMM") \
-	X(ENTRY_CTL_ADDR_NOT_BACKED, 0x1039, "L0 does not back an L1 address named by a control field") \
+	X(ENTRY_CTL_ADDR_NOT_BACKED, 0x1039, "L0 does not back an L1 address named by a control field (NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES)") \
 	/* SDM 27.2.2-27.2.4: host state (VMfailValid 8) */ \
 	X(ENTRY_HOST_CR0_FIXED, 0x103a, "host CR0 violates IA32_VMX_CR0_FIXED0/1") \
 	X(ENTRY_HOST_CR4_FIXED, 0x103b, "host CR4 violates IA32_VMX_CR4_FIXED0/1") \
@@ -145,7 +145,7 @@
 	X(ENTRY_GUEST_PENDING_DBG_RESERVED, 0x1086, "pending debug exceptions reserved bits set") \
 	X(ENTRY_GUEST_PENDING_DBG_BS, 0x1087, "pending BS inconsistent with RFLAGS.TF and DEBUGCTL.BTF") \
 	X(ENTRY_GUEST_LINK_ADDR, 0x1088, "VMCS link pointer unaligned or beyond the physical-address width") \
-	X(ENTRY_GUEST_LINK_REVISION, 0x1089, "VMCS link pointer names a region with the wrong revision") \
+	X(ENTRY_GUEST_LINK_REVISION, 0x1089, "VMCS link pointer names a region whose bits 30:0 are not the revision identifier") \
 	X(ENTRY_GUEST_PDPTE, 0x108a, "a PDPTE sets reserved bits or cannot be read") \
 	/* SDM 27.4: MSR loading (VM-entry failure, exit reason 34) */ \
 	X(ENTRY_MSR_LOAD_COUNT, 0x108b, "VM-entry MSR-load count exceeds the recommended maximum") \
@@ -157,6 +157,9 @@
 	X(ENTRY_MSR_LOAD_MICROCODE, 0x1091, "VM-entry MSR-load of a microcode-update MSR") \
 	X(ENTRY_MSR_LOAD_REFUSED, 0x1092, "VM-entry MSR-load value WRMSR would refuse") \
 	/* outcomes */ \
-	X(ENTRY_OK, 0x1093, "VM entry succeeded")
+	X(ENTRY_OK, 0x1093, "VM entry succeeded") \
+	X(ENTRY_GUEST_LINK_SHADOW_BIT, 0x1094, "VMCS link pointer region bit 31 differs from the VMCS-shadowing control") \
+	X(ENTRY_GUEST_LINK_CURRENT, 0x1095, "VMCS link pointer equals the current-VMCS pointer (outside SMM)") \
+	X(ENTRY_CTL_UNBACKED_READS_ONES, 0x1096, "a control page L0 does not back reads as all ones (trace only; the entry goes on)")
 
 #endif

@@ -29,7 +29,8 @@ extern "C" {
 	X(CORRUPT_STATE, 12, "saved state is malformed, hostile or fails its checksum")       \
 	X(GUEST_FAULT, 13, "the guest access faults; the fault is described in the out-parameter") \
 	X(NOT_MAPPED, 14, "L0 does not back that L1 physical address")                     \
-	X(BUDGET_EXCEEDED, 15, "a configured memory budget is exhausted")
+	X(BUDGET_EXCEEDED, 15, "a configured memory budget is exhausted") \
+	X(NO_HW_CAPS, 16, "the VM configuration has no capability MSRs of the host's processor")
 
 enum nvmx_status {
 #define NVMX_X_STATUS_(name, num, text) NVMX_STATUS_##name = num,

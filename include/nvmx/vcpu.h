@@ -35,8 +35,16 @@ struct nvmx_vm_config {
 /* Write-protect EPT12 pages in EPT01 so that L1's edits are seen at once. */
 #define NVMX_VM_WRITE_PROTECT_EPT12 (1u << 0)
 
-/* Fill *cfg with defaults and nvmx_hw_caps_example() as the hardware. */
+/*
+ * Fill *cfg with defaults. cfg->hw is left empty: the host fills it from
+ * its processor's capability MSRs (and CPUID), and nvmx_vm_create refuses
+ * an empty one with NO_HW_CAPS, so that a VM is never offered an example
+ * CPU's features by accident.
+ */
 void nvmx_vm_default_config(struct nvmx_vm_config *cfg);
+/* The defaults with nvmx_hw_caps_example() as the hardware: for tests,
+ * fuzzers, benchmarks and demos that run on no real processor. */
+void nvmx_vm_example_config(struct nvmx_vm_config *cfg);
 
 enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
                                 const struct nvmx_host_ops *ops, void *host,
@@ -115,9 +123,13 @@ struct nvmx_result {
 	uint32_t vm_insn_error;         /* VMFAIL_VALID: the VM-instruction error number */
 	struct nvmx_fault fault;        /* INJECT_L1 */
 	uint32_t exit_reason;           /* ENTRY_FAILED, EXIT_TO_L1: full exit reason L1 sees */
-	uint32_t reserved0;
+	/* VMFAIL_VALID 7/8 and ENTRY_FAILED of VMLAUNCH/VMRESUME: the SDM
+	 * encoding of the VMCS12 field whose check failed (for an MSR-load
+	 * failure VM_ENTRY_MSR_LOAD_ADDR or _COUNT, with the MSR index in
+	 * `value`); 0 when no single field is at fault. */
+	uint32_t field;
 	uint64_t exit_qualification;    /* ENTRY_FAILED, EXIT_TO_L1 */
-	uint64_t value;                 /* VMREAD, VMPTRST: the value stored */
+	uint64_t value;                 /* VMREAD, VMPTRST: the value stored; MSR-load failure: the MSR */
 	uint64_t reserved[4];
 };
 

@@ -46,9 +46,19 @@ static void or_page(uint8_t *dst, const uint8_t *l0)
 	}
 }
 
+/* Whether an L1 page L0 does not back refuses the entry (the policy flag)
+ * instead of reading as all ones. */
+static bool refuse_unbacked(struct nvmx_vcpu *v)
+{
+	return nvmx_entry_policy(v)->flags & NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+}
+
 /*
  * Build `p` from L1's page at `gpa` (or from nothing when gpa is
- * SRC_L0_ONLY) OR L0's page `l0`. Sets x->reason on a page L0 does not back.
+ * SRC_L0_ONLY) OR L0's page `l0`. A page L0 does not back reads as all ones,
+ * as a physical read that hits no memory does: every access it governs
+ * exits. With NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES it sets x->reason
+ * instead.
  */
 static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page *p, uint64_t gpa,
                               const uint8_t *l0, uint32_t field)
@@ -72,8 +82,12 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 			uint8_t piece[512];
 			for (unsigned off = 0; off < PAGE; off += sizeof(piece)) {
 				enum nvmx_status st = nvmx_gpa_read(v, gpa + off, piece, sizeof(piece));
-				if (st == NVMX_STATUS_NOT_MAPPED)
-					NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+				if (st == NVMX_STATUS_NOT_MAPPED) {
+					if (refuse_unbacked(v))
+						NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+					nvmx_memset(piece, 0xff, sizeof(piece));
+					st = NVMX_STATUS_OK;
+				}
 				if (st != NVMX_STATUS_OK)
 					return NVMX_STATUS_HOST_FAILURE;
 				XXH3_64bits_update(&st3, piece, sizeof(piece));
@@ -85,7 +99,14 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 		enum nvmx_status st = nvmx_gpa_read(v, gpa, p->va, PAGE);
 		if (st == NVMX_STATUS_NOT_MAPPED) {
 			p->valid = false;
-			NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+			if (refuse_unbacked(v))
+				NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+			/* A page partly backed is not a case: EPT01 backs or not
+			 * in units of at least 4 KiB. */
+			nvmx_memset(p->va, 0xff, PAGE);
+			nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_CTL_UNBACKED_READS_ONES,
+			           NVMX_REASON_ENTRY_CTL_UNBACKED_READS_ONES, field);
+			st = NVMX_STATUS_OK;
 		}
 		if (st != NVMX_STATUS_OK) {
 			p->valid = false;
@@ -151,6 +172,22 @@ enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *unco
 	return NVMX_STATUS_OK;
 }
 
+enum nvmx_status nvmx_bitmaps_unbacked(struct nvmx_entry_ctx *x, uint64_t gpa, uint32_t field,
+                                       uint64_t *hpa)
+{
+	struct nvmx_vcpu *v = x->v;
+	if (refuse_unbacked(v))
+		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+	NVMX_CHECK(page_get(v, &v->entry.sink));
+	/* Refilled at each full entry: what L2 (or the processor for it) wrote
+	 * into it under an earlier entry is not read back as memory. */
+	nvmx_memset(v->entry.sink.va, 0xff, PAGE);
+	nvmx_trace(v, NVMX_TRACE_ENTRY, NVMX_REASON_ENTRY_CTL_UNBACKED_READS_ONES,
+	           NVMX_REASON_ENTRY_CTL_UNBACKED_READS_ONES, field);
+	*hpa = v->entry.sink.hpa | (gpa & 0xfffull);
+	return NVMX_STATUS_OK;
+}
+
 void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v)
 {
 	v->entry.msr.valid = v->entry.io_a.valid = v->entry.io_b.valid = false;
@@ -170,6 +207,7 @@ void nvmx_bitmaps_fini(struct nvmx_vcpu *v)
 	page_put(v, &v->entry.msr);
 	page_put(v, &v->entry.io_a);
 	page_put(v, &v->entry.io_b);
+	page_put(v, &v->entry.sink);
 }
 
 NVMX_EXPORT void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *v, uint64_t gpa)

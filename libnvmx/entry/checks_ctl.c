@@ -42,8 +42,13 @@ static enum nvmx_status check_vtpr(struct nvmx_entry_ctx *x)
 	uint32_t thr = (uint32_t)V12(x->s, TPR_THRESHOLD);
 	uint8_t vtpr;
 	enum nvmx_status st = nvmx_gpa_read(x->v, va + 0x80, &vtpr, 1);
-	if (st == NVMX_STATUS_NOT_MAPPED)
-		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, NVMX_F_VIRTUAL_APIC_PAGE_ADDR);
+	if (st == NVMX_STATUS_NOT_MAPPED) {
+		if (nvmx_entry_policy(x->v)->flags & NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES)
+			NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, NVMX_F_VIRTUAL_APIC_PAGE_ADDR);
+		/* Nonexistent memory reads as ones: VTPR 0xf, never below. */
+		vtpr = 0xff;
+		st = NVMX_STATUS_OK;
+	}
 	if (st != NVMX_STATUS_OK)
 		return NVMX_STATUS_HOST_FAILURE;
 	if ((thr & 0xfu) > (uint32_t)(vtpr >> 4))

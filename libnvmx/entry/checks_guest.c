@@ -365,10 +365,23 @@ static enum nvmx_status check_nonreg(struct nvmx_entry_ctx *x)
 		enum nvmx_status st = nvmx_gpa_read(x->v, link, &rev, 4);
 		if (st != NVMX_STATUS_OK && st != NVMX_STATUS_NOT_MAPPED)
 			return NVMX_STATUS_HOST_FAILURE;
-		bool shadow = x->proc2 & NVMX_PROC2_SHADOW_VMCS;
-		if (st == NVMX_STATUS_NOT_MAPPED || (rev & 0x7fffffffu) != nvmx_caps_revision(c) ||
-		    (shadow && !(rev >> 31)))
+		/* A read of memory L0 does not back returns all ones, as a
+		 * physical access to nonexistent memory does: never a valid
+		 * revision identifier. */
+		if (st == NVMX_STATUS_NOT_MAPPED)
+			rev = 0xffffffffu;
+		if ((rev & 0x7fffffffu) != nvmx_caps_revision(c))
 			FAILQ(x, ENTRY_GUEST_LINK_REVISION, NVMX_F_VMCS_LINK_POINTER, QUAL_LINK);
+		/* Bit 31 must equal the VMCS-shadowing control: a shadow VMCS
+		 * without shadowing fails as well as an ordinary one with it. */
+		bool shadow = x->proc2 & NVMX_PROC2_SHADOW_VMCS;
+		if ((bool)(rev >> 31) != shadow)
+			FAILQ(x, ENTRY_GUEST_LINK_SHADOW_BIT, NVMX_F_VMCS_LINK_POINTER, QUAL_LINK);
+		/* L1 never runs in SMM here (the library offers no dual-monitor
+		 * treatment), so the link pointer must differ from the
+		 * current-VMCS pointer. */
+		if (link == s->gpa)
+			FAILQ(x, ENTRY_GUEST_LINK_CURRENT, NVMX_F_VMCS_LINK_POINTER, QUAL_LINK);
 	}
 	return NVMX_STATUS_OK;
 }

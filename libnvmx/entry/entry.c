@@ -133,6 +133,7 @@ static enum nvmx_status vmfail_valid(struct nvmx_entry_ctx *x, uint32_t n, struc
 	res->outcome = NVMX_OUTCOME_VMFAIL_VALID;
 	res->vm_insn_error = n;
 	res->reason = x->reason;
+	res->field = (uint32_t)x->field;
 	return NVMX_STATUS_OK;
 }
 
@@ -150,6 +151,9 @@ static enum nvmx_status entry_fail(struct nvmx_entry_ctx *x, uint32_t basic,
 	res->exit_reason = full;
 	res->exit_qualification = x->qual;
 	res->reason = x->reason;
+	res->field = (uint32_t)x->field;
+	if (x->has_msr)
+		res->value = x->msr;
 	bool abort = false;
 	enum nvmx_status st = nvmx_exit_load_l1_host_state(x->v, &abort);
 	if (abort) {

@@ -29,7 +29,9 @@ struct nvmx_entry_ctx {
 	unsigned paddr;         /* L1's physical-address width */
 	enum nvmx_reason reason;
 	uint64_t qual;
-	uint64_t field;         /* the offending field's encoding, for the trace */
+	uint64_t field;         /* the offending field's encoding (trace, result) */
+	bool has_msr;           /* an MSR-load entry failed: */
+	uint32_t msr;           /* its MSR index */
 	/* PDPTEs of a PAE guest without EPT12, read from L1 memory (SDM 27.3.1.6);
 	 * VMCS02 needs them since it runs with EPT01. */
 	bool pdpte_from_mem;
@@ -92,8 +94,13 @@ enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x);
 enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x);
 /* Translation of control addresses (fails architecturally as a control
- * check: VMfailValid 7, ENTRY_CTL_ADDR_NOT_BACKED). */
+ * check, VMfailValid 7 ENTRY_CTL_ADDR_NOT_BACKED, only under
+ * NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES). */
 enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x);
+/* The host-physical address VMCS02 gets for control page `gpa` that L0
+ * does not back: the vCPU's page of ones (or x->reason under the policy). */
+enum nvmx_status nvmx_bitmaps_unbacked(struct nvmx_entry_ctx *x, uint64_t gpa, uint32_t field,
+                                       uint64_t *hpa);
 enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x);
 /* Bitmap merges into library pages; *use tells whether VMCS02 uses them. */
 enum nvmx_status nvmx_bitmaps_msr(struct nvmx_entry_ctx *x, bool *use, uint64_t *hpa);

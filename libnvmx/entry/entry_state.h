@@ -53,6 +53,8 @@ struct nvmx_entry_vcpu {
 	const struct nvmx_vmcs12 *host_ok_s;
 	uint64_t host_ok_ver, host_ok_caps_gen;
 	struct nvmx_merged_page msr, io_a, io_b;
+	/* Stands in VMCS02 for a control page L0 does not back (merge.c). */
+	struct nvmx_merged_page sink;
 	/*
 	 * The VMRESUME fast path (entry.c). The control checks of 27.2.1 other
 	 * than event injection and the vTPR check, the control-page

@@ -44,8 +44,10 @@ static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32
 	struct nvmx_l0_map m;
 	nvmx_memset(&m, 0, sizeof(m));
 	enum nvmx_status st = x->v->vm->ops.gpa_to_hpa(x->v->host, gpa, &m);
+	/* The SDM checks these addresses for alignment and width only: one L0
+	 * does not back gets a page of ones (bitmaps.c). */
 	if (st == NVMX_STATUS_NOT_MAPPED)
-		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+		return nvmx_bitmaps_unbacked(x, gpa, field, hpa);
 	if (st != NVMX_STATUS_OK)
 		return NVMX_STATUS_HOST_FAILURE;
 	*hpa = (m.hpa & ~0xfffull) | (gpa & 0xfffull);

@@ -3,9 +3,14 @@
  * Loading MSRs (SDM 27.4): the VM-entry MSR-load area, 16-byte entries
  * { u32 index, u32 reserved, u64 data }, processed in order after guest
  * state. A failing entry n (1-based) is a VM-entry failure with exit reason
- * 34 and exit qualification n; the entries before it stay loaded.
+ * 34 and exit qualification n; the entries before it stay loaded. An
+ * entry fails when its MSR may not be loaded this way (27.4) or when WRMSR
+ * of its value at CPL 0 would raise #GP: the architectural rules of
+ * nvmx/msr.h first (result reason MSR_*), then the host's msr_load for the
+ * MSRs the library has no rule for and for the existence of the MSR.
  */
 #include "entry_int.h"
+#include <nvmx/msr.h>
 
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
@@ -56,6 +61,11 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 			return NVMX_STATUS_HOST_FAILURE;
 		uint64_t val = e[2] | ((uint64_t)e[3] << 32);
 		enum nvmx_reason r = entry_reason(e[0], e[1]);
+		if (r == NVMX_REASON_NONE) {
+			enum nvmx_reason w = nvmx_msr_write_check(e[0], val, x->paddr, x->c->la57);
+			if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
+				r = w;
+		}
 		if (r == NVMX_REASON_NONE &&
 		    (!x->v->vm->ops.msr_load ||
 		     x->v->vm->ops.msr_load(x->v->host, true, e[0], val) != NVMX_STATUS_OK))
@@ -63,7 +73,9 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 		if (r != NVMX_REASON_NONE) {
 			x->qual = i + 1u;
 			x->reason = r;
-			x->field = e[0];
+			x->field = NVMX_F_VM_ENTRY_MSR_LOAD_ADDR;
+			x->has_msr = true;
+			x->msr = e[0];
 			return NVMX_STATUS_OK;
 		}
 	}

@@ -7,6 +7,7 @@
  */
 #include "exit.h"
 #include "../ept/ept.h"
+#include <nvmx/msr.h>
 
 #define MSR_FS_BASE 0xc0000100u
 #define MSR_GS_BASE 0xc0000101u
@@ -99,6 +100,10 @@ static bool msr_load(struct nvmx_vcpu *v)
 		if ((ent[0] >> 32) != 0 || msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
 		    (msr >> 8) == 0x8u || msr == MSR_BIOS_UPDT_TRIG || msr == MSR_SMBASE ||
 		    msr == MSR_SMM_MONITOR_CTL)
+			return false;
+		/* WRMSR's architectural rules (nvmx/msr.h), then the host. */
+		enum nvmx_reason w = nvmx_vm_msr_write_check(v->vm, msr, ent[1]);
+		if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 			return false;
 		if (v->vm->ops.msr_load(v->host, false, msr, ent[1]) != NVMX_STATUS_OK)
 			return false;

@@ -116,6 +116,7 @@ void fx_reset(struct entry_fixture *f)
 {
 	memset(f->h.mem, 0, f->h.mem_size);
 	f->h.nranges = 0;
+	f->h.nmsrs = 0;
 	memset(f->h.vmcs02, 0, REFHOST_VMCS_SLOTS * sizeof(uint64_t));
 	refhost_l1_long_mode(&f->h);
 	refhost_mem_w32(&f->h, FX_VMXON, 4);

@@ -63,7 +63,7 @@ void fx_exit_to_l1(struct entry_fixture *f);
 /* Whether the MSR access (write = false: read) / port exits under VMCS02. */
 bool fx_vmcs02_msr_exits(struct entry_fixture *f, uint32_t msr, bool write);
 bool fx_vmcs02_port_exits(struct entry_fixture *f, uint16_t port);
-/* Invariant 3 of DESIGN.md on the VMCS02 just built: NULL when it keeps
+/* Invariant 3 of docs/architecture.md on the VMCS02 just built: NULL when it keeps
  * every exit the fixture's L0 policy requires, else what it lost. */
 const char *fx_l0_exits_missing(struct entry_fixture *f);
 

@@ -105,9 +105,14 @@ Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
 	launched_and_back_in_l1();
 	resume_enters();
 	/* L0 takes away the APIC-access page and says so (nvmx/ept.h): VMCS02
-	 * cannot point at it any more. */
+	 * cannot point at it any more, and gets the vCPU's page of ones. */
+	uint64_t before = vmcs02(NVMX_F_APIC_ACCESS_ADDR);
+	cr_assert_eq(before, REFHOST_HPA_BASE + FX_APIC_ACCESS);
 	l0_unmaps(FX_APIC_ACCESS);
-	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
+	uint64_t fast = F.v->entry.fast_entries;
+	resume_enters();
+	cr_assert_eq(F.v->entry.fast_entries, fast, "the fast path was taken");
+	cr_assert_geq(vmcs02(NVMX_F_APIC_ACCESS_ADDR), REFHOST_PAGE_HPA_BASE);
 }
 
 Test(ctl_fast, a_policy_change_takes_the_full_path)
@@ -145,12 +150,27 @@ Test(ctl_fast, white_box_the_checks_are_skipped_when_no_input_changed)
 	resume_enters();
 }
 
-Test(ctl_fast, an_msr_bitmap_page_l0_unmapped_is_refused)
+Test(ctl_fast, an_msr_bitmap_page_l0_unmapped_reads_as_ones)
 {
 	launched_and_back_in_l1();
 	resume_enters();
 	/* L0 takes away the page of L1's MSR bitmap and says so: the merged
-	 * bitmap is rebuilt from L1 memory, which L0 no longer backs. */
+	 * bitmap is rebuilt from L1 memory, which L0 no longer backs and so
+	 * reads as all ones: every MSR access of L2 exits. */
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x174, false));
+	l0_unmaps(FX_MSR_BITMAP);
+	resume_enters();
+	cr_assert(fx_vmcs02_msr_exits(&F, 0x174, false));
+	cr_assert(fx_vmcs02_msr_exits(&F, 0x174, true));
+	cr_assert(fx_vmcs02_msr_exits(&F, 0xc0000102u, false));
+}
+
+Test(ctl_fast, an_msr_bitmap_page_l0_unmapped_is_refused_under_the_refuse_policy)
+{
+	F.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+	cr_assert_eq(nvmx_vcpu_set_l0_policy(F.v, &F.pol), NVMX_STATUS_OK);
+	launched_and_back_in_l1();
+	resume_enters();
 	l0_unmaps(FX_MSR_BITMAP);
 	resume_fails_valid(7, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
 }

@@ -3,6 +3,7 @@
  * bitmaps, address translation, dirty tracking. */
 #include <criterion/criterion.h>
 #include "entry_fixture.h"
+#include "hw_ept.h"
 
 static struct entry_fixture F;
 static struct nvmx_result R;
@@ -250,13 +251,96 @@ Test(merge, l1_addresses_are_translated_to_host_physical)
 	cr_assert_eq(V02(APIC_ACCESS_ADDR), 0x5550000000ull);
 }
 
-Test(merge, an_address_l0_emulates_fails_with_vmfail_valid_7)
+/*
+ * Addresses L0 does not back. The SDM checks control-structure addresses for
+ * alignment and physical-address width only (27.2.1.1), so the entry goes
+ * on, and the processor's rule for a physical access that hits no memory
+ * applies: reads return all ones, writes are dropped.
+ */
+static const uint8_t *page_at(uint64_t hpa)
 {
+	const uint8_t *p = refhost_page_va(&F.h, hpa);
+	cr_assert_not_null(p, "VMCS02 names %#lx, not a library page", (unsigned long)hpa);
+	return p;
+}
+
+static void assert_ones(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		cr_assert_eq(p[i], 0xff, "byte %zu is %#x", i, p[i]);
+}
+
+Test(merge, unbacked_apic_access_and_virtual_apic_pages_enter_with_a_page_of_ones)
+{
+	refhost_range_add(&F.h, REFHOST_RANGE_MMIO, FX_APIC_ACCESS, 0x1000, 0, 0);
+	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_VAPIC, 0x1000, 0, 0);
+	SET(CPU_BASED_VM_EXEC_CONTROL, GET(CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_TPR_SHADOW);
+	SET(VIRTUAL_APIC_PAGE_ADDR, FX_VAPIC);
+	SET(TPR_THRESHOLD, 15);
+	SET(SECONDARY_VM_EXEC_CONTROL, NVMX_PROC2_VIRT_APIC_ACCESSES);
+	SET(APIC_ACCESS_ADDR, FX_APIC_ACCESS);
+	enter_ok(true);
+	assert_ones(page_at(V02(VIRTUAL_APIC_PAGE_ADDR)), 4096);
+	assert_ones(page_at(V02(APIC_ACCESS_ADDR)), 4096);
+	/* Nothing was written to L1 memory in their place. */
+	cr_assert_eq(refhost_mem_r32(&F.h, FX_VAPIC + 0x80), 0);
+}
+
+Test(merge, unbacked_msr_bitmap_reads_as_ones_so_every_msr_access_exits)
+{
+	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, 0x2b000, 0x1000, 0, 0);
+	SET(MSR_BITMAP, 0x2b000);
+	enter_ok(true);
+	cr_assert(V02(CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_USE_MSR_BITMAPS);
+	assert_ones(page_at(V02(MSR_BITMAP)), 4096);
+	cr_assert(fx_vmcs02_msr_exits(&F, 0x174, false));
+	cr_assert(fx_vmcs02_msr_exits(&F, 0xc0000100u, true));
+}
+
+Test(merge, unbacked_io_bitmap_b_makes_every_high_port_exit)
+{
+	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, FX_IO_B, 0x1000, 0, 0);
+	SET(CPU_BASED_VM_EXEC_CONTROL, GET(CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_USE_IO_BITMAPS);
+	SET(IO_BITMAP_A, FX_IO_A);
+	SET(IO_BITMAP_B, FX_IO_B);
+	enter_ok(true);
+	cr_assert(fx_vmcs02_port_exits(&F, 0x8000));
+	cr_assert(fx_vmcs02_port_exits(&F, 0xffff));
+	cr_assert_not(fx_vmcs02_port_exits(&F, 0x70), "bitmap A is backed and clear");
+}
+
+Test(merge, unbacked_control_page_is_refused_with_vmfail_valid_7_under_the_refuse_policy)
+{
+	F.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+	set_policy();
 	refhost_range_add(&F.h, REFHOST_RANGE_MMIO, FX_APIC_ACCESS, 0x1000, 0, 0);
 	SET(SECONDARY_VM_EXEC_CONTROL, NVMX_PROC2_VIRT_APIC_ACCESSES);
 	SET(APIC_ACCESS_ADDR, FX_APIC_ACCESS);
 	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
 	cr_assert_eq(R.outcome, NVMX_OUTCOME_VMFAIL_VALID);
+	cr_assert_eq(R.vm_insn_error, 7);
+	cr_assert_eq(R.reason, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
+}
+
+Test(merge, unbacked_bitmap_is_refused_under_the_refuse_policy)
+{
+	F.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+	set_policy();
+	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, 0x2b000, 0x1000, 0, 0);
+	SET(MSR_BITMAP, 0x2b000);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.vm_insn_error, 7);
+	cr_assert_eq(R.reason, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
+}
+
+Test(merge, unbacked_vtpr_page_is_refused_under_the_refuse_policy)
+{
+	F.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+	set_policy();
+	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, 0x2b000, 0x1000, 0, 0);
+	SET(CPU_BASED_VM_EXEC_CONTROL, GET(CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_TPR_SHADOW);
+	SET(VIRTUAL_APIC_PAGE_ADDR, 0x2b000);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
 	cr_assert_eq(R.vm_insn_error, 7);
 	cr_assert_eq(R.reason, NVMX_REASON_ENTRY_CTL_ADDR_NOT_BACKED);
 }
@@ -415,4 +499,80 @@ Test(merge, vmcs02_acknowledges_interrupts_on_exit_when_l1_asks)
 	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_ACK_INTR_ON_EXIT);
 	enter_ok(true);
 	cr_assert_neq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
+}
+
+/* SDM 27.4: the VM-entry MSR-load area is WRMSR'd in order into the
+ * processor's MSRs; in the reference host, its MSR file. */
+Test(merge, the_entry_msr_load_area_reaches_the_hosts_msr_file)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000102u);
+	refhost_mem_w64(&F.h, 0x32008, 0xffff888000002000ull);
+	refhost_mem_w64(&F.h, 0x32010, 0xc0000103u);
+	refhost_mem_w64(&F.h, 0x32018, 7);
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	enter_ok(true);
+	uint64_t v = 0;
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000102u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0xffff888000002000ull);
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000103u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 7);
+}
+
+Test(merge, a_refused_msr_load_entry_leaves_the_ones_before_it_loaded)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000102u);
+	refhost_mem_w64(&F.h, 0x32008, 0xffff888000002000ull);
+	refhost_mem_w64(&F.h, 0x32010, 0xc0000082u);
+	refhost_mem_w64(&F.h, 0x32018, 0x0000800000000000ull); /* not canonical */
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.outcome, NVMX_OUTCOME_ENTRY_FAILED);
+	cr_assert_eq(R.exit_reason, 0x80000022u);
+	cr_assert_eq(R.exit_qualification, 2);
+	cr_assert_eq(R.reason, NVMX_REASON_MSR_NON_CANONICAL);
+	uint64_t v = 0;
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000102u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0xffff888000002000ull);
+	cr_expect_eq(refhost_rdmsr(&F.h, 0xc0000082u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0);
+}
+
+/* nvmx_result.field names the VMCS12 field of the failing check, by its
+ * SDM appendix B encoding. */
+Test(merge, vmfail_valid_7_names_the_control_field)
+{
+	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | (1u << 8));
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.vm_insn_error, 7);
+	cr_expect_eq(R.field, 0x4000, "pin-based VM-execution controls");
+}
+
+Test(merge, vmfail_valid_8_names_the_host_field)
+{
+	SET(HOST_CR0, GET(HOST_CR0) & ~1ull); /* CR0.PE is fixed to 1 */
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.vm_insn_error, 8);
+	cr_expect_eq(R.field, 0x6c00, "host CR0");
+}
+
+Test(merge, a_guest_state_failure_names_the_guest_field)
+{
+	SET(VMCS_LINK_POINTER, 0x2c001);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.outcome, NVMX_OUTCOME_ENTRY_FAILED);
+	cr_expect_eq(R.field, 0x2800, "VMCS link pointer");
+}
+
+Test(merge, an_msr_load_failure_names_the_area_and_the_msr)
+{
+	refhost_mem_w64(&F.h, 0x32000, 0xc0000082u);
+	refhost_mem_w64(&F.h, 0x32008, 0x0000800000000000ull);
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 1);
+	cr_assert_eq(fx_enter(&F, true, &R), NVMX_STATUS_OK);
+	cr_assert_eq(R.exit_reason, 0x80000022u);
+	cr_expect_eq(R.field, 0x200a, "VM-entry MSR-load address");
+	cr_expect_eq(R.value, 0xc0000082u);
 }

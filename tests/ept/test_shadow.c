@@ -278,7 +278,7 @@ Test(ept_compose, refuses_write_protect_mode_without_the_host_op)
 {
 	struct refhost h2;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_OK);
 	refhost_fini(&h2);
@@ -420,7 +420,7 @@ Test(ept_invalidate, write_protect_mode_catches_l1_edits_without_invept)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -443,7 +443,7 @@ Test(ept_invalidate, write_protect_mode_takes_write_from_l2_mappings_of_new_tabl
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -473,7 +473,7 @@ Test(ept_invalidate, budget_bounds_the_shadow_and_evicts)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -503,7 +503,7 @@ Test(ept_invalidate, refuses_a_budget_under_eight_pages)
 {
 	struct refhost h2;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = 7 * 4096;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_INVALID_ARGUMENT);
 }
@@ -609,7 +609,7 @@ Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);

@@ -186,7 +186,7 @@ Test(msr_areas, store_area_receives_l2_msrs)
 	struct nvmx_result res;
 	reflect_cpuid(&f, &res);
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
-	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 8), 0, "the model's RDMSR gives 0");
+	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 8), 0, "the TSC of the model's MSR file is 0");
 	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 24), 0);
 	fx_fini(&f);
 }
@@ -251,6 +251,55 @@ Test(msr_areas, load_area_valid_entries_resume_l1)
 	reflect_cpuid(&f, &res);
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
 	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 0);
+	fx_fini(&f);
+}
+
+/* The reference host's MSR file: what L2 wrote is what the MSR-store area
+ * receives, and the MSR-load area puts L1's value back. */
+Test(msr_areas, store_area_receives_what_l2_wrote_and_load_area_restores_l1s)
+{
+	struct fx f;
+	fx_init(&f);
+	cr_assert_eq(refhost_wrmsr(&f.h, 0xc0000102u, 0xffff888000001000ull), NVMX_REASON_MSR_WRITE_OK);
+	S12(&f, VM_EXIT_MSR_STORE_ADDR) = FX_MSR_STORE;
+	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_STORE, 0xc0000102u);
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = FX_MSR_LOAD;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 1;
+	refhost_mem_w64(&f.h, FX_MSR_LOAD, 0xc0000102u);
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 8, 0xffffffff80000000ull);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
+	cr_expect_eq(refhost_mem_r64(&f.h, FX_MSR_STORE + 8), 0xffff888000001000ull);
+	uint64_t v = 0;
+	cr_expect_eq(refhost_rdmsr(&f.h, 0xc0000102u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0xffffffff80000000ull);
+	fx_fini(&f);
+}
+
+/* SDM 28.6: an entry WRMSR would #GP for is a VMX abort 4; the processor
+ * does not load it. Entries before it stay loaded. */
+Test(msr_areas, load_area_of_non_canonical_lstar_is_vmx_abort_4)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, VM_EXIT_MSR_LOAD_ADDR) = FX_MSR_LOAD;
+	S12(&f, VM_EXIT_MSR_LOAD_COUNT) = 2;
+	refhost_mem_w64(&f.h, FX_MSR_LOAD, 0xc0000081u);      /* STAR: any value */
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 8, 0x0023001000000000ull);
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 16, 0xc0000082u); /* LSTAR */
+	refhost_mem_w64(&f.h, FX_MSR_LOAD + 24, 0x0000800000000000ull);
+	struct nvmx_result res;
+	reflect_cpuid(&f, &res);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_VMX_ABORT);
+	cr_expect_eq(res.reason, NVMX_REASON_EXIT_ABORT_MSR_LOAD);
+	cr_expect_eq(refhost_mem_r32(&f.h, FX_VMCS12 + 4), 4);
+	uint64_t v = 1;
+	cr_expect_eq(refhost_rdmsr(&f.h, 0xc0000081u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0x0023001000000000ull);
+	cr_expect_eq(refhost_rdmsr(&f.h, 0xc0000082u, &v), NVMX_REASON_MSR_WRITE_OK);
+	cr_expect_eq(v, 0, "LSTAR not loaded");
 	fx_fini(&f);
 }
 

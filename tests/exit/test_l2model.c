@@ -50,7 +50,8 @@ Test(l2model, rdmsr_without_vmcs02_bitmaps_follows_l1_bitmap)
 	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_USE_MSR_BITMAPS;
 	fx_set_bit(&f, FX_MSR_BITMAP, 0x10);
 	struct nvmx_result res;
-	cr_expect_eq(run(&f, (struct l2model_event){ .kind = L2EV_RDMSR, .msr = 0x11 }, &res), L2M_L0_HANDLED);
+	/* IA32_TSC_ADJUST (3BH): an MSR the model has, so L0's RDMSR completes. */
+	cr_expect_eq(run(&f, (struct l2model_event){ .kind = L2EV_RDMSR, .msr = 0x3b }, &res), L2M_L0_HANDLED);
 	cr_expect_eq(run(&f, (struct l2model_event){ .kind = L2EV_RDMSR, .msr = 0x10 }, &res), L2M_EXIT_TO_L1);
 	cr_expect_eq(res.exit_reason, 31);
 	fx_fini(&f);
@@ -98,5 +99,38 @@ Test(l2model, cr0_write_without_exit_updates_vmcs02)
 	cr_expect_eq(run(&f, (struct l2model_event){ .kind = L2EV_CR_WRITE, .cr = 0, .value = 0x80000023 }, &res),
 	             L2M_NO_EXIT);
 	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_GUEST_CR0), 0x80000023);
+	fx_fini(&f);
+}
+
+/* SDM 27.3.2.1: with "load debug controls", DR7 is loaded from the guest
+ * field with bit 12 and bits 15:14 0 and bit 10 1; SDM 28.3.1: "save debug
+ * controls" stores it back. */
+Test(l2model, dr7_is_loaded_with_bits_12_15_14_clear_and_bit_10_set)
+{
+	struct fx f;
+	fx_init(&f);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, NVMX_ENTRY_LOAD_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_EXIT_CONTROLS, NVMX_EXIT_SAVE_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0xd0ffull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x04ffull);
+	refhost_hw_exit(&f.h);
+	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_GUEST_DR7), 0x04ffull);
+	/* Bit 13 (GD) and the breakpoint bits are loaded as written. */
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0x2000ull | 0x3ull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x2403ull);
+	fx_fini(&f);
+}
+
+Test(l2model, dr7_is_not_loaded_without_load_debug_controls)
+{
+	struct fx f;
+	fx_init(&f);
+	f.h.dr7 = 0x400;
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, 0);
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0xd0ffull);
+	refhost_hw_enter(&f.h);
+	cr_expect_eq(f.h.dr7, 0x400);
 	fx_fini(&f);
 }

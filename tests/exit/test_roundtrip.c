@@ -612,7 +612,7 @@ Test(roundtrip, an_older_ops_table_has_no_batched_reads)
 	struct nvmx_host_ops ops = t.h.ops;
 	ops.size = offsetof(struct nvmx_host_ops, vmcs_read_n);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	struct nvmx_vm *vm = NULL;
 	cr_assert_eq(nvmx_vm_create(&cfg, &ops, &t.h, &vm), NVMX_STATUS_OK);
 	cr_expect_null(vm->ops.vmcs_read_n, "members beyond size count as NULL");

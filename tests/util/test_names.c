@@ -205,6 +205,9 @@ static const struct golden reasons[] = {
 	R(ENTRY_MSR_LOAD_MICROCODE, 0x1091),
 	R(ENTRY_MSR_LOAD_REFUSED, 0x1092),
 	R(ENTRY_OK, 0x1093),
+	R(ENTRY_GUEST_LINK_SHADOW_BIT, 0x1094),
+	R(ENTRY_GUEST_LINK_CURRENT, 0x1095),
+	R(ENTRY_CTL_UNBACKED_READS_ONES, 0x1096),
 	R(EXIT_NONE, 0x2001),
 	R(EXIT_UNCONDITIONAL, 0x2002),
 	R(EXIT_L1_CONTROL, 0x2003),
@@ -282,6 +285,16 @@ static const struct golden reasons[] = {
 	R(STATE_EVENT, 0x401f),
 	R(STATE_L1_STATE, 0x4020),
 	R(STATE_BAD_VALUE, 0x4021),
+	R(MSR_NONE, 0x5001),
+	R(MSR_WRITE_OK, 0x5002),
+	R(MSR_NOT_ARCHITECTURAL, 0x5003),
+	R(MSR_UNKNOWN, 0x5004),
+	R(MSR_READ_ONLY, 0x5005),
+	R(MSR_RESERVED_BITS, 0x5006),
+	R(MSR_NON_CANONICAL, 0x5007),
+	R(MSR_MEMTYPE, 0x5008),
+	R(MSR_BEYOND_MAXPHYADDR, 0x5009),
+	R(MSR_APIC_MODE, 0x500a),
 };
 
 #define S(name, num) { #name, num, NVMX_STATUS_##name }
@@ -290,7 +303,7 @@ static const struct golden statuses[] = {
 	S(BAD_OPS, 4), S(CAP_ADDS_FEATURE, 5), S(CAP_INCONSISTENT, 6),
 	S(CAP_UNKNOWN_MSR, 7), S(WRONG_STATE, 8), S(NOT_SUPPORTED, 9),
 	S(BAD_INSTRUCTION, 10), S(BUSY, 11), S(CORRUPT_STATE, 12),
-	S(GUEST_FAULT, 13), S(NOT_MAPPED, 14), S(BUDGET_EXCEEDED, 15),
+	S(GUEST_FAULT, 13), S(NOT_MAPPED, 14), S(BUDGET_EXCEEDED, 15), S(NO_HW_CAPS, 16),
 };
 
 #define A(name, num) { #name, num, NVMX_ACTION_##name }
@@ -341,6 +354,7 @@ Test(names, every_reason_row_is_in_the_golden_table)
 	NVMX_REASONS_EXIT(X)
 	NVMX_REASONS_EPT(X)
 	NVMX_REASONS_STATE(X)
+	NVMX_REASONS_MSR(X)
 #undef X
 	cr_expect_eq(rows + 1, N(reasons), "golden table has rows no header has");
 }

@@ -24,7 +24,7 @@ static struct nvmx_result r;
 static void start(uint32_t slots)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.vmcs12_cache_slots = slots;
 	cr_assert_eq(refhost_init(&h, 1ull << 20, &cfg), NVMX_STATUS_OK);
 	refhost_mem_w32(&h, VMXON_PA, REV);
