@@ -31,6 +31,7 @@
 	X(EXIT_DECODE_FAILED, "the bytes of an L0-emulated instruction do not decode")             \
 	X(EXIT_HOST_FAILURE, "a host callback failed during the exit")                            \
 	X(EXIT_L0_EPT01, "EPT violation L0 must resolve: EPT01 does not back the L1 address (result value)") \
-	X(EXIT_ABORT_PDPTE, "VMX abort 3: loading the host PDPTEs (PAE paging, no IA-32e host) failed")
+	X(EXIT_ABORT_PDPTE, "VMX abort 3: loading the host PDPTEs (PAE paging, no IA-32e host) failed") \
+	X(EXIT_NO_DECODER, "an L0-emulated instruction, but the build has no decoder (freestanding): L0 keeps it")
 
 #endif

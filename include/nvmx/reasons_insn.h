@@ -42,6 +42,7 @@
 	X(INSN_VMLAUNCH_CHECKS_NEXT, "pre-entry checks passed; VM-entry checks follow")        \
 	X(INSN_HOST_FAILURE, "a host callback failed; the instruction did not complete")        \
 	X(INSN_VMFAIL_INVVPID_DESC_RSVD, "VMfail(28): INVVPID descriptor bits 63:16 not zero")   \
-	X(INSN_VMFAIL_VMPTRLD_NOT_BACKED, "VMfail(9): VMPTRLD of a region L0 does not back as RAM")
+	X(INSN_VMFAIL_VMPTRLD_NOT_BACKED, "VMfail(9): VMPTRLD of a region L0 does not back as RAM") \
+	X(INSN_NO_DECODER, "refused: no instruction information and the build has no decoder (freestanding)")
 
 #endif

@@ -111,8 +111,13 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 	unsigned bits = c->long64 ? 64 : (c->cs_ar & NVMX_AR_DB) ? 32 : 16;
 	size_t n = ex->nbytes < sizeof(ex->bytes) ? ex->nbytes : sizeof(ex->bytes);
 	struct nvmx_decoded d;
+	enum nvmx_status ds = nvmx_decode(ex->bytes, n, bits, &d);
 
-	if (nvmx_decode(ex->bytes, n, bits, &d) != NVMX_STATUS_OK) {
+	/* The freestanding build has no decoder: a refusal with its own reason
+	 * (INSN_NO_DECODER), before anything changed. */
+	if (ds == NVMX_STATUS_NOT_SUPPORTED)
+		return ds;
+	if (ds != NVMX_STATUS_OK) {
 		if ((ex->exit_reason == NVMX_EXIT_INVEPT || ex->exit_reason == NVMX_EXIT_INVVPID) &&
 		    inv_register_form(ex->bytes, n, c->long64)) {
 			op->mem = false;
