@@ -89,5 +89,12 @@ void vmcs_setup(uint64_t vmcs, uint64_t eptp, void (*rip)(void), uint64_t rsp);
 uint64_t ept_identity(void);
 extern uint64_t *ept_pt0; /* the 4 KiB table of the first 2 MiB */
 extern uint8_t vmxon_region[4096];
+extern uint8_t probe_page[4096];
+extern uint64_t l2_seen;
+/* Print the exit information of the last VM exit as one line. */
+void exit_line(const char *what);
+void skip_insn(void);
+/* l1_vmrun plus exit_line (or the VMfail). */
+void run(const char *name, int launch);
 
 #endif

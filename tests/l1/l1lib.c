@@ -22,25 +22,35 @@ void rt_putc(char c)
 	outb(COM1, (uint8_t)c);
 }
 
+/* Let the UART send its last bytes (LSR bit 6, transmitter empty) before
+ * the machine stops. */
+static void drain(void)
+{
+	for (int i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x40); i++)
+		;
+}
+
 void kernel_trap(uint64_t vector, uint64_t error_code, uint64_t rip)
 {
 	rt_printf("exception %lu error 0x%lx rip 0x%lx\n", vector, error_code, rip);
+	drain();
 	rt_shutdown();
 }
 
 void begin(const char *name)
 {
 	serial_init();
+	/* No device interrupt may reach an L2 that runs with RFLAGS.IF=1:
+	 * mask both 8259 PICs (the kernels poll, they take no interrupts). */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
 	rt_printf("BEGIN %s\n", name);
 }
 
 void end(const char *name)
 {
 	rt_printf("END %s\n", name);
-	/* let the UART send its last bytes (LSR bit 6, transmitter empty)
-	 * before the machine stops */
-	for (int i = 0; i < 1000000 && !(inb(COM1 + 5) & 0x40); i++)
-		;
+	drain();
 	rt_shutdown();
 }
 
@@ -83,6 +93,8 @@ uint32_t vmx_adjust(uint32_t want, uint32_t true_msr, uint32_t msr)
 }
 
 uint8_t vmxon_region[4096] PAGE_ALIGNED;
+uint8_t probe_page[4096] PAGE_ALIGNED;
+uint64_t l2_seen;
 
 void vmx_on(void)
 {
@@ -196,4 +208,26 @@ void vmcs_setup(uint64_t vmcs, uint64_t eptp, void (*rip)(void), uint64_t rsp)
 	vw(NVMX_F_GUEST_ACTIVITY_STATE, 0);
 	vw(NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 0);
 	vw(NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
+}
+
+void exit_line(const char *what)
+{
+	uint64_t reason = vr(NVMX_F_VM_EXIT_REASON);
+	rt_printf("%s: exit 0x%lx qual 0x%lx len %lu\n", what, reason, vr(NVMX_F_EXIT_QUALIFICATION),
+	          vr(NVMX_F_VM_EXIT_INSTRUCTION_LEN));
+}
+
+void skip_insn(void)
+{
+	vw(NVMX_F_GUEST_RIP, vr(NVMX_F_GUEST_RIP) + vr(NVMX_F_VM_EXIT_INSTRUCTION_LEN));
+}
+
+void run(const char *name, int launch)
+{
+	int r = l1_vmrun(launch);
+	if (r) {
+		report(name, r);
+		return;
+	}
+	exit_line(name);
 }

@@ -11,32 +11,8 @@
 
 static uint8_t vmcs[4096] PAGE_ALIGNED;
 static uint8_t vmcs_b[4096] PAGE_ALIGNED;
-uint8_t probe_page[4096] PAGE_ALIGNED;
-uint64_t l2_seen;
 static uint8_t l2_stack[8192] __attribute__((aligned(16)));
 void l2_basic(void);
-
-static void exit_line(const char *what)
-{
-	uint64_t reason = vr(NVMX_F_VM_EXIT_REASON);
-	rt_printf("%s: exit 0x%lx qual 0x%lx len %lu\n", what, reason, vr(NVMX_F_EXIT_QUALIFICATION),
-	          vr(NVMX_F_VM_EXIT_INSTRUCTION_LEN));
-}
-
-static void skip_insn(void)
-{
-	vw(NVMX_F_GUEST_RIP, vr(NVMX_F_GUEST_RIP) + vr(NVMX_F_VM_EXIT_INSTRUCTION_LEN));
-}
-
-static void run(const char *name, int launch)
-{
-	int r = l1_vmrun(launch);
-	if (r) {
-		report(name, r);
-		return;
-	}
-	exit_line(name);
-}
 
 void kernel_main(uint32_t magic, uint32_t info)
 {
