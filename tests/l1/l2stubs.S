@@ -29,17 +29,29 @@ STUB(l2_vmclear)  leaq l2_scratch(%rip), %rbx; vmclear (%rbx,%rcx,4); vmcall
 STUB(l2_nop)      nop; nop; vmcall
 STUB(l2_store_probe) movq $1, probe_page(%rip); vmcall
 STUB(l2_read_probe) movq probe_page(%rip), %rax; vmcall
-#define BENCH_N 100
+/* bench_cpuid: L2 times BENCH_N CPUIDs with RDTSC (under Bochs' clock
+ * sync=none one tick per instruction, docs/bare-metal-l0.md). */
+#define BENCH_N 200
 STUB(l2_cpuid_loop)
-	movl $BENCH_N, %r12d
+	rdtsc
+	movl %eax, l2_t0(%rip)
+	movl %edx, l2_t0+4(%rip)
+	/* the counter lives in memory: l1_vmrun does not keep L2's registers */
+	movl $BENCH_N, l2_count(%rip)
 1:	xorl %eax, %eax
 	xorl %ecx, %ecx
 	cpuid
-	decl %r12d
+	decl l2_count(%rip)
 	jnz 1b
+	rdtsc
+	movl %eax, l2_t1(%rip)
+	movl %edx, l2_t1+4(%rip)
 	vmcall
 
 	.data
 	.align 64
-	.globl l2_scratch
+	.globl l2_scratch, l2_t0, l2_t1
 l2_scratch: .skip 64
+l2_t0: .quad 0
+l2_t1: .quad 0
+l2_count: .long 0
