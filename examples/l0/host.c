@@ -397,17 +397,56 @@ static enum nvmx_status cb_l1_msr_read(void *host, uint32_t msr, uint64_t *value
 	return NVMX_STATUS_NOT_SUPPORTED;
 }
 
-/* VM-entry and VM-exit MSR-load areas: this L0 loads none (a WRMSR that
- * faults would fault in L0), so every load fails as the SDM says (an entry
- * failure with reason 34, or a VMX abort): a documented capability
- * difference (docs/bare-metal-l0.md). */
+/* VM-entry and VM-exit MSR-load and MSR-store areas. This L0 passes L1's
+ * MSRs through (it switches none itself), so the MSR L1 or L2 sees is the
+ * processor's: a load is a WRMSR now, a store a RDMSR now, as on bare
+ * hardware. A WRMSR that faults would fault in L0, so only MSRs whose
+ * valid values are known are accepted, the values checked as WRMSR checks
+ * them (SDM vol. 4: canonical bases, reserved bits); any other MSR fails
+ * the load as the SDM says (entry failure 34, or a VMX abort), a
+ * documented capability difference (docs/bare-metal-l0.md). */
+static bool canonical(uint64_t v)
+{
+	uint64_t top = v >> 47;
+	return top == 0 || top == 0x1ffff;
+}
+
+static bool msr_passable(uint32_t msr, uint64_t v, bool write)
+{
+	switch (msr) {
+	case 0x174:                       /* IA32_SYSENTER_CS */
+	case 0xc0000081:                  /* IA32_STAR */
+		return true;
+	case 0x175: case 0x176:           /* IA32_SYSENTER_ESP, _EIP */
+	case 0xc0000082: case 0xc0000083: /* IA32_LSTAR, IA32_CSTAR */
+	case 0xc0000100: case 0xc0000101: /* IA32_FS_BASE, IA32_GS_BASE */
+	case 0xc0000102:                  /* IA32_KERNEL_GS_BASE */
+		return !write || canonical(v);
+	case 0xc0000084:                  /* IA32_FMASK: bits 63:32 reserved */
+	case 0xc0000103:                  /* IA32_TSC_AUX: bits 63:32 reserved */
+		return !write || (v >> 32) == 0;
+	default:
+		return false;
+	}
+}
+
 static enum nvmx_status cb_msr_load(void *host, bool l2, uint32_t msr, uint64_t value)
 {
 	NVMX_UNUSED_HOST(host);
 	NVMX_UNUSED_HOST(l2);
-	NVMX_UNUSED_HOST(value);
-	NVMX_UNUSED_HOST(msr);
-	return NVMX_STATUS_NOT_SUPPORTED;
+	if (!msr_passable(msr, value, true))
+		return NVMX_STATUS_NOT_SUPPORTED;
+	wrmsr(msr, value);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status cb_msr_store(void *host, uint32_t msr, uint64_t *value)
+{
+	NVMX_UNUSED_HOST(host);
+	if (!msr_passable(msr, 0, false))
+		return NVMX_STATUS_NOT_SUPPORTED;
+	*value = rdmsr(msr);
+	return NVMX_STATUS_OK;
 }
 
 static enum nvmx_status cb_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
@@ -504,6 +543,7 @@ void l0_host_ops(struct nvmx_host_ops *ops)
 	ops->l1_gpr_write = cb_l1_gpr_write;
 	ops->l1_msr_read = cb_l1_msr_read;
 	ops->msr_load = cb_msr_load;
+	ops->msr_store = cb_msr_store;
 	ops->gpa_to_hpa = cb_gpa_to_hpa;
 	ops->page_alloc = cb_page_alloc;
 	ops->page_free = cb_page_free;

@@ -27,6 +27,7 @@ STUB(l2_invd)     invd; vmcall
 STUB(l2_vmptrst)  leaq l2_scratch(%rip), %rax; vmptrst 0x10(%rax); vmcall
 STUB(l2_vmclear)  leaq l2_scratch(%rip), %rbx; vmclear (%rbx,%rcx,4); vmcall
 STUB(l2_nop)      nop; nop; vmcall
+STUB(l2_tscaux)   rdtscp; movl %ecx, l2_seen(%rip); vmcall
 STUB(l2_store_probe) movq $1, probe_page(%rip); vmcall
 STUB(l2_read_probe) movq probe_page(%rip), %rax; vmcall
 /* bench_cpuid: L2 times BENCH_N CPUIDs with RDTSC (under Bochs' clock

@@ -13,6 +13,12 @@
 
 static uint8_t vmcs[4096] PAGE_ALIGNED;
 static uint8_t msr_bitmap[4096] PAGE_ALIGNED;
+/* MSR-load/store areas: 16-byte entries, index in bits 31:0, value in 127:64
+ * (SDM 25.7.2, 25.8.2). */
+static uint64_t entry_load[2] __attribute__((aligned(16)));
+static uint64_t exit_store[2] __attribute__((aligned(16)));
+static uint64_t exit_load[2] __attribute__((aligned(16)));
+static uint64_t bad_load[2] __attribute__((aligned(16)));
 static uint8_t l2_stack[8192] __attribute__((aligned(16)));
 static uint64_t base_pin, base_proc, base_proc2, base_exit, base_entry;
 
@@ -20,7 +26,7 @@ static uint64_t base_pin, base_proc, base_proc2, base_exit, base_entry;
 L2(l2_hlt) L2(l2_rdtsc) L2(l2_out80) L2(l2_in61) L2(l2_rdmsr) L2(l2_wrmsr)
 L2(l2_movtocr3) L2(l2_movfromcr3) L2(l2_clts) L2(l2_ud2) L2(l2_int3) L2(l2_invlpg)
 L2(l2_pause) L2(l2_wbinvd) L2(l2_rdtscp) L2(l2_invd) L2(l2_vmptrst) L2(l2_vmclear)
-L2(l2_nop) L2(l2_store_probe) L2(l2_read_probe)
+L2(l2_nop) L2(l2_tscaux) L2(l2_store_probe) L2(l2_read_probe)
 #undef L2
 
 enum { LEN = 1, INTR = 2, IDT = 4, INFO = 8, RIP = 16, GPA = 32 };
@@ -202,6 +208,34 @@ void kernel_main(uint32_t magic, uint32_t info)
 		vw(NVMX_F_VMX_PREEMPTION_TIMER_VALUE, 0);
 		go("preemption timer 0", RIP, (uint64_t)l2_nop);
 	}
+
+	/* MSR areas (27.4, 28.4, 28.6): the entry loads IA32_TSC_AUX = 5 for
+	 * L2 (RDTSCP returns it in ECX), the exit stores L2's value and loads
+	 * 7 for L1; an entry that loads IA32_VMX_BASIC (read-only) fails with
+	 * reason 34 and the entry's index as qualification. */
+	entry_load[0] = 0xc0000103u;
+	entry_load[1] = 5;
+	exit_store[0] = 0xc0000103u;
+	exit_load[0] = 0xc0000103u;
+	exit_load[1] = 7;
+	reset(l2_tscaux);
+	set_on(NVMX_F_SECONDARY_VM_EXEC_CONTROL, NVMX_PROC2_RDTSCP);
+	vw(NVMX_F_VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)entry_load);
+	vw(NVMX_F_VM_ENTRY_MSR_LOAD_COUNT, 1);
+	vw(NVMX_F_VM_EXIT_MSR_STORE_ADDR, (uint64_t)exit_store);
+	vw(NVMX_F_VM_EXIT_MSR_STORE_COUNT, 1);
+	vw(NVMX_F_VM_EXIT_MSR_LOAD_ADDR, (uint64_t)exit_load);
+	vw(NVMX_F_VM_EXIT_MSR_LOAD_COUNT, 1);
+	go("msr areas tsc_aux", LEN, 0);
+	rt_printf("l2 tsc_aux %lu, stored %lu, l1 tsc_aux after the exit %lu\n", l2_seen,
+	          exit_store[1], rdmsr(0xc0000103u));
+	vw(NVMX_F_VM_EXIT_MSR_STORE_COUNT, 0);
+	vw(NVMX_F_VM_EXIT_MSR_LOAD_COUNT, 0);
+	bad_load[0] = 0x480;
+	vw(NVMX_F_VM_ENTRY_MSR_LOAD_ADDR, (uint64_t)bad_load);
+	reset(l2_nop);
+	go("entry msr-load of ia32_vmx_basic", 0, 0);
+	vw(NVMX_F_VM_ENTRY_MSR_LOAD_COUNT, 0);
 
 	/* EPT (29.3.3): a write to a read-only page, and a write-only entry
 	 * (a misconfiguration). */
