@@ -10,11 +10,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+
+#ifdef NVMX_FREESTANDING
+/* The freestanding build (meson -Dfreestanding=true) includes no libc
+ * header: the embedding kernel provides these four (docs/freestanding.md). */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+#define nvmx_memcpy __builtin_memcpy
+#define nvmx_memset __builtin_memset
+#define nvmx_memcmp __builtin_memcmp
+#else
 #include <string.h>
 
 #define nvmx_memcpy memcpy
 #define nvmx_memset memset
 #define nvmx_memcmp memcmp
+#endif
 
 #define NVMX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NVMX_BIT(n) (1ull << (n))

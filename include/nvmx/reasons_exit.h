@@ -33,6 +33,7 @@
 	X(EXIT_DECODE_FAILED, 0x2019, "the bytes of an L0-emulated instruction do not decode") \
 	X(EXIT_HOST_FAILURE, 0x201a, "a host callback failed during the exit") \
 	X(EXIT_L0_EPT01, 0x201b, "EPT violation L0 must resolve: EPT01 does not back the L1 address (result value)") \
-	X(EXIT_ABORT_PDPTE, 0x201c, "VMX abort 3: loading the host PDPTEs (PAE paging, no IA-32e host) failed")
+	X(EXIT_ABORT_PDPTE, 0x201c, "VMX abort 3: loading the host PDPTEs (PAE paging, no IA-32e host) failed") \
+	X(EXIT_NO_DECODER, 0x201d, "an L0-emulated instruction, but the build has no decoder (freestanding): L0 keeps it")
 
 #endif

@@ -44,6 +44,7 @@
 	X(INSN_VMLAUNCH_CHECKS_NEXT, 0x0124, "pre-entry checks passed; VM-entry checks follow") \
 	X(INSN_HOST_FAILURE, 0x0125, "a host callback failed; the instruction did not complete") \
 	X(INSN_VMFAIL_INVVPID_DESC_RSVD, 0x0126, "VMfail(28): INVVPID descriptor bits 63:16 not zero") \
-	X(INSN_VMFAIL_VMPTRLD_NOT_BACKED, 0x0127, "VMfail(9): VMPTRLD of a region L0 does not back as RAM")
+	X(INSN_VMFAIL_VMPTRLD_NOT_BACKED, 0x0127, "VMfail(9): VMPTRLD of a region L0 does not back as RAM") \
+	X(INSN_NO_DECODER, 0x0128, "refused: no instruction information and the build has no decoder (freestanding)")
 
 #endif

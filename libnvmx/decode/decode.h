@@ -53,7 +53,8 @@ struct nvmx_decoded {
  * Decode the instruction at the start of `bytes` (at most 15 are read) for a
  * processor in a mode with `cpu_bits` default operand/address width: 16, 32
  * (protected or compatibility mode) or 64. INVALID_ARGUMENT when the bytes do
- * not form a valid instruction.
+ * not form a valid instruction; NOT_SUPPORTED in the freestanding build,
+ * which has no decoder (decode_none.c).
  */
 enum nvmx_status nvmx_decode(const uint8_t *bytes, size_t n, unsigned cpu_bits,
                              struct nvmx_decoded *out);

@@ -173,6 +173,10 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 			l0_result(v, basic, NVMX_REASON_EXIT_DECODE_FAILED, res);
 			return NVMX_STATUS_OK;
 		}
+		if (st == NVMX_STATUS_NOT_SUPPORTED) {
+			l0_result(v, basic, NVMX_REASON_EXIT_NO_DECODER, res);
+			return NVMX_STATUS_OK;
+		}
 		NVMX_CHECK(st);
 	}
 

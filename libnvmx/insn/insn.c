@@ -747,7 +747,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
 	if (s != NVMX_STATUS_OK) {
 		/* entry_enter may have filled *res; a host failure reports none. */
 		nvmx_memset(res, 0, sizeof(*res));
-		res->reason = NVMX_REASON_INSN_HOST_FAILURE;
+		res->reason = s == NVMX_STATUS_NOT_SUPPORTED ? NVMX_REASON_INSN_NO_DECODER
+		                                             : NVMX_REASON_INSN_HOST_FAILURE;
 		return s;
 	}
 	nvmx_trace(v, NVMX_TRACE_INSN, res->reason, ex->exit_reason, res->outcome);

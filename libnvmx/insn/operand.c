@@ -52,13 +52,23 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 	uint32_t reason = c->ex->exit_reason;
 	static const uint8_t asz[3] = { 2, 4, 8 };
 
-	if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
-		return NVMX_STATUS_BAD_INSTRUCTION;
-	op->addr_size = asz[INFO_ASIZE(info)];
-	/* 64-bit addressing exists only in 64-bit mode, 16-bit never there. */
-	if ((op->addr_size == 8 && !c->long64) || (op->addr_size == 2 && c->long64))
-		return NVMX_STATUS_BAD_INSTRUCTION;
-	op->seg = (uint8_t)INFO_SEG(info);
+	/* With a register operand (bit 10), the address size, segment, index
+	 * and base fields are undefined (SDM 28.2.5, Table 28-13/28-14): real
+	 * processors leave them arbitrary (Bochs writes address size 0 in
+	 * 64-bit mode), so they are checked only for a memory operand. */
+	bool reg_form = (info & INFO_REG_OPERAND) &&
+	                (reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE);
+	if (!reg_form) {
+		if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
+			return NVMX_STATUS_BAD_INSTRUCTION;
+		op->addr_size = asz[INFO_ASIZE(info)];
+		/* 64-bit addressing exists only in 64-bit mode, 16-bit never there. */
+		if ((op->addr_size == 8 && !c->long64) || (op->addr_size == 2 && c->long64))
+			return NVMX_STATUS_BAD_INSTRUCTION;
+	} else {
+		op->addr_size = c->long64 ? 8 : 4;
+	}
+	op->seg = (uint8_t)(INFO_SEG(info) & 7u);
 	op->scale_log2 = (uint8_t)INFO_SCALE(info);
 	op->index = (info & INFO_INDEX_INVALID) ? -1 : (int8_t)INFO_INDEX(info);
 	op->base = (info & INFO_BASE_INVALID) ? -1 : (int8_t)INFO_BASE(info);
@@ -111,8 +121,13 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 	unsigned bits = c->long64 ? 64 : (c->cs_ar & NVMX_AR_DB) ? 32 : 16;
 	size_t n = ex->nbytes < sizeof(ex->bytes) ? ex->nbytes : sizeof(ex->bytes);
 	struct nvmx_decoded d;
+	enum nvmx_status ds = nvmx_decode(ex->bytes, n, bits, &d);
 
-	if (nvmx_decode(ex->bytes, n, bits, &d) != NVMX_STATUS_OK) {
+	/* The freestanding build has no decoder: a refusal with its own reason
+	 * (INSN_NO_DECODER), before anything changed. */
+	if (ds == NVMX_STATUS_NOT_SUPPORTED)
+		return ds;
+	if (ds != NVMX_STATUS_OK) {
 		if ((ex->exit_reason == NVMX_EXIT_INVEPT || ex->exit_reason == NVMX_EXIT_INVVPID) &&
 		    inv_register_form(ex->bytes, n, c->long64)) {
 			op->mem = false;

@@ -687,6 +687,31 @@ Test(vmwrite, fails_invalid_without_a_current_vmcs)
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS, LEN3);
 }
 
+/* SDM Table 28-14: with a register operand (bit 10), the address-size,
+ * segment, index and base fields are undefined. Bochs writes address size 0
+ * (16-bit) there in 64-bit mode (found by the bare-metal L0,
+ * docs/bare-metal-l0.md); the instruction must still complete. */
+Test(vmwrite, register_form_ignores_the_undefined_address_size_and_segment)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	struct nvmx_insn_exit ex;
+	memset(&ex, 0, sizeof(ex));
+	ex.exit_reason = NVMX_EXIT_VMWRITE;
+	ex.insn_len = 3;
+	ex.flags = NVMX_INSN_INFO_VALID;
+	/* reg1 = RCX (bits 6:3), register operand (bit 10), address size 0
+	 * (bits 9:7), segment 7 (bits 17:15), reg2 = RDX (bits 31:28) */
+	ex.insn_info = (1u << 3) | (1u << 10) | (7u << 15) | (2u << 28);
+	h.gpr[RDX] = NVMX_F_GUEST_RSP;
+	h.gpr[RCX] = 0x5555;
+	rearm();
+	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_OK);
+	expect_succeed(LEN3);
+	cr_assert_eq(vmread_reg(NVMX_F_GUEST_RSP, RAX), NVMX_STATUS_OK);
+	cr_assert_eq(h.gpr[RAX], 0x5555);
+}
+
 Test(vmwrite, fails_valid_12_on_an_unknown_field)
 {
 	do_vmxon();

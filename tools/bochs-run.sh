@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Boot a Multiboot kernel on Bochs, bare or as L1 under nvmx-l0, and collect
+# what it prints (docs/bare-metal-l0.md "Running on Bochs").
+#
+#   tools/bochs-run.sh [--l0 NVMX-L0.ELF] [--l0-args "ARGS"] [--args "ARGS"]
+#                      [--idle SECONDS] [--timeout SECONDS] --out DIR KERNEL.ELF
+#
+# DIR receives x.iso (built with grub-mkrescue), bochsrc.txt, serial.txt
+# (COM1: what the kernel prints), e9.txt (Bochs' stdout: port 0xE9, where
+# nvmx-l0 prints, and the debugger's own lines) and bochs.log. Bochs is
+# stopped after --idle seconds without new output (default 30) or --timeout
+# seconds in all (default 300). Exit status: 0 when the machine stopped by
+# itself, 124 on a timeout.
+set -euo pipefail
+l0="" l0_args="" args="" idle=30 total=300 out="" kernel=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--l0) l0=$2; shift 2 ;;
+	--l0-args) l0_args=$2; shift 2 ;;
+	--args) args=$2; shift 2 ;;
+	--idle) idle=$2; shift 2 ;;
+	--timeout) total=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	-*) echo "bochs-run.sh: unknown option $1" >&2; exit 2 ;;
+	*) kernel=$1; shift ;;
+	esac
+done
+[ -n "$out" ] && [ -n "$kernel" ] || { sed -n '2,15p' "$0" >&2; exit 2; }
+for p in bochs grub-mkrescue xorriso; do
+	command -v "$p" >/dev/null || { echo "bochs-run.sh: $p missing (tools/install-deps.sh)" >&2; exit 2; }
+done
+rm -rf "$out"
+mkdir -p "$out/iso/boot/grub"
+cp "$kernel" "$out/iso/boot/kernel.elf"
+{
+	echo "set timeout=0"
+	echo "set default=0"
+	echo "menuentry \"nvmx\" {"
+	if [ -n "$l0" ]; then
+		cp "$l0" "$out/iso/boot/nvmx-l0.elf"
+		echo "  multiboot /boot/nvmx-l0.elf $l0_args"
+		echo "  module /boot/kernel.elf $args"
+	else
+		echo "  multiboot /boot/kernel.elf $args"
+	fi
+	echo "  boot"
+	echo "}"
+} >"$out/iso/boot/grub/grub.cfg"
+grub-mkrescue -o "$out/x.iso" "$out/iso" >"$out/grub-mkrescue.log" 2>&1 ||
+	{ cat "$out/grub-mkrescue.log" >&2; exit 2; }
+cat >"$out/bochsrc.txt" <<RC
+megs: 512
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$out/x.iso, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+cpu: model=corei7_icelake_u, count=1, ips=100000000, reset_on_triple_fault=0, ignore_bad_msrs=0
+com1: enabled=1, mode=file, dev=$out/serial.txt
+port_e9_hack: enabled=1
+clock: sync=none, time0=946681200
+log: $out/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+RC
+printf 'c\nq\n' >"$out/dbg.rc"
+: >"$out/serial.txt"
+bochs -q -f "$out/bochsrc.txt" -rc "$out/dbg.rc" </dev/null >"$out/e9.txt" 2>"$out/bochs.stderr" &
+pid=$!
+start=$SECONDS last=$SECONDS lastsize=-1 status=0
+while kill -0 "$pid" 2>/dev/null; do
+	sleep 1
+	size=$(($(stat -c %s "$out/serial.txt") + $(stat -c %s "$out/e9.txt")))
+	if [ "$size" != "$lastsize" ]; then
+		lastsize=$size last=$SECONDS
+	fi
+	if [ $((SECONDS - last)) -ge "$idle" ] || [ $((SECONDS - start)) -ge "$total" ]; then
+		echo "bochs-run.sh: stopping Bochs after $((SECONDS - start))s ($((SECONDS - last))s without output)" >&2
+		kill "$pid" 2>/dev/null || true
+		status=124
+		break
+	fi
+done
+wait "$pid" 2>/dev/null || true
+# Bochs' error lines about VMX (a refused VM entry names its check there).
+grep -aE "VMFAIL|VMENTER|VMEXIT|VMX" "$out/bochs.log" >"$out/bochs-vmx.txt" 2>/dev/null || true
+exit $status
