@@ -49,7 +49,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (ops->size < offsetof(struct nvmx_host_ops, gpa_read))
 		return NVMX_STATUS_BAD_OPS;
 	nvmx_memcpy(&o, ops, ops->size < sizeof(o) ? ops->size : sizeof(o));
-	if (!ops_complete(&o))
+	if (!ops_complete(&o) || !o.vm_lock != !o.vm_unlock)
 		return NVMX_STATUS_BAD_OPS;
 
 	struct nvmx_vm *vm = o.alloc(host, sizeof(*vm));
@@ -74,7 +74,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm)
 {
 	if (!vm)
 		return NVMX_STATUS_OK;
-	if (vm->nvcpus)
+	if (nvmx_atomic_load(&vm->nvcpus))
 		return NVMX_STATUS_BUSY;
 	nvmx_ept_vm_fini(vm);
 	vm->ops.free(vm->host, vm, sizeof(*vm));
@@ -148,7 +148,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
 		nvmx_vm_free(vm, v, sizeof(*v));
 		return s;
 	}
-	vm->nvcpus++;
+	nvmx_atomic_add(&vm->nvcpus, 1u);
 	*out = v;
 	return NVMX_STATUS_OK;
 }
@@ -162,7 +162,7 @@ NVMX_EXPORT void nvmx_vcpu_destroy(struct nvmx_vcpu *v)
 	nvmx_ept_vcpu_fini(v);
 	nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
 	nvmx_vm_free(vm, v, sizeof(*v));
-	vm->nvcpus--;
+	nvmx_atomic_add(&vm->nvcpus, (uint32_t)-1);
 }
 
 NVMX_EXPORT void nvmx_vcpu_get_stats(const struct nvmx_vcpu *v, struct nvmx_vcpu_stats *st)

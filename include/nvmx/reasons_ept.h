@@ -19,6 +19,7 @@
 	X(EPT12_AD_RACE, "an EPT12 entry kept changing while its A/D flags were set") \
 	X(EPT_BUDGET, "the shadow EPT budget cannot hold the tables needed") \
 	X(EPT_INVALID_EPTP, "the EPTP does not satisfy the SDM's EPTP checks") \
-	X(EPT_WP_OP_MISSING, "write-protect mode needs the l0_write_protect host op")
+	X(EPT_WP_OP_MISSING, "write-protect mode needs the l0_write_protect host op") \
+	X(EPT_INVALIDATED, "an invalidation ran while the fault was walked: nothing installed, L2 retries")
 
 #endif
