@@ -374,15 +374,19 @@ static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 	if (slot >= h->page_index_cap) {
 		uint64_t cap = h->page_index_cap ? h->page_index_cap * 2 : 1024;
 		void **ix = realloc(h->page_index, cap * sizeof(*ix));
-		if (!ix) {
+		if (ix)
+			h->page_index = ix;
+		uint32_t *pos = ix ? realloc(h->page_pos, cap * sizeof(*pos)) : NULL;
+		if (!pos) {
 			free(page);
 			return NVMX_STATUS_NO_MEMORY;
 		}
 		memset(ix + h->page_index_cap, 0, (cap - h->page_index_cap) * sizeof(*ix));
-		h->page_index = ix;
+		h->page_pos = pos;
 		h->page_index_cap = cap;
 	}
 	h->page_index[slot] = page;
+	h->page_pos[slot] = h->npages;
 	*va = page;
 	*hpa = h->next_page_hpa;
 	h->next_page_hpa += 4096;
@@ -393,15 +397,16 @@ static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 static void op_page_free(void *host, void *va, uint64_t hpa)
 {
 	struct refhost *h = host;
-	for (unsigned i = 0; i < h->npages; i++) {
-		if (h->pages[i].va == va && h->pages[i].hpa == hpa) {
-			h->pages[i] = h->pages[--h->npages];
-			h->page_index[(hpa - REFHOST_PAGE_HPA_BASE) >> 12] = NULL;
-			free(va);
-			return;
-		}
-	}
-	abort(); /* freeing a page the host never gave out is a library bug */
+	uint64_t slot = (hpa - REFHOST_PAGE_HPA_BASE) >> 12;
+	/* Freeing a page the host never gave out is a library bug. */
+	if (hpa < REFHOST_PAGE_HPA_BASE || (hpa & 0xfff) || slot >= h->page_index_cap ||
+	    h->page_index[slot] != va)
+		abort();
+	unsigned i = h->page_pos[slot];
+	h->pages[i] = h->pages[--h->npages];
+	h->page_pos[(h->pages[i].hpa - REFHOST_PAGE_HPA_BASE) >> 12] = i;
+	h->page_index[slot] = NULL;
+	free(va);
 }
 
 static void *op_alloc(void *host, size_t size)
@@ -571,8 +576,10 @@ void refhost_fini(struct refhost *h)
 		free(h->pages[i].va);
 	free(h->pages);
 	free(h->page_index);
+	free(h->page_pos);
 	free(h->wp_bits);
 	h->page_index = NULL;
+	h->page_pos = NULL;
 	h->page_index_cap = 0;
 	h->wp_bits = NULL;
 	free(h->mem);

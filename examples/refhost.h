@@ -88,6 +88,7 @@ struct refhost {
 	/* Shadow EPT support (hw_ept.h): library pages by hpa, and the L1 pages
 	 * the library write-protected in EPT01 (NVMX_VM_WRITE_PROTECT_EPT12). */
 	void **page_index;            /* [(hpa - REFHOST_PAGE_HPA_BASE) / 4096] */
+	uint32_t *page_pos;           /* same index: position in pages[] */
 	uint64_t page_index_cap;
 	uint8_t *wp_bits;             /* one bit per L1 page */
 	uint64_t wp_calls, wp_count;

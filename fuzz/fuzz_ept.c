@@ -160,10 +160,16 @@ static struct two walk12(uint64_t eptp, bool mbec, uint64_t l2)
 #define NO_COVERAGE
 #endif
 
+/* A root the hardware may run L2 on: VMCS02's EPT pointer (slot -1) or an
+ * entry of the EPTP-list page (both read again at each check: the library
+ * moves a vCPU off a retired root when L2 faults under it). */
 struct root_info {
 	uint64_t eptp02, eptp12;
 	bool mbec;
+	int slot;
 };
+static const uint64_t *list_page;
+static bool list_active;
 static struct root_info roots[520];
 static unsigned nroots;
 
@@ -232,6 +238,9 @@ NO_COVERAGE static void check_table(const struct root_info *ri, const uint64_t *
 
 NO_COVERAGE static void check_all(void)
 {
+	for (unsigned i = 0; i < nroots; i++)
+		roots[i].eptp02 = roots[i].slot < 0 ? refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER)
+		                                    : list_page[roots[i].slot];
 	for (unsigned i = 0; i < nroots; i++) {
 		/* The same root seen the same way is checked once. */
 		bool seen = false;
@@ -278,14 +287,19 @@ static void enter(uint64_t eptp12, bool mbec)
 	set_mbec(mbec);
 	uint64_t eptp02;
 	enum nvmx_status s = nvmx_ept_root(h.vcpu, eptp12, &eptp02);
-	if (s != NVMX_STATUS_OK)
+	if (s != NVMX_STATUS_OK) {
+		/* The VM entry fails: L2 does not run until one succeeds. */
+		have_root = false;
+		nroots = 0;
+		list_active = false;
 		return;
+	}
 	refhost_vmcs02_set(&h, NVMX_F_EPT_POINTER, eptp02);
 	cur_eptp12 = eptp12;
 	cur_mbec = mbec;
 	have_root = true;
 	/* The live roots: this one, and the EPTP list's (rebuilt on switches). */
-	roots[0] = (struct root_info){ eptp02, eptp12, mbec };
+	roots[0] = (struct root_info){ eptp02, eptp12, mbec, -1 };
 	if (nroots == 0)
 		nroots = 1;
 }
@@ -330,10 +344,32 @@ static uint64_t pick_entry(struct fuzz_src *in)
 	return addr | flags;
 }
 
+static void load_list(void);
+
+/* L1's INVEPT, then the VM entry that runs L2 again: the merge hands VMCS02
+ * the live root (and rebuilds the EPTP list), which is what the hardware
+ * walks afterwards. Retired roots are never walked again by this vCPU. */
+static void resume(void)
+{
+	if (!have_root)
+		return;
+	enter(cur_eptp12, cur_mbec);
+	if (list_active)
+		load_list();
+}
+
+static void invept(uint64_t type, uint64_t eptp12)
+{
+	nvmx_ept_invept(h.vcpu, type, eptp12);
+	resume();
+}
+
+/* Four INVEPTs, then one VM entry. */
 static void invept_every_root(void)
 {
 	for (unsigned k = 0; k < 4; k++)
 		nvmx_ept_invept(h.vcpu, 1, TBL_BASE + 4096 * k);
+	resume();
 }
 
 static void l2_step(struct fuzz_src *in)
@@ -447,7 +483,7 @@ static void l1_edit(struct fuzz_src *in)
 		l1_w64(table + 8 * idx, e);
 		/* A correct L1 invalidates every EPTP that may use the table. */
 		if (b & 0x4000)
-			nvmx_ept_invept(h.vcpu, 2, 0);
+			invept(2, 0);
 		else
 			invept_every_root();
 	}
@@ -495,22 +531,29 @@ static void eptp_list(struct fuzz_src *in)
 		uint64_t e = fuzz_take(in, 1) & 0x10 ? 0x12345001ull : pick_eptp(in);
 		l1_w64(LIST_GPA + 8 * i, e);
 	}
+	list_active = true;
+	load_list();
+}
+
+static void load_list(void)
+{
 	uint64_t hpa;
+	nroots = 1;
 	if (nvmx_ept_eptp_list(h.vcpu, LIST_GPA, &hpa) != NVMX_STATUS_OK) {
-		nroots = 1;
+		list_active = false;
 		return;
 	}
 	const uint64_t *l = refhost_page_va(&h, hpa);
 	if (!l)
 		FAIL("EPTP list page is no host page");
-	nroots = 1;
+	list_page = l;
 	for (unsigned i = 0; i < 512; i++) {
 		uint64_t e12 = refhost_mem_r64(&h, LIST_GPA + 8 * i);
 		if (!l[i])
 			continue;
 		if (!nvmx_ept_eptp_valid(h.vm, e12))
 			FAIL("EPTP list entry %u valid in EPT02 but not in L1's list", i);
-		roots[nroots++] = (struct root_info){ l[i], e12, cur_mbec };
+		roots[nroots++] = (struct root_info){ l[i], e12, cur_mbec, (int)i };
 	}
 }
 
@@ -563,6 +606,7 @@ static bool reset_host(const struct nvmx_vm_config *cfg)
 	h.pages = keep.pages;
 	h.pages_cap = keep.pages_cap;
 	h.page_index = keep.page_index;
+	h.page_pos = keep.page_pos;
 	h.page_index_cap = keep.page_index_cap;
 	h.wp_bits = keep.wp_bits;
 	h.ops = keep.ops;
@@ -618,6 +662,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.vcpu->cur = s;
 	nroots = 0;
 	have_root = false;
+	list_active = false;
 	/* A plausible start: each candidate root maps something. */
 	for (unsigned k = 0; k < 4; k++) {
 		l1_w64(TBL_BASE + 4096 * k, (TBL_BASE + 4096 * (4 + k)) | 7);
@@ -641,6 +686,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5: {
 			uint64_t b = fuzz_take(&in, 1);
 			nroots = 1;  /* a new VMCS12 EPTP: the merge drops the old list */
+			list_active = false;
 			enter(pick_eptp(&in), b & 1);
 			break;
 		}
@@ -652,9 +698,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		default:
 			if (fuzz_take(&in, 1) & 1)
-				nvmx_ept_invept(h.vcpu, 2, 0);
+				invept(2, 0);
 			else
-				nvmx_ept_invept(h.vcpu, 1, pick_eptp(&in));
+				invept(1, pick_eptp(&in));
 			break;
 		}
 		check_all();

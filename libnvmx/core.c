@@ -44,6 +44,9 @@ static const char *ops_missing(const struct nvmx_host_ops *o, uint32_t vm_flags)
 #undef REQ
 	if ((vm_flags & NVMX_VM_WRITE_PROTECT_EPT12) && !o->l0_write_protect)
 		return "l0_write_protect";
+	/* The lock callbacks come as a pair or not at all. */
+	if (!o->vm_lock != !o->vm_unlock)
+		return o->vm_lock ? "vm_unlock" : "vm_lock";
 	return NULL;
 }
 
@@ -110,7 +113,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm)
 {
 	if (!vm)
 		return NVMX_STATUS_OK;
-	if (vm->nvcpus)
+	if (nvmx_atomic_load(&vm->nvcpus))
 		return NVMX_STATUS_BUSY;
 	nvmx_ept_vm_fini(vm);
 	vm->ops.free(vm->host, vm, sizeof(*vm));
@@ -184,7 +187,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
 		nvmx_vm_free(vm, v, sizeof(*v));
 		return s;
 	}
-	vm->nvcpus++;
+	nvmx_atomic_add(&vm->nvcpus, 1u);
 	*out = v;
 	return NVMX_STATUS_OK;
 }
@@ -198,7 +201,7 @@ NVMX_EXPORT void nvmx_vcpu_destroy(struct nvmx_vcpu *v)
 	nvmx_ept_vcpu_fini(v);
 	nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
 	nvmx_vm_free(vm, v, sizeof(*v));
-	vm->nvcpus--;
+	nvmx_atomic_add(&vm->nvcpus, (uint32_t)-1);
 }
 
 NVMX_EXPORT void nvmx_vcpu_get_stats(const struct nvmx_vcpu *v, struct nvmx_vcpu_stats *st)

@@ -140,6 +140,20 @@ static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reaso
 	}
 }
 
+/* The VM lock (host.h: vm_lock), taken around every use of the VM's shared
+ * shadow-EPT and VPID state; nothing when the host runs one thread. */
+static inline void nvmx_vm_lock(struct nvmx_vm *vm)
+{
+	if (vm->ops.vm_lock)
+		vm->ops.vm_lock(vm->host);
+}
+
+static inline void nvmx_vm_unlock(struct nvmx_vm *vm)
+{
+	if (vm->ops.vm_unlock)
+		vm->ops.vm_unlock(vm->host);
+}
+
 /* Allocation through the VM's host. */
 void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size);
 void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size);

@@ -43,6 +43,21 @@ int memcmp(const void *a, const void *b, size_t n);
 #define NVMX_EXPORT
 #endif
 
+/*
+ * The few atomic accesses the library makes to state that vCPU threads
+ * read without the VM lock (a sequence number and a generation), with the
+ * compiler's builtins: they need no C library and work in a kernel.
+ */
+#if defined(__GNUC__)
+#define nvmx_atomic_load(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define nvmx_atomic_store(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define nvmx_atomic_add(p, v) __atomic_add_fetch((p), (v), __ATOMIC_ACQ_REL)
+#else
+#define nvmx_atomic_load(p) (*(p))
+#define nvmx_atomic_store(p, v) (*(p) = (v))
+#define nvmx_atomic_add(p, v) (*(p) += (v))
+#endif
+
 /* Propagate a non-OK status (Zydis-style one-line check). */
 #define NVMX_CHECK(expr)                                  \
 	do {                                              \

@@ -4,9 +4,9 @@
  * L1 memory (EPT01), or when L1 writes a write-protected EPT12 table page
  * (NVMX_VM_WRITE_PROTECT_EPT12). See docs/shadow-ept.md.
  *
- * Concurrency: a VM's shadow EPT is shared by its vCPUs and the library takes
- * no locks: the host serializes these calls with the vCPU calls that handle
- * EPT violations, INVEPT and VM entries of the same VM (one per-VM lock).
+ * Concurrency: a VM's shadow EPT is shared by its vCPUs; these calls may run
+ * in parallel with the vCPUs' calls when the host gives the VM lock ops
+ * (nvmx/host.h, "What may run in parallel").
  */
 #ifndef NVMX_EPT_PUB_H
 #define NVMX_EPT_PUB_H
@@ -61,7 +61,9 @@ struct nvmx_ept_stats {
 	uint64_t installs;        /* EPT02 leaves installed */
 	uint64_t rmap_entries;    /* EPT02 leaves tracked by the reverse map */
 	uint64_t hw_invept;       /* hardware INVEPTs issued */
-	uint64_t reserved[8];
+	uint64_t pages_reclaimed; /* pages of trees retired by INVEPT freed since */
+	uint64_t trees_retired;   /* shadow trees INVEPT retired (one per root key) */
+	uint64_t reserved[6];
 };
 void nvmx_vm_get_ept_stats(const struct nvmx_vm *vm, struct nvmx_ept_stats *st);
 

@@ -3,14 +3,41 @@
  * The host callback ABI. The library never executes a VMX instruction and
  * never touches memory except through these callbacks.
  *
- * Context: every callback receives as `host` the opaque pointer of the object
- * the library was called through: the vCPU's pointer (nvmx_vcpu_create) for a
+ * Context: every callback except vm_lock/vm_unlock receives as `host` the
+ * opaque pointer of the object the library was called through: the vCPU's pointer (nvmx_vcpu_create) for a
  * call on a vCPU, the VM's pointer (nvmx_vm_create) for a call on a VM. Calls
  * on a VM only use the callbacks marked [vm]. The library never passes its own
  * handles to a callback and never expects to be re-entered from one.
  *
  * Versioning: `size` is sizeof(struct nvmx_host_ops) as the host was built;
  * members are only ever appended, and a member beyond `size` counts as NULL.
+ *
+ * What may run in parallel (DESIGN invariant 7; docs/concurrency.md has the
+ * same list with the reasons). With vm_lock/vm_unlock given:
+ *  1. Calls on different vCPUs of one VM, from different threads, at the
+ *     same time: every nvmx_vcpu_* entry point (VMX instructions, VM exits,
+ *     EPT violations, INVEPT, INVVPID, VM entries).
+ *  2. Those together with these VM calls: nvmx_vm_l1_mem_changed,
+ *     nvmx_vm_l1_write, nvmx_vm_get_ept_stats, nvmx_vm_get_cap,
+ *     nvmx_vm_maxphyaddr, nvmx_vm_field_exists, nvmx_vcpu_create and
+ *     nvmx_vcpu_destroy of another vCPU.
+ *  3. Calls on different VMs: always (a VM shares nothing with another).
+ * Never in parallel (the host serializes them):
+ *  4. Two calls on the same vCPU (a vCPU is one thread's at a time).
+ *  5. nvmx_vm_set_cap, nvmx_vm_set_maxphyaddr and nvmx_vm_destroy with any
+ *     other call on that VM or its vCPUs (the host pauses them first: what
+ *     L1 is offered is read without a lock on every path).
+ * Without the lock ops (both NULL) the host promises that no two calls on
+ * one VM or its vCPUs overlap at all.
+ * The library serializes the VM's shared state (shadow EPT, its budget,
+ * reverse map and retired trees, the VPID map, the shadow-EPT counters)
+ * with the VM lock, held only inside the library and never across a return
+ * to the host; L1 memory, VMCS02 and L1's registers are reached through
+ * the callbacks, which the host makes safe (item 1 of the callbacks below).
+ * Callbacks the library calls with the VM lock held: gpa_read, gpa_to_hpa,
+ * vmcs_read, vmcs_write, page_alloc, page_free, alloc, free, hw_invept,
+ * hw_invvpid, l0_write_protect, trace. They must not call into the library
+ * (no re-entry, as always) and, when the lock is a spinlock, not sleep.
  *
  * Freestanding note: compilers may emit calls to memcpy, memset, memmove and
  * memcmp even in freestanding builds; a kernel embedding must provide them.
@@ -76,7 +103,12 @@ struct nvmx_host_ops {
 	uint32_t size;
 	uint32_t reserved0;
 
-	/* [vm] Read/write L1 physical memory. Required. Fails with NOT_MAPPED
+	/* Thread safety: [vm] callbacks may be called for different vCPUs of a
+	 * VM at the same time (see the list above); each must be safe for that
+	 * (L1 memory is shared by L1's processors anyway). The others are
+	 * called for one vCPU at a time.
+	 *
+	 * [vm] Read/write L1 physical memory. Required. Fails with NOT_MAPPED
 	 * where L0 backs nothing (the library then acts as hardware does for an
 	 * access to nonexistent memory of that kind: usually a VMfail or a
 	 * VM-entry failure, never a crash), any other non-OK is a HOST_FAILURE the
@@ -182,6 +214,18 @@ struct nvmx_host_ops {
 	 * (nvmx_vcpu_stats). */
 	void (*vmcs_read_n)(void *host, const uint32_t *fields, uint64_t *values, unsigned n);
 	void (*l1_read_n)(void *host, const uint32_t *fields, uint64_t *values, unsigned n);
+
+	/* The VM lock, for hosts that run a VM's vCPUs on several threads
+	 * (the list "What may run in parallel" above). Always called with the
+	 * VM's host pointer (nvmx_vm_create), whichever object the library was
+	 * called through. A non-recursive mutex or spinlock is enough: the
+	 * library never takes it twice, never holds it across a return to the
+	 * host, and takes no other lock. Both NULL: the host runs the VM on one
+	 * thread at a time. Only one NULL: VM creation fails (BAD_OPS).
+	 * Hardware invalidations (hw_invept, hw_invvpid) must reach every
+	 * logical processor that may run one of the VM's vCPUs. */
+	void (*vm_lock)(void *host);
+	void (*vm_unlock)(void *host);
 };
 
 /*

@@ -21,6 +21,7 @@
 	X(EPT12_AD_RACE, 0x300d, "an EPT12 entry kept changing while its A/D flags were set") \
 	X(EPT_BUDGET, 0x300e, "the shadow EPT budget cannot hold the tables needed") \
 	X(EPT_INVALID_EPTP, 0x300f, "the EPTP does not satisfy the SDM's EPTP checks") \
-	X(EPT_WP_OP_MISSING, 0x3010, "write-protect mode needs the l0_write_protect host op")
+	X(EPT_WP_OP_MISSING, 0x3010, "write-protect mode needs the l0_write_protect host op") \
+	X(EPT_INVALIDATED, 0x3011, "an invalidation ran while the fault was walked: nothing installed, L2 retries")
 
 #endif

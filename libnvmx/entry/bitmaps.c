@@ -66,7 +66,7 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 	struct nvmx_vcpu *v = x->v;
 	const bool hash = nvmx_entry_policy(v)->flags & NVMX_L0_HASH_L1_BITMAPS;
 	NVMX_CHECK(page_get(v, p));
-	const uint64_t map_gen = v->vm->map_gen;
+	const uint64_t map_gen = nvmx_atomic_load(&v->vm->map_gen);
 	if (p->valid && p->src_gpa == gpa && p->map_gen == map_gen && !(hash && gpa != SRC_L0_ONLY))
 		return NVMX_STATUS_OK;
 	if (gpa == SRC_L0_ONLY) {

@@ -107,7 +107,7 @@ static bool ctl_fast(struct nvmx_vcpu *v, const struct nvmx_entry_ctx *x)
 	}
 	if (x->launch || !e->ctl_ok || e->ctl_gpa != x->s->gpa || e->built_gpa != x->s->gpa ||
 	    e->ctl_policy_gen != e->policy_gen || e->built_policy_gen != e->policy_gen ||
-	    e->ctl_caps_gen != v->vm->caps_gen || e->ctl_map_gen != v->vm->map_gen ||
+	    e->ctl_caps_gen != v->vm->caps_gen || e->ctl_map_gen != nvmx_atomic_load(&v->vm->map_gen) ||
 	    (e->pol.flags & NVMX_L0_HASH_L1_BITMAPS))
 		return false;
 	for (unsigned w = 0; w < NVMX_ENTRY_WORDS; w++)
@@ -246,7 +246,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 		e->ctl_gpa = s->gpa;
 		e->ctl_policy_gen = e->policy_gen;
 		e->ctl_caps_gen = v->vm->caps_gen;
-		e->ctl_map_gen = v->vm->map_gen;
+		e->ctl_map_gen = nvmx_atomic_load(&v->vm->map_gen);
 		e->ctl_xl = x.xl;
 	}
 

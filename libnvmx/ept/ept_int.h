@@ -15,9 +15,9 @@
 #define EPT_IPAT (1ull << 6)
 
 /* A parent entry that points at a shadow page. */
-struct ept_link {
+struct nvmx_ept_link {
 	struct nvmx_ept_sp *parent;
-	struct ept_link *next;
+	struct nvmx_ept_link *next;
 	uint16_t idx;
 };
 
@@ -30,6 +30,31 @@ struct nvmx_ept_rmap {
 	uint16_t idx;
 };
 
+/*
+ * A shadow tree: every shadow page built under one root key (EPTP12 bits
+ * 51:3 and the MBEC setting). Pages are shared only inside a tree, so
+ * retiring a tree retires all of them at once: INVEPT (and the all-context
+ * generation) only unlinks trees; their pages are freed later, a few per
+ * operation (nvmx_ept_reclaim).
+ *  LIVE     found by key; its root is what nvmx_ept_root hands out.
+ *  OBSOLETE on the obsolete list, waiting for the reclaimer (or being freed).
+ *  ZOMBIE   obsolete, but a vCPU or EPTP list still pins its root: the
+ *           hardware may walk it, so nothing is freed until the last unpin.
+ */
+enum { TREE_LIVE = 0, TREE_OBSOLETE = 1, TREE_ZOMBIE = 2 };
+
+struct nvmx_ept_tree {
+	struct nvmx_ept_dl node;        /* on live, obsolete or zombie (first member) */
+	uint64_t key;                   /* root key */
+	uint64_t gen;                   /* tree_gen when made: live only while equal */
+	uint64_t epoch;                 /* == vm epoch: used by the current operation */
+	struct nvmx_ept_sp *root;       /* the root page, NULL after eviction */
+	struct nvmx_ept_sp *pages;      /* all its pages (tnext/tprev) */
+	struct nvmx_ept_tree *hnext;    /* tree_hash chain */
+	uint8_t state;
+	bool in_hash;
+};
+
 #define SP_ROLE_SPLIT 1u   /* breaks an EPT12 large page into smaller leaves */
 
 /* A shadow (EPT02) table page. */
@@ -38,29 +63,27 @@ struct nvmx_ept_sp {
 	uint64_t hpa;
 	uint64_t root;          /* root key: EPTP12 bits 51:3 without 2:0, bit 0 = MBEC */
 	uint64_t gpa12;         /* L1 GPA of the EPT12 table shadowed; split: L2 base */
+	struct nvmx_ept_tree *tree;
 	uint8_t level;          /* 1..5 */
 	uint8_t role;
 	uint16_t npresent;
 	uint32_t pins;
 	uint64_t epoch;         /* == vm epoch: on the path of the current operation */
-	struct nvmx_ept_sp *hnext, *gnext, *lprev, *lnext, *pnext;
-	struct ept_link *parents;
+	struct nvmx_ept_sp *hnext, *gnext, *lprev, *lnext, *pnext, *tprev, *tnext;
+	struct nvmx_ept_link *parents;
 	void *slot[EPT_ENTRIES];        /* child sp (is_child bit) or rmap node */
 	uint64_t is_child[EPT_ENTRIES / 64];
 };
 
 enum {
-	ST_FAULTS, ST_INSTALLS, ST_EVICTIONS, ST_PEAK, ST_RMAP, ST_INVEPT,
+	ST_FAULTS, ST_INSTALLS, ST_EVICTIONS, ST_PEAK, ST_RMAP, ST_INVEPT, ST_RECLAIMED,
+	ST_OBSOLETED,
 };
 
 /* Which host pointer to call the [vm] callbacks with. */
 struct ept_ctx {
 	struct nvmx_vm *vm;
 	void *host;
-	/* note_flush's last answer: root key -> EPTP02 (0 when that root is
-	 * dead). Roots are only created or freed at points that reset it. */
-	uint64_t nf_key, nf_eptp02;
-	bool nf_valid;
 };
 
 static inline unsigned ept_levels_of(uint64_t eptp) { return (unsigned)((eptp >> 3) & 7u) + 1u; }
@@ -78,25 +101,31 @@ static inline uint64_t ept_hw_cap(const struct nvmx_vm *vm)
 }
 
 /* shadow.c */
-struct nvmx_ept_sp *ept_sp_find(struct nvmx_vm *vm, uint64_t root, uint64_t gpa12,
-                                unsigned level);
-struct nvmx_ept_sp *ept_root_find(struct nvmx_vm *vm, uint64_t root);
-enum nvmx_status ept_root_get(struct ept_ctx *c, uint64_t root, struct nvmx_ept_sp **out);
-uint64_t ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root);
-void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp);
-void ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx);
-void ept_commit(struct ept_ctx *c);
-enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
-                             const struct nvmx_ept_walk *w, uint64_t l2_gpa,
-                             unsigned leaf_level, uint64_t leaf);
-void ept_pin(struct nvmx_ept_sp *sp);
-void ept_unpin(struct ept_ctx *c, struct nvmx_ept_sp *sp);
+struct nvmx_ept_tree *nvmx_ept_tree_find(struct nvmx_vm *vm, uint64_t key);
+bool nvmx_ept_tree_live(const struct nvmx_vm *vm, const struct nvmx_ept_tree *t);
+void nvmx_ept_tree_retire(struct nvmx_vm *vm, struct nvmx_ept_tree *t);
+void nvmx_ept_retire_all(struct nvmx_vm *vm);
+enum nvmx_status nvmx_ept_root_get(struct ept_ctx *c, uint64_t key, struct nvmx_ept_sp **out);
+uint64_t nvmx_ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root);
+void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp);
+void nvmx_ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx);
+void nvmx_ept_commit(struct ept_ctx *c);
+bool nvmx_ept_reclaim(struct ept_ctx *c, unsigned pages);
+bool nvmx_ept_gpa_shadowed(struct nvmx_vm *vm, uint64_t gpa12);
+struct nvmx_ept_sp *nvmx_ept_gpa_first(struct nvmx_vm *vm, uint64_t gpa12);
+enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
+                                  const struct nvmx_ept_walk *w, uint64_t l2_gpa,
+                                  unsigned leaf_level, uint64_t leaf);
+void nvmx_ept_pin(struct nvmx_ept_sp *sp);
+void nvmx_ept_unpin(struct ept_ctx *c, struct nvmx_ept_sp *sp);
+enum nvmx_status nvmx_ept_shadow_init(struct nvmx_vm *vm, uint32_t nbuckets);
+void nvmx_ept_shadow_fini(struct nvmx_vm *vm);
 
 /* rmap.c */
-enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx,
-                              uint64_t l1_base, unsigned level);
-void ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n);
-void ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len);
+enum nvmx_status nvmx_ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx,
+                                   uint64_t l1_base, unsigned level);
+void nvmx_ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n);
+void nvmx_ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len);
 
 /* vpid.c */
 enum nvmx_status nvmx_vpid_vm_init(struct nvmx_vm *vm);

@@ -8,17 +8,30 @@
 struct nvmx_ept_sp;
 struct nvmx_ept_rmap;
 
+/* A node of a circular doubly linked list (a list head is a node too). */
+struct nvmx_ept_dl {
+	struct nvmx_ept_dl *prev, *next;
+};
+
 /* One VPID12 -> VPID02 assignment (SDM 29.4: VPIDs tag linear and combined
  * mappings; L2's VPID12 is virtual, the hardware sees VPID02). */
 struct nvmx_vpid_slot {
 	uint64_t lru;           /* 0: free */
+	uint64_t gen;           /* == vpid_gen: flushed since the last all-context INVVPID */
 	uint16_t vpid12;
 	uint16_t vpid02;
 };
 
 struct nvmx_ept_vm {
-	uint64_t generation;            /* bumped on every invalidation */
-	/* Shadow pages: by (root key, EPT12 table GPA, level) and by table GPA. */
+	/* Shadow trees (one per root key, see ept_int.h): live ones by key,
+	 * and the lists that make invalidation O(1): INVEPT moves trees from
+	 * `live` to `obsolete`; the reclaimer frees obsolete trees' pages a few
+	 * at a time and parks those whose root a vCPU still pins on `zombie`. */
+	struct nvmx_ept_tree **tree_hash;
+	struct nvmx_ept_dl live, obsolete, zombie;
+	uint64_t tree_gen;              /* bumped by all-context INVEPT */
+	uint64_t nlive;                 /* trees on `live` */
+	/* Shadow pages: by (tree, EPT12 table GPA, level) and by table GPA. */
 	struct nvmx_ept_sp **hash, **gpa_hash;
 	uint32_t hash_mask;
 	struct nvmx_ept_sp *lru_head, *lru_tail;   /* head: most recent */
@@ -34,16 +47,19 @@ struct nvmx_ept_vm {
 	uint64_t flush_eptp02;
 	struct nvmx_ept_sp *pending;
 	bool wp;                        /* NVMX_VM_WRITE_PROTECT_EPT12 */
-	uint64_t stats[8];              /* see nvmx_ept_stats order in ept.c */
+	uint64_t stats[10];             /* see nvmx_ept_stats order in ept.c */
 	/* VPIDs */
 	struct nvmx_vpid_slot *vpid;
 	uint32_t nvpid;                 /* mapped slots (pool minus the no-VPID value) */
 	uint16_t vpid_none;             /* L2's VPID02 when L1 enables no VPID */
 	uint64_t vpid_clock;
+	uint64_t vpid_gen;              /* bumped by all-context INVVPID */
+	/* Bumped (atomically) by every invalidation: a fault that walked EPT12
+	 * and EPT01 before one does not install what it found. */
+	uint64_t inval_seq;
 };
 
 struct nvmx_ept_vcpu {
-	uint64_t generation;
 	struct nvmx_ept_sp *root;       /* pinned root for VMCS12's EPTP, or NULL */
 	uint64_t eptp12;
 	/* EPTP switching: the host page given to VMCS02 and the roots it names. */

@@ -12,7 +12,7 @@ static uint32_t bucket(const struct nvmx_vm *vm, uint64_t key)
 	return (uint32_t)XXH3_64bits(&key, sizeof(key)) & vm->ept.rmap_mask;
 }
 
-enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx,
+enum nvmx_status nvmx_ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx,
                               uint64_t l1_base, unsigned level)
 {
 	struct nvmx_vm *vm = c->vm;
@@ -33,7 +33,7 @@ enum nvmx_status ept_rmap_add(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigne
 	return NVMX_STATUS_OK;
 }
 
-void ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n)
+void nvmx_ept_rmap_del(struct nvmx_vm *vm, struct nvmx_ept_rmap *n)
 {
 	*n->pprev = n->next;
 	if (n->next)
@@ -49,7 +49,7 @@ static uint64_t level_size(unsigned level)
 
 /* Drop every leaf built from L1 memory overlapping [gpa, gpa + len). The
  * caller checked that the range does not wrap. */
-void ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len)
+void nvmx_ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len)
 {
 	struct nvmx_vm *vm = c->vm;
 	uint64_t end = gpa + len;
@@ -64,7 +64,7 @@ void ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len)
 				unsigned level = (unsigned)(n->key & 7u);
 				uint64_t base = n->key & ~0xfffull;
 				if (base < end && gpa < base + level_size(level))
-					ept_zap(c, n->sp, n->idx);
+					nvmx_ept_zap(c, n->sp, n->idx);
 			}
 		}
 		return;
@@ -77,7 +77,7 @@ void ept_rmap_zap_range(struct ept_ctx *c, uint64_t gpa, uint64_t len)
 			for (; n; n = next) {
 				next = n->next;
 				if (n->key == key)
-					ept_zap(c, n->sp, n->idx);
+					nvmx_ept_zap(c, n->sp, n->idx);
 			}
 			if (base + size < base)
 				break;

@@ -1,28 +1,83 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * EPT02 tables: the shadow-page cache, its budget, and installing leaves.
+ * EPT02 tables: shadow trees, the shadow-page cache, its budget, installing
+ * leaves, and the lazy reclaim of retired trees.
  *
- * A shadow page shadows one EPT12 table, keyed by (root key, L1 GPA of the
+ * A shadow page shadows one EPT12 table, keyed by (tree, L1 GPA of the
  * EPT12 table, level) in an xxHash table, so that every path reaching the
  * same EPT12 table (and every switch back to an EPTP12 seen before) reuses
- * it. Its contents depend only on that table and on EPT01, never on the path,
- * which is what makes sharing sound: non-leaf EPT02 entries carry the EPT12
- * entry's rights and the hardware ANDs them along the walk as it does for
- * EPT12 (SDM 30.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12
- * large page that EPT01 maps with smaller pages; they hang off one parent
- * entry and are not shared.
+ * it. A tree holds the pages built under one root key. A page's contents
+ * depend only on its EPT12 table and on EPT01, never on the path, which is
+ * what makes sharing sound: non-leaf EPT02 entries carry the EPT12 entry's
+ * rights and the hardware ANDs them along the walk as it does for EPT12
+ * (SDM 30.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12 large
+ * page that EPT01 maps with smaller pages; they hang off one parent entry
+ * and are not shared.
  *
- * Freeing: a page that was reachable from a root the hardware may have used
- * is only handed back to the host after the INVEPT that makes the hardware
- * forget it (ept_commit).
+ * Invalidation in O(1): INVEPT retires trees (unlinks them from the key
+ * hash, or bumps the generation every live tree carries) without touching a
+ * page. A retired tree is unreachable by lookups, so nothing new is built in
+ * it; the vCPU that runs on its root switches to a fresh root at its next
+ * VM entry or EPT violation. Its pages are freed a few per operation
+ * (nvmx_ept_reclaim) or when the budget needs room, always after the
+ * hardware INVEPT of the root's EPTP02: a page the hardware may have walked
+ * is only handed back after the flush that makes it forget it
+ * (nvmx_ept_commit).
  */
 #include "ept_int.h"
 #include <xxhash.h>
 
-static uint32_t key_bucket(const struct nvmx_vm *vm, uint64_t root, uint64_t gpa12,
-                           unsigned level)
+/* ---- lists ---- */
+
+static void dl_init(struct nvmx_ept_dl *h)
 {
-	uint64_t k[3] = { root, gpa12, level };
+	h->prev = h->next = h;
+}
+
+static bool dl_empty(const struct nvmx_ept_dl *h)
+{
+	return h->next == h;
+}
+
+static void dl_del(struct nvmx_ept_dl *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+static void dl_add_tail(struct nvmx_ept_dl *h, struct nvmx_ept_dl *n)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+/* Move every node of `from` to the end of `to`: O(1). */
+static void dl_splice_tail(struct nvmx_ept_dl *to, struct nvmx_ept_dl *from)
+{
+	if (dl_empty(from))
+		return;
+	struct nvmx_ept_dl *first = from->next, *last = from->prev;
+	first->prev = to->prev;
+	to->prev->next = first;
+	last->next = to;
+	to->prev = last;
+	dl_init(from);
+}
+
+static struct nvmx_ept_tree *tree_of(struct nvmx_ept_dl *n)
+{
+	return (struct nvmx_ept_tree *)(void *)n;  /* node is the first member */
+}
+
+/* ---- hashes ---- */
+
+static uint32_t key_bucket(const struct nvmx_vm *vm, const struct nvmx_ept_tree *t,
+                           uint64_t gpa12, unsigned level)
+{
+	uint64_t k[3] = { (uint64_t)(uintptr_t)t, gpa12, level };
 	return (uint32_t)XXH3_64bits(k, sizeof(k)) & vm->ept.hash_mask;
 }
 
@@ -31,22 +86,118 @@ static uint32_t gpa_bucket(const struct nvmx_vm *vm, uint64_t gpa12)
 	return (uint32_t)XXH3_64bits(&gpa12, sizeof(gpa12)) & vm->ept.hash_mask;
 }
 
-struct nvmx_ept_sp *ept_sp_find(struct nvmx_vm *vm, uint64_t root, uint64_t gpa12,
-                                unsigned level)
+static uint32_t tree_bucket(const struct nvmx_vm *vm, uint64_t key)
 {
-	for (struct nvmx_ept_sp *sp = vm->ept.hash[key_bucket(vm, root, gpa12, level)]; sp;
+	return (uint32_t)XXH3_64bits(&key, sizeof(key)) & vm->ept.hash_mask;
+}
+
+static struct nvmx_ept_sp *sp_find(struct nvmx_vm *vm, const struct nvmx_ept_tree *t,
+                                   uint64_t gpa12, unsigned level)
+{
+	for (struct nvmx_ept_sp *sp = vm->ept.hash[key_bucket(vm, t, gpa12, level)]; sp;
 	     sp = sp->hnext)
-		if (sp->root == root && sp->gpa12 == gpa12 && sp->level == level)
+		if (sp->tree == t && sp->gpa12 == gpa12 && sp->level == level && sp->role == 0)
 			return sp;
 	return NULL;
 }
 
-struct nvmx_ept_sp *ept_root_find(struct nvmx_vm *vm, uint64_t root)
+struct nvmx_ept_sp *nvmx_ept_gpa_first(struct nvmx_vm *vm, uint64_t gpa12)
 {
-	return ept_sp_find(vm, root, root & EPT_ADDR_MASK, ept_levels_of(root));
+	for (struct nvmx_ept_sp *o = vm->ept.gpa_hash[gpa_bucket(vm, gpa12)]; o; o = o->gnext)
+		if (o->gpa12 == gpa12)
+			return o;
+	return NULL;
 }
 
-uint64_t ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root)
+bool nvmx_ept_gpa_shadowed(struct nvmx_vm *vm, uint64_t gpa12)
+{
+	return nvmx_ept_gpa_first(vm, gpa12) != NULL;
+}
+
+/* ---- trees ---- */
+
+bool nvmx_ept_tree_live(const struct nvmx_vm *vm, const struct nvmx_ept_tree *t)
+{
+	return t->state == TREE_LIVE && t->gen == vm->ept.tree_gen;
+}
+
+struct nvmx_ept_tree *nvmx_ept_tree_find(struct nvmx_vm *vm, uint64_t key)
+{
+	for (struct nvmx_ept_tree *t = vm->ept.tree_hash[tree_bucket(vm, key)]; t; t = t->hnext)
+		if (t->key == key && nvmx_ept_tree_live(vm, t))
+			return t;
+	return NULL;
+}
+
+static void tree_unhash(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
+{
+	if (!t->in_hash)
+		return;
+	struct nvmx_ept_tree **pp = &vm->ept.tree_hash[tree_bucket(vm, t->key)];
+	while (*pp && *pp != t)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = t->hnext;
+	t->in_hash = false;
+}
+
+static struct nvmx_ept_tree *tree_new(struct nvmx_vm *vm, uint64_t key)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	struct nvmx_ept_tree *t = nvmx_vm_alloc(vm, sizeof(*t));
+	if (!t)
+		return NULL;
+	nvmx_memset(t, 0, sizeof(*t));
+	t->key = key;
+	t->gen = e->tree_gen;
+	t->state = TREE_LIVE;
+	uint32_t b = tree_bucket(vm, key);
+	t->hnext = e->tree_hash[b];
+	e->tree_hash[b] = t;
+	t->in_hash = true;
+	dl_add_tail(&e->live, &t->node);
+	e->nlive++;
+	return t;
+}
+
+static void tree_free(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
+{
+	if (nvmx_ept_tree_live(vm, t))
+		vm->ept.nlive--;
+	tree_unhash(vm, t);
+	dl_del(&t->node);
+	nvmx_vm_free(vm, t, sizeof(*t));
+}
+
+/* Single-context INVEPT of one tree: off the key hash, onto the obsolete
+ * list. Constant time: its pages are left as they are. */
+void nvmx_ept_tree_retire(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	if (!nvmx_ept_tree_live(vm, t))
+		return;
+	tree_unhash(vm, t);
+	dl_del(&t->node);
+	t->state = TREE_OBSOLETE;
+	dl_add_tail(&e->obsolete, &t->node);
+	e->nlive--;
+	e->stats[ST_OBSOLETED]++;
+}
+
+/* All-context INVEPT: every live tree at once. The generation makes the
+ * ones still in the key hash unreachable; the reclaimer unhashes them. */
+void nvmx_ept_retire_all(struct nvmx_vm *vm)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	if (dl_empty(&e->live))
+		return;
+	e->tree_gen++;
+	dl_splice_tail(&e->obsolete, &e->live);
+	e->stats[ST_OBSOLETED] += e->nlive;
+	e->nlive = 0;
+}
+
+uint64_t nvmx_ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root)
 {
 	uint64_t hw = ept_hw_cap(vm);
 	uint64_t mt = (hw & NVMX_EPT_CAP_MT_WB) ? 6u : 0u;
@@ -58,6 +209,8 @@ uint64_t ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root)
 		eptp |= 1u << 6;
 	return eptp;
 }
+
+/* ---- pages ---- */
 
 static void lru_unlink(struct nvmx_ept_vm *e, struct nvmx_ept_sp *sp)
 {
@@ -91,14 +244,6 @@ static void lru_touch(struct nvmx_ept_vm *e, struct nvmx_ept_sp *sp)
 	}
 }
 
-static bool gpa_shadowed(struct nvmx_vm *vm, uint64_t gpa12)
-{
-	for (struct nvmx_ept_sp *o = vm->ept.gpa_hash[gpa_bucket(vm, gpa12)]; o; o = o->gnext)
-		if (o->gpa12 == gpa12)
-			return true;
-	return false;
-}
-
 static void flush_merge(struct ept_ctx *c, uint64_t eptp02)
 {
 	uint64_t *f = &c->vm->ept.flush_eptp02;
@@ -108,19 +253,19 @@ static void flush_merge(struct ept_ctx *c, uint64_t eptp02)
 		*f = ~0ull;
 }
 
-/* An entry of sp changed in a way the hardware may have cached: the EPTP02
- * of sp's root (if that root is alive; a dead root was flushed when it
- * died) must be invalidated before the operation ends. */
+/*
+ * An entry of sp changed in a way the hardware may have cached: the EPTP02
+ * of sp's root must be invalidated before the operation ends, when the
+ * hardware can still use it: the tree is live (its root can be handed out
+ * again), or a vCPU pins the root. A retired tree nobody pins is flushed
+ * once, when its root page is freed (nvmx_ept_sp_drop); a tree without a
+ * root was flushed when the root went.
+ */
 static void note_flush(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 {
-	if (!c->nf_valid || c->nf_key != sp->root) {
-		struct nvmx_ept_sp *r = ept_root_find(c->vm, sp->root);
-		c->nf_key = sp->root;
-		c->nf_eptp02 = r ? ept_eptp02(c->vm, r) : 0;
-		c->nf_valid = true;
-	}
-	if (c->nf_eptp02)
-		flush_merge(c, c->nf_eptp02);
+	struct nvmx_ept_sp *r = sp->tree->root;
+	if (r && (r->pins || nvmx_ept_tree_live(c->vm, sp->tree)))
+		flush_merge(c, nvmx_ept_eptp02(c->vm, r));
 }
 
 static bool slot_is_child(const struct nvmx_ept_sp *sp, unsigned idx)
@@ -131,8 +276,8 @@ static bool slot_is_child(const struct nvmx_ept_sp *sp, unsigned idx)
 static void unlink_parent(struct nvmx_vm *vm, struct nvmx_ept_sp *child,
                           struct nvmx_ept_sp *parent, unsigned idx)
 {
-	for (struct ept_link **pl = &child->parents; *pl; pl = &(*pl)->next) {
-		struct ept_link *l = *pl;
+	for (struct nvmx_ept_link **pl = &child->parents; *pl; pl = &(*pl)->next) {
+		struct nvmx_ept_link *l = *pl;
 		if (l->parent == parent && l->idx == idx) {
 			*pl = l->next;
 			nvmx_vm_free(vm, l, sizeof(*l));
@@ -141,7 +286,7 @@ static void unlink_parent(struct nvmx_vm *vm, struct nvmx_ept_sp *child,
 	}
 }
 
-void ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
+void nvmx_ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
 {
 	void *s = sp->slot[idx];
 	if (!s)
@@ -150,7 +295,7 @@ void ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
 		unlink_parent(c->vm, s, sp, idx);
 		sp->is_child[idx / 64u] &= ~(1ull << (idx % 64u));
 	} else {
-		ept_rmap_del(c->vm, s);
+		nvmx_ept_rmap_del(c->vm, s);
 	}
 	sp->slot[idx] = NULL;
 	sp->va[idx] = 0;
@@ -158,19 +303,14 @@ void ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
 	note_flush(c, sp);
 }
 
-static bool is_root(const struct nvmx_ept_sp *sp)
-{
-	return sp->role == 0 && sp->level == ept_levels_of(sp->root) &&
-	       sp->gpa12 == (sp->root & EPT_ADDR_MASK);
-}
-
-void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
+void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 {
 	struct nvmx_vm *vm = c->vm;
 	struct nvmx_ept_vm *e = &vm->ept;
+	struct nvmx_ept_tree *t = sp->tree;
 	/* Unreachable from now on: clear every parent entry naming it. */
 	while (sp->parents) {
-		struct ept_link *l = sp->parents;
+		struct nvmx_ept_link *l = sp->parents;
 		sp->parents = l->next;
 		struct nvmx_ept_sp *p = l->parent;
 		p->va[l->idx] = 0;
@@ -180,9 +320,11 @@ void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		note_flush(c, p);
 		nvmx_vm_free(vm, l, sizeof(*l));
 	}
-	if (is_root(sp)) {
-		flush_merge(c, ept_eptp02(vm, sp));
-		c->nf_valid = false;
+	if (t->root == sp) {
+		/* The hardware may hold translations tagged with this EPTP02,
+		 * and the page may come back as another root: flush it. */
+		flush_merge(c, nvmx_ept_eptp02(vm, sp));
+		t->root = NULL;
 	}
 	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
 		void *s = sp->slot[i];
@@ -191,14 +333,13 @@ void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		if (slot_is_child(sp, i))
 			unlink_parent(vm, s, sp, i);
 		else
-			ept_rmap_del(vm, s);
+			nvmx_ept_rmap_del(vm, s);
 		sp->slot[i] = NULL;
 	}
-	sp->is_child[0] = sp->is_child[1] = sp->is_child[2] = sp->is_child[3] = 0;
-	sp->is_child[4] = sp->is_child[5] = sp->is_child[6] = sp->is_child[7] = 0;
+	nvmx_memset(sp->is_child, 0, sizeof(sp->is_child));
 	sp->npresent = 0;
 	if (sp->role == 0) {
-		struct nvmx_ept_sp **pp = &e->hash[key_bucket(vm, sp->root, sp->gpa12, sp->level)];
+		struct nvmx_ept_sp **pp = &e->hash[key_bucket(vm, t, sp->gpa12, sp->level)];
 		while (*pp && *pp != sp)
 			pp = &(*pp)->hnext;
 		if (*pp)
@@ -208,16 +349,28 @@ void ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 			pp = &(*pp)->gnext;
 		if (*pp)
 			*pp = sp->gnext;
-		if (e->wp && !gpa_shadowed(vm, sp->gpa12))
+		if (e->wp && !nvmx_ept_gpa_shadowed(vm, sp->gpa12))
 			vm->ops.l0_write_protect(c->host, sp->gpa12, false);
 	}
+	/* Off the tree; a tree left without pages goes too, unless the
+	 * operation in progress is building in it. */
+	if (sp->tprev)
+		sp->tprev->tnext = sp->tnext;
+	else
+		t->pages = sp->tnext;
+	if (sp->tnext)
+		sp->tnext->tprev = sp->tprev;
+	sp->tprev = sp->tnext = NULL;
+	if (!t->pages && t->epoch != e->epoch)
+		tree_free(vm, t);
+	sp->tree = NULL;
 	lru_unlink(e, sp);
 	e->nsp--;
 	sp->pnext = e->pending;
 	e->pending = sp;
 }
 
-void ept_commit(struct ept_ctx *c)
+void nvmx_ept_commit(struct ept_ctx *c)
 {
 	struct nvmx_vm *vm = c->vm;
 	struct nvmx_ept_vm *e = &vm->ept;
@@ -229,7 +382,6 @@ void ept_commit(struct ept_ctx *c)
 		else
 			vm->ops.hw_invept(c->host, 2, 0);
 		e->stats[ST_INVEPT]++;
-		e->generation++;
 		e->flush_eptp02 = 0;
 	}
 	while (e->pending) {
@@ -240,6 +392,42 @@ void ept_commit(struct ept_ctx *c)
 	}
 }
 
+/*
+ * Free up to `pages` pages of retired trees: the root first (its drop
+ * queues the flush of its EPTP02, done by nvmx_ept_commit before any page
+ * goes back), then the rest. Trees whose root is still pinned move to the
+ * zombie list until their last unpin. Each step is one page drop (at most
+ * 512 entries); returns whether a page was freed.
+ */
+bool nvmx_ept_reclaim(struct ept_ctx *c, unsigned pages)
+{
+	struct nvmx_ept_vm *e = &c->vm->ept;
+	bool freed = false;
+	/* The parking moves are bounded by the trees on the list. */
+	while (pages && !dl_empty(&e->obsolete)) {
+		struct nvmx_ept_tree *t = tree_of(e->obsolete.next);
+		t->state = TREE_OBSOLETE;
+		tree_unhash(c->vm, t);
+		if (t->root && t->root->pins) {
+			dl_del(&t->node);
+			t->state = TREE_ZOMBIE;
+			dl_add_tail(&e->zombie, &t->node);
+			continue;
+		}
+		struct nvmx_ept_sp *sp = t->root ? t->root : t->pages;
+		if (!sp) {
+			tree_free(c->vm, t);
+			continue;
+		}
+		t->epoch = 0;
+		nvmx_ept_sp_drop(c, sp);
+		e->stats[ST_RECLAIMED]++;
+		freed = true;
+		pages--;
+	}
+	return freed;
+}
+
 /* Evict the least recently used shadow page that is neither pinned nor on
  * the path of the current operation. */
 static bool evict_one(struct ept_ctx *c)
@@ -248,27 +436,34 @@ static bool evict_one(struct ept_ctx *c)
 	for (struct nvmx_ept_sp *sp = e->lru_tail; sp; sp = sp->lprev) {
 		if (sp->pins || sp->epoch == e->epoch)
 			continue;
-		ept_sp_drop(c, sp);
+		nvmx_ept_sp_drop(c, sp);
 		e->stats[ST_EVICTIONS]++;
 		return true;
 	}
 	return false;
 }
 
-static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa12, unsigned level,
-                                 uint8_t role, struct nvmx_ept_sp **out)
+/* Room for one more page: retired trees' pages go first, then the least
+ * recently used live ones. */
+static bool make_room(struct ept_ctx *c)
+{
+	return nvmx_ept_reclaim(c, 1) || evict_one(c);
+}
+
+static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uint64_t gpa12,
+                                 unsigned level, uint8_t role, struct nvmx_ept_sp **out)
 {
 	struct nvmx_vm *vm = c->vm;
 	struct nvmx_ept_vm *e = &vm->ept;
 	/* The budget bounds what a hostile L1 can make us hold. */
 	while (e->nsp >= e->budget_pages)
-		if (!evict_one(c))
+		if (!make_room(c))
 			return NVMX_STATUS_BUDGET_EXCEEDED;
 	void *va = NULL;
 	uint64_t hpa = 0;
 	enum nvmx_status s = vm->ops.page_alloc(c->host, &va, &hpa);
-	if (s == NVMX_STATUS_NO_MEMORY && evict_one(c)) {
-		ept_commit(c);
+	if (s == NVMX_STATUS_NO_MEMORY && make_room(c)) {
+		nvmx_ept_commit(c);
 		s = vm->ops.page_alloc(c->host, &va, &hpa);
 	}
 	if (s != NVMX_STATUS_OK)
@@ -281,14 +476,19 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa1
 	nvmx_memset(sp, 0, sizeof(*sp));
 	sp->va = va;
 	sp->hpa = hpa;
-	sp->root = root;
+	sp->root = t->key;
+	sp->tree = t;
 	sp->gpa12 = gpa12;
 	sp->level = (uint8_t)level;
 	sp->role = role;
 	sp->epoch = e->epoch;
+	sp->tnext = t->pages;
+	if (t->pages)
+		t->pages->tprev = sp;
+	t->pages = sp;
 	if (role == 0) {
-		bool first = !gpa_shadowed(vm, gpa12);
-		uint32_t b = key_bucket(vm, root, gpa12, level);
+		bool first = !nvmx_ept_gpa_shadowed(vm, gpa12);
+		uint32_t b = key_bucket(vm, t, gpa12, level);
 		sp->hnext = e->hash[b];
 		e->hash[b] = sp;
 		b = gpa_bucket(vm, gpa12);
@@ -301,7 +501,7 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa1
 			/* EPT01 just lost write for this page, and the host cannot
 			 * tell us from inside a callback: drop the EPT02 leaves that
 			 * let L2 write it (they were built with EPT01's old rights). */
-			ept_rmap_zap_range(c, gpa12, 4096);
+			nvmx_ept_rmap_zap_range(c, gpa12, 4096);
 		}
 	}
 	lru_push(e, sp);
@@ -312,35 +512,51 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, uint64_t root, uint64_t gpa1
 	return NVMX_STATUS_OK;
 }
 
-enum nvmx_status ept_root_get(struct ept_ctx *c, uint64_t root, struct nvmx_ept_sp **out)
+enum nvmx_status nvmx_ept_root_get(struct ept_ctx *c, uint64_t key, struct nvmx_ept_sp **out)
 {
-	struct nvmx_ept_sp *sp = ept_root_find(c->vm, root);
-	if (!sp) {
-		NVMX_CHECK(sp_alloc(c, root, root & EPT_ADDR_MASK, ept_levels_of(root), 0, &sp));
-		c->nf_valid = false;
+	struct nvmx_vm *vm = c->vm;
+	struct nvmx_ept_tree *t = nvmx_ept_tree_find(vm, key);
+	if (!t && !(t = tree_new(vm, key)))
+		return NVMX_STATUS_NO_MEMORY;
+	t->epoch = vm->ept.epoch;
+	if (!t->root) {
+		struct nvmx_ept_sp *sp = NULL;
+		enum nvmx_status s = sp_alloc(c, t, key & EPT_ADDR_MASK, ept_levels_of(key), 0, &sp);
+		if (s != NVMX_STATUS_OK) {
+			if (!t->pages)
+				tree_free(vm, t);
+			return s;
+		}
+		t->root = sp;
 	}
-	sp->epoch = c->vm->ept.epoch;
-	lru_touch(&c->vm->ept, sp);
-	*out = sp;
+	t->root->epoch = vm->ept.epoch;
+	lru_touch(&vm->ept, t->root);
+	*out = t->root;
 	return NVMX_STATUS_OK;
 }
 
-void ept_pin(struct nvmx_ept_sp *sp)
+void nvmx_ept_pin(struct nvmx_ept_sp *sp)
 {
 	sp->pins++;
 }
 
-void ept_unpin(struct ept_ctx *c, struct nvmx_ept_sp *sp)
+/* The last unpin of a zombie's root makes the tree reclaimable. */
+void nvmx_ept_unpin(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 {
-	NVMX_UNUSED(c);
-	if (sp && sp->pins)
-		sp->pins--;
+	if (!sp || !sp->pins)
+		return;
+	if (--sp->pins == 0 && sp->tree->state == TREE_ZOMBIE) {
+		struct nvmx_ept_tree *t = sp->tree;
+		dl_del(&t->node);
+		t->state = TREE_OBSOLETE;
+		dl_add_tail(&c->vm->ept.obsolete, &t->node);
+	}
 }
 
 static enum nvmx_status link_child(struct ept_ctx *c, struct nvmx_ept_sp *p, unsigned idx,
                                    struct nvmx_ept_sp *child, uint64_t rights)
 {
-	struct ept_link *l = nvmx_vm_alloc(c->vm, sizeof(*l));
+	struct nvmx_ept_link *l = nvmx_vm_alloc(c->vm, sizeof(*l));
 	if (!l)
 		return NVMX_STATUS_NO_MEMORY;
 	l->parent = p;
@@ -359,15 +575,17 @@ static unsigned index_of(uint64_t gpa, unsigned level)
 	return (unsigned)(gpa >> (12u + 9u * (level - 1u))) & 511u;
 }
 
-enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
-                             const struct nvmx_ept_walk *w, uint64_t l2_gpa,
-                             unsigned leaf_level, uint64_t leaf)
+enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
+                                  const struct nvmx_ept_walk *w, uint64_t l2_gpa,
+                                  unsigned leaf_level, uint64_t leaf)
 {
 	struct nvmx_vm *vm = c->vm;
 	struct nvmx_ept_vm *e = &vm->ept;
+	struct nvmx_ept_tree *t = root->tree;
 	uint64_t all = 7u | ((root->root & 1u) ? EPT_UX : 0);
 	struct nvmx_ept_sp *sp = root;
 	root->epoch = e->epoch;
+	t->epoch = e->epoch;
 	lru_touch(e, root);
 	for (unsigned lvl = root->level; lvl > leaf_level; lvl--) {
 		unsigned idx = index_of(l2_gpa, lvl);
@@ -395,12 +613,12 @@ enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 			}
 		} else {
 			if (role == 0)
-				child = ept_sp_find(vm, root->root, cgpa, lvl - 1u);
+				child = sp_find(vm, t, cgpa, lvl - 1u);
 			if (child)
 				child->epoch = e->epoch;
-			ept_zap(c, sp, idx);
+			nvmx_ept_zap(c, sp, idx);
 			if (!child)
-				NVMX_CHECK(sp_alloc(c, root->root, cgpa, lvl - 1u, role, &child));
+				NVMX_CHECK(sp_alloc(c, t, cgpa, lvl - 1u, role, &child));
 			NVMX_CHECK(link_child(c, sp, idx, child, rights));
 		}
 		lru_touch(e, child);
@@ -408,7 +626,7 @@ enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 	}
 	unsigned idx = index_of(l2_gpa, leaf_level);
 	if (slot_is_child(sp, idx)) {
-		ept_zap(c, sp, idx);
+		nvmx_ept_zap(c, sp, idx);
 	} else if (sp->slot[idx]) {
 		uint64_t old = sp->va[idx];
 		/* Fewer rights or another page: the hardware may hold the old one.
@@ -416,16 +634,63 @@ enum nvmx_status ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 		 * faulting translation, SDM 30.4.3.3 style). */
 		if ((old & ~leaf & (7u | EPT_UX)) || ((old ^ leaf) & ~(7ull | EPT_UX | EPT_A | EPT_D)))
 			note_flush(c, sp);
-		ept_rmap_del(vm, sp->slot[idx]);
+		nvmx_ept_rmap_del(vm, sp->slot[idx]);
 		sp->slot[idx] = NULL;
 		sp->va[idx] = 0;
 		sp->npresent--;
 	}
 	uint64_t size = 1ull << (12u + 9u * (leaf_level - 1u));
 	uint64_t l1_base = (w->l1_gpa & ~(size - 1));
-	NVMX_CHECK(ept_rmap_add(c, sp, idx, l1_base, leaf_level));
+	NVMX_CHECK(nvmx_ept_rmap_add(c, sp, idx, l1_base, leaf_level));
 	sp->va[idx] = leaf;
 	sp->npresent++;
 	e->stats[ST_INSTALLS]++;
 	return NVMX_STATUS_OK;
+}
+
+/* ---- set-up ---- */
+
+enum nvmx_status nvmx_ept_shadow_init(struct nvmx_vm *vm, uint32_t nbuckets)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	e->hash_mask = nbuckets - 1u;
+	dl_init(&e->live);
+	dl_init(&e->obsolete);
+	dl_init(&e->zombie);
+	e->tree_gen = 1;
+	size_t sz = sizeof(void *) * nbuckets;
+	e->hash = nvmx_vm_alloc(vm, sz);
+	e->gpa_hash = nvmx_vm_alloc(vm, sz);
+	e->tree_hash = nvmx_vm_alloc(vm, sz);
+	if (!e->hash || !e->gpa_hash || !e->tree_hash) {
+		nvmx_ept_shadow_fini(vm);
+		return NVMX_STATUS_NO_MEMORY;
+	}
+	nvmx_memset(e->hash, 0, sz);
+	nvmx_memset(e->gpa_hash, 0, sz);
+	nvmx_memset(e->tree_hash, 0, sz);
+	return NVMX_STATUS_OK;
+}
+
+/* Every page and tree goes (no vCPU is left to pin a root). */
+void nvmx_ept_shadow_fini(struct nvmx_vm *vm)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	struct ept_ctx c = { vm, vm->host };
+	e->epoch++;
+	while (e->lru_head) {
+		e->lru_head->pins = 0;
+		nvmx_ept_sp_drop(&c, e->lru_head);
+	}
+	nvmx_ept_commit(&c);
+	struct nvmx_ept_dl *lists[3] = { &e->live, &e->obsolete, &e->zombie };
+	for (unsigned i = 0; i < 3; i++)
+		while (lists[i]->next && !dl_empty(lists[i]))
+			tree_free(vm, tree_of(lists[i]->next));
+	size_t sz = sizeof(void *) * (e->hash_mask + 1u);
+	nvmx_vm_free(vm, e->hash, sz);
+	nvmx_vm_free(vm, e->gpa_hash, sz);
+	nvmx_vm_free(vm, e->tree_hash, sz);
+	e->hash = e->gpa_hash = NULL;
+	e->tree_hash = NULL;
 }

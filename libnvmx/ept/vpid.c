@@ -4,7 +4,10 @@
  * chapter 32). L1 names L2's address space with VPID12; the hardware sees a
  * VPID02 from the host's pool (cfg.vpid02_first/count). The pool is bounded:
  * when it runs out, the least recently used VPID02 is taken from its VPID12,
- * and its next user starts with a flush.
+ * and its next user starts with a flush. All-context INVVPID is one
+ * generation bump: each VPID02 is flushed at its next VM entry, so its cost
+ * does not grow with the pool. The map is per VM: every function here that
+ * reads or changes it holds the VM lock.
  */
 #include "ept_int.h"
 
@@ -25,12 +28,13 @@ enum nvmx_status nvmx_vpid_vm_init(struct nvmx_vm *vm)
 		count = VPID_MAX_COUNT;
 	struct nvmx_ept_vm *e = &vm->ept;
 	e->vpid_none = (uint16_t)first;
+	e->vpid_gen = 1;
 	e->nvpid = count - 1u;
 	e->vpid = nvmx_vm_alloc(vm, sizeof(*e->vpid) * e->nvpid);
 	if (!e->vpid)
 		return NVMX_STATUS_NO_MEMORY;
 	for (uint32_t i = 0; i < e->nvpid; i++)
-		e->vpid[i] = (struct nvmx_vpid_slot){ 0, 0, (uint16_t)(first + 1u + i) };
+		e->vpid[i] = (struct nvmx_vpid_slot){ 0, 0, 0, (uint16_t)(first + 1u + i) };
 	return NVMX_STATUS_OK;
 }
 
@@ -51,8 +55,12 @@ static struct nvmx_vpid_slot *find(const struct nvmx_vm *vm, uint16_t vpid12)
 
 uint16_t nvmx_vpid_lookup(const struct nvmx_vm *vm, uint16_t vpid12)
 {
+	struct nvmx_vm *mvm = (struct nvmx_vm *)(uintptr_t)vm;  /* the lock only */
+	nvmx_vm_lock(mvm);
 	const struct nvmx_vpid_slot *s = find(vm, vpid12);
-	return s ? s->vpid02 : 0;
+	uint16_t vpid02 = s ? s->vpid02 : 0;
+	nvmx_vm_unlock(mvm);
+	return vpid02;
 }
 
 uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t vpid12,
@@ -67,6 +75,7 @@ uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t
 		*flush = true;
 		return e->vpid_none;
 	}
+	nvmx_vm_lock(v->vm);
 	struct nvmx_vpid_slot *s = find(v->vm, vpid12);
 	*flush = false;
 	if (!s) {
@@ -84,9 +93,14 @@ uint16_t nvmx_vpid_for_entry(struct nvmx_vcpu *v, bool l1_vpid_enabled, uint16_t
 		/* Whatever the hardware holds for this VPID02 belongs to its last
 		 * owner (or to nobody we know of): start clean. */
 		*flush = true;
+	} else if (s->gen != e->vpid_gen) {
+		*flush = true;  /* an all-context INVVPID since its last entry */
 	}
+	s->gen = e->vpid_gen;
 	s->lru = ++e->vpid_clock;
-	return s->vpid02;
+	uint16_t vpid02 = s->vpid02;
+	nvmx_vm_unlock(v->vm);
+	return vpid02;
 }
 
 bool nvmx_vpid_exit_flush(const struct nvmx_vcpu *v, bool l1_vpid_enabled)
@@ -130,15 +144,17 @@ enum nvmx_status nvmx_vpid_invvpid(struct nvmx_vcpu *v, uint64_t type, uint16_t 
 	if (type == 2) {
 		/* All contexts of L1 = every VPID02 this VM maps (VPID 0 is
 		 * excluded by the SDM; the no-VPID value is flushed at every
-		 * entry anyway). */
-		for (uint32_t i = 0; i < e->nvpid; i++)
-			if (e->vpid[i].lru)
-				invvpid(v, 1, e->vpid[i].vpid02, 0);
+		 * entry anyway): each is flushed before its next use. */
+		nvmx_vm_lock(v->vm);
+		e->vpid_gen++;
+		nvmx_vm_unlock(v->vm);
 		return NVMX_STATUS_OK;
 	}
+	nvmx_vm_lock(v->vm);
 	const struct nvmx_vpid_slot *s = find(v->vm, vpid12);
-	if (!s)
-		return NVMX_STATUS_OK;  /* never mapped, or recycled with a flush */
-	invvpid(v, (uint32_t)type, s->vpid02, la);
+	uint16_t vpid02 = s ? s->vpid02 : 0;
+	nvmx_vm_unlock(v->vm);
+	if (vpid02)  /* else never mapped, or recycled with a flush */
+		invvpid(v, (uint32_t)type, vpid02, la);
 	return NVMX_STATUS_OK;
 }

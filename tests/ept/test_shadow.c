@@ -294,7 +294,7 @@ Test(ept_compose, refuses_write_protect_mode_without_the_host_op)
 
 /* ---- invalidation ---- */
 
-Test(ept_invalidate, invept_single_context_drops_that_root_and_flushes_it)
+Test(ept_invalidate, invept_single_context_makes_the_next_entry_see_l1s_edit)
 {
 	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
 	enter_l2(&h, t.eptp);
@@ -305,15 +305,20 @@ Test(ept_invalidate, invept_single_context_drops_that_root_and_flushes_it)
 	struct refhost_l2_exit ex;
 	cr_assert_eq(refhost_l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &ex), REFHOST_L2_OK);
 	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x300000);
-	uint64_t calls = h.invept_calls;
+	/* SDM 30.4.3.1: after INVEPT of this EPTRTA, no translation derived
+	 * from the old EPT12 is used. L1 then resumes L2 (a VM entry). */
 	cr_assert_eq(nvmx_ept_invept(h.vcpu, 1, t.eptp), NVMX_STATUS_OK);
-	cr_assert_eq(h.invept_calls, calls + 1);
-	cr_assert_eq(h.last_invept_type, 1);
-	cr_assert_eq(h.last_invept_eptp, eptp02);
+	enter_l2(&h, t.eptp);
+	cr_assert_neq(refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER), eptp02, "a fresh root");
 	cr_assert_eq(refhost_l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &ex),
 	             REFHOST_L2_EPT_VIOLATION);
 	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL), -1);
 	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x301000);
+	/* The old root went back to the host only after a hardware
+	 * single-context INVEPT of its EPTP02. */
+	cr_assert_null(refhost_page_va(&h, eptp02));
+	cr_assert_eq(h.last_invept_type, 1);
+	cr_assert_eq(h.last_invept_eptp, eptp02);
 }
 
 Test(ept_invalidate, invept_single_context_spares_other_roots)
@@ -332,21 +337,27 @@ Test(ept_invalidate, invept_single_context_spares_other_roots)
 	cr_assert_eq(refhost_l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &ex), REFHOST_L2_OK);
 }
 
-Test(ept_invalidate, invept_all_context_drops_everything)
+Test(ept_invalidate, invept_all_context_retires_everything)
 {
 	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
 	enter_l2(&h, t.eptp);
-	uint64_t hpa;
+	uint64_t eptp02 = refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER), hpa;
 	l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL);
 	cr_assert_eq(nvmx_ept_invept(h.vcpu, 2, 0), NVMX_STATUS_OK);
-	cr_assert_eq(h.last_invept_type, 2);
 	struct nvmx_ept_stats st;
 	nvmx_vm_get_ept_stats(h.vm, &st);
-	cr_assert_eq(st.pages, 1, "only the pinned root stays, empty");
-	cr_assert_eq(st.rmap_entries, 0);
-	uint64_t *root = refhost_page_va(&h, refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER));
-	for (int i = 0; i < 512; i++)
-		cr_assert_eq(root[i], 0);
+	cr_assert_eq(st.trees_retired, 1);
+	enter_l2(&h, t.eptp);
+	cr_assert_neq(refhost_vmcs02_get(&h, NVMX_F_EPT_POINTER), eptp02);
+	/* One page at the entry and two per fault go back: after the entry and
+	 * two faults, all four pages of the retired tree. */
+	ept12_map(&t, 0x6000, 0x301000, 1, WB_RWX);
+	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL), -1);
+	cr_assert_eq(l2_access(&h, 0x6000, REFHOST_L2_READ, &hpa, NULL), -1);
+	nvmx_vm_get_ept_stats(h.vm, &st);
+	cr_assert_eq(st.pages_reclaimed, 4, "root, PDPT, PD, PT of the retired tree");
+	cr_assert_eq(st.pages, 4, "only the new tree's path");
+	cr_assert_eq(st.rmap_entries, 2);
 	cr_assert_eq(nvmx_ept_invept(h.vcpu, 3, 0), NVMX_STATUS_INVALID_ARGUMENT);
 }
 
@@ -621,7 +632,7 @@ Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
 	uint64_t eptp02_b = 0;
 	cr_assert_eq(nvmx_ept_root(v2, b.eptp, &eptp02_b), NVMX_STATUS_OK);
 	cr_assert_eq(nvmx_ept_invept(h.vcpu, 2, 0), NVMX_STATUS_OK);
-	cr_assert_not_null(refhost_page_va(&h, eptp02_b), "pinned by vCPU 2: emptied, not freed");
+	cr_assert_not_null(refhost_page_va(&h, eptp02_b), "pinned by vCPU 2: kept, not freed");
 	/* Fill the budget from vCPU 1: vCPU 2's root is never the victim. */
 	for (uint64_t i = 0; i < 16; i++)
 		ept12_map(&t, (i << 30) | 0x5000, 0x300000, 1, WB_RWX);
@@ -631,9 +642,10 @@ Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
 		cr_assert_eq(l2_access(&h, (i << 30) | 0x5000, REFHOST_L2_READ, &hpa, NULL), -1);
 	}
 	cr_assert_not_null(refhost_page_va(&h, eptp02_b));
+	/* vCPU 2's next entry leaves the retired root for a live one. */
 	uint64_t again = 0;
 	cr_assert_eq(nvmx_ept_root(v2, b.eptp, &again), NVMX_STATUS_OK);
-	cr_assert_eq(again, eptp02_b);
+	cr_assert_neq(again, eptp02_b);
 	nvmx_vcpu_destroy(v2);
 }
 
