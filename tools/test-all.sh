@@ -10,6 +10,10 @@
 #   4. the freestanding library (its undefined-symbol test), the bare-metal
 #      L0 and the L1 test kernels, each kernel run bare on Bochs and as L1
 #      under nvmx-l0 with the outputs compared (tools/l1-diff.sh).
+#   5. the campaign builds: .clusterfuzzlite/build.sh with the variables
+#      OSS-Fuzz/ClusterFuzzLite set (every harness, seed-corpus zip and
+#      dictionary in $OUT, each replaying its corpus), and the AFL++ build
+#      (-Dfuzz_engine=afl) of every harness replaying its corpus.
 # Each stage's time is printed at the end. Build trees go to build-ci/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,13 +41,13 @@ sanitizer_reports() {
 	grep -E -n "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" || true
 }
 
-begin "1/4 gcc -Werror build and tests"
+begin "1/5 gcc -Werror build and tests"
 CC=gcc CXX=g++ meson setup "$out/gcc" >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
 
-begin "2/4 clang ASan+UBSan build and tests"
+begin "2/5 clang ASan+UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ meson setup "$out/san" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -59,7 +63,7 @@ fi
 echo "no sanitizer report"
 end
 
-begin "3/4 libFuzzer smoke runs"
+begin "3/5 libFuzzer smoke runs"
 CC=clang CXX=clang++ meson setup "$out/fuzz" -Dfuzzing=true -Dtests=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 fuzzers=$(cd "$out/fuzz" && ninja -t targets all | sed -n 's/^\(fuzz\/[a-z_]*_libfuzzer\):.*/\1/p' | sort -u)
@@ -89,11 +93,16 @@ for target in $fuzzers; do
 done
 end
 
-begin "4/4 bare-metal L0 on Bochs: L1 test kernels bare and nested"
+begin "4/5 bare-metal L0 on Bochs: L1 test kernels bare and nested"
 CC=gcc meson setup "$out/l0" -Dfreestanding=true -Dtests=disabled >/dev/null
 ninja -C "$out/l0" -j"$jobs"
 meson test -C "$out/l0" --print-errorlogs -v freestanding-undefined-symbols
 tools/l1-diff.sh "$out/l0"
+end
+
+begin "5/5 ClusterFuzzLite build.sh and AFL++ build"
+tools/check-clusterfuzzlite.sh "$out/cfl"
+tools/check-afl.sh "$out/afl"
 end
 
 echo

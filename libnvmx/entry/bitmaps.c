@@ -54,48 +54,131 @@ static bool refuse_unbacked(struct nvmx_vcpu *v)
 }
 
 /*
+ * x2APIC MSRs (800H-8FFH) VMCS02 must intercept whatever L0's and L1's
+ * bitmaps say: every access the processor does not virtualize under
+ * VMCS02's controls (which are L1's here) operates on the physical x2APIC
+ * (SDM 30.5), which is L0's. KVM shipped this as CVE-2019-3887. Without
+ * "virtualize x2APIC mode", nothing is virtualized; with it, RDMSR of 808H
+ * (TPR) is, every RDMSR of the range with APIC-register virtualization, and
+ * WRMSR of 808H, plus 80BH (EOI) and 83FH (SELF IPI) with virtual-interrupt
+ * delivery. The value is a key: a merged page is rebuilt when it changes.
+ */
+#define X2APIC_FORCE 1u          /* force some exits */
+#define X2APIC_READS_VIRT 2u     /* every read virtualized */
+#define X2APIC_TPR_VIRT 4u       /* TPR read and write virtualized */
+#define X2APIC_EOI_SELF_VIRT 8u  /* EOI and SELF IPI writes virtualized */
+#define X2APIC_BYTE 0x100u       /* 800H / 8: first byte of the range in a quarter */
+#define X2APIC_BYTES 32u
+
+static uint32_t x2apic_forced(const struct nvmx_entry_ctx *x)
+{
+	uint32_t k = X2APIC_FORCE;
+	if (!(x->proc2 & NVMX_PROC2_VIRT_X2APIC))
+		return k;
+	k |= X2APIC_TPR_VIRT;
+	if (x->proc2 & NVMX_PROC2_APIC_REG_VIRT)
+		k |= X2APIC_READS_VIRT;
+	if (x->proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
+		k |= X2APIC_EOI_SELF_VIRT;
+	return k;
+}
+
+static void clear_bit(uint8_t *q, uint32_t msr)
+{
+	q[(msr & 0x1fffu) / 8u] &= (uint8_t)~(1u << (msr % 8u));
+}
+
+static void force_x2apic(uint8_t *page, uint32_t k)
+{
+	uint8_t *rd = page + X2APIC_BYTE, *wr = page + 2048u + X2APIC_BYTE;
+	if (!(k & X2APIC_READS_VIRT)) {
+		nvmx_memset(rd, 0xff, X2APIC_BYTES);
+		if (k & X2APIC_TPR_VIRT)
+			clear_bit(page, 0x808u);
+	}
+	nvmx_memset(wr, 0xff, X2APIC_BYTES);
+	if (k & X2APIC_TPR_VIRT)
+		clear_bit(page + 2048u, 0x808u);
+	if (k & X2APIC_EOI_SELF_VIRT) {
+		clear_bit(page + 2048u, 0x80bu);
+		clear_bit(page + 2048u, 0x83fu);
+	}
+}
+
+/* With the hash: read L1's page piece by piece, hash each piece and store
+ * it, ORed with L0's, into the merged page at once. The bytes merged are
+ * the bytes hashed: reading twice (once to hash, once to merge) would let
+ * another L1 vCPU change the page in between and leave a merged page that
+ * a later, matching hash keeps (the CVE-2021-29657 class). */
+static enum nvmx_status read_hashed(struct nvmx_entry_ctx *x, struct nvmx_merged_page *p,
+                                    uint64_t gpa, const uint8_t *l0, uint32_t field, uint64_t *h)
+{
+	XXH3_state_t st3;
+	XXH3_INITSTATE(&st3);
+	XXH3_64bits_reset(&st3);
+	uint8_t piece[512];
+	for (unsigned off = 0; off < PAGE; off += sizeof(piece)) {
+		enum nvmx_status st = nvmx_gpa_read(x->v, gpa + off, piece, sizeof(piece));
+		if (st == NVMX_STATUS_NOT_MAPPED) {
+			if (refuse_unbacked(x->v)) {
+				p->valid = false;
+				NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
+			}
+			nvmx_memset(piece, 0xff, sizeof(piece));
+			st = NVMX_STATUS_OK;
+		}
+		if (st != NVMX_STATUS_OK) {
+			p->valid = false;
+			return NVMX_STATUS_HOST_FAILURE;
+		}
+		XXH3_64bits_update(&st3, piece, sizeof(piece));
+		if (l0)
+			for (unsigned i = 0; i < sizeof(piece); i++)
+				piece[i] |= l0[off + i];
+		nvmx_memcpy(p->va + off, piece, sizeof(piece));
+	}
+	*h = XXH3_64bits_digest(&st3);
+	return NVMX_STATUS_OK;
+}
+
+/*
  * Build `p` from L1's page at `gpa` (or from nothing when gpa is
- * SRC_L0_ONLY) OR L0's page `l0`. A page L0 does not back reads as all ones,
- * as a physical read that hits no memory does: every access it governs
- * exits. With NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES it sets x->reason
- * instead.
+ * SRC_L0_ONLY) OR L0's page `l0`, then the forced exits `forced` (MSR
+ * bitmap only, 0 for none). A page L0 does not back reads as all ones, as a
+ * physical read that hits no memory does: every access it governs exits.
+ * With NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES it sets x->reason instead.
  */
 static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page *p, uint64_t gpa,
-                              const uint8_t *l0, uint32_t field)
+                              const uint8_t *l0, uint32_t field, uint32_t forced)
 {
 	struct nvmx_vcpu *v = x->v;
 	const bool hash = nvmx_entry_policy(v)->flags & NVMX_L0_HASH_L1_BITMAPS;
 	NVMX_CHECK(page_get(v, p));
 	const uint64_t map_gen = nvmx_atomic_load(&v->vm->map_gen);
-	if (p->valid && p->src_gpa == gpa && p->map_gen == map_gen && !(hash && gpa != SRC_L0_ONLY))
+	const bool same = p->valid && p->src_gpa == gpa && p->map_gen == map_gen &&
+	                  p->forced == forced;
+	if (same && !(hash && gpa != SRC_L0_ONLY))
 		return NVMX_STATUS_OK;
 	if (gpa == SRC_L0_ONLY) {
 		nvmx_memset(p->va, 0, PAGE);
-	} else {
+		or_page(p->va, l0);
+	} else if (hash) {
 		uint64_t h = 0;
-		if (hash) {
-			/* Read L1's page into the merged page only if it changed:
-			 * hash it in 512-byte pieces first. */
-			XXH3_state_t st3;
-			XXH3_INITSTATE(&st3);
-			XXH3_64bits_reset(&st3);
-			uint8_t piece[512];
-			for (unsigned off = 0; off < PAGE; off += sizeof(piece)) {
-				enum nvmx_status st = nvmx_gpa_read(v, gpa + off, piece, sizeof(piece));
-				if (st == NVMX_STATUS_NOT_MAPPED) {
-					if (refuse_unbacked(v))
-						NVMX_ENTRY_FAIL(x, ENTRY_CTL_ADDR_NOT_BACKED, field);
-					nvmx_memset(piece, 0xff, sizeof(piece));
-					st = NVMX_STATUS_OK;
-				}
-				if (st != NVMX_STATUS_OK)
-					return NVMX_STATUS_HOST_FAILURE;
-				XXH3_64bits_update(&st3, piece, sizeof(piece));
-			}
-			h = XXH3_64bits_digest(&st3);
-			if (p->valid && p->src_gpa == gpa && p->map_gen == map_gen && p->hash == h)
-				return NVMX_STATUS_OK;
-		}
+		NVMX_CHECK(read_hashed(x, p, gpa, l0, field, &h));
+		if (x->reason)
+			return NVMX_STATUS_OK;
+		/* Rebuilt either way; counted as a merge only when it changed. */
+		if (!same || p->hash != h)
+			v->entry.merges++;
+		p->hash = h;
+		if (forced)
+			force_x2apic(p->va, forced);
+		p->src_gpa = gpa;
+		p->map_gen = map_gen;
+		p->forced = forced;
+		p->valid = true;
+		return NVMX_STATUS_OK;
+	} else {
 		enum nvmx_status st = nvmx_gpa_read(v, gpa, p->va, PAGE);
 		if (st == NVMX_STATUS_NOT_MAPPED) {
 			p->valid = false;
@@ -112,11 +195,14 @@ static enum nvmx_status merge(struct nvmx_entry_ctx *x, struct nvmx_merged_page 
 			p->valid = false;
 			return NVMX_STATUS_HOST_FAILURE;
 		}
-		p->hash = h;
+		p->hash = 0;
+		or_page(p->va, l0);
 	}
-	or_page(p->va, l0);
+	if (forced)
+		force_x2apic(p->va, forced);
 	p->src_gpa = gpa;
 	p->map_gen = map_gen;
+	p->forced = forced;
 	p->valid = true;
 	v->entry.merges++;
 	return NVMX_STATUS_OK;
@@ -132,7 +218,7 @@ enum nvmx_status nvmx_bitmaps_msr(struct nvmx_entry_ctx *x, bool *use, uint64_t 
 		return NVMX_STATUS_OK;
 	struct nvmx_merged_page *p = &x->v->entry.msr;
 	NVMX_CHECK(merge(x, p, V12(x->s, MSR_BITMAP), nvmx_entry_policy(x->v)->msr_bitmap,
-	                 NVMX_F_MSR_BITMAP));
+	                 NVMX_F_MSR_BITMAP, x2apic_forced(x)));
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	*use = true;
@@ -160,10 +246,10 @@ enum nvmx_status nvmx_bitmaps_io(struct nvmx_entry_ctx *x, bool *use, bool *unco
 	} else {
 		return NVMX_STATUS_OK;
 	}
-	NVMX_CHECK(merge(x, &e->io_a, ga, pol->io_bitmap_a, NVMX_F_IO_BITMAP_A));
+	NVMX_CHECK(merge(x, &e->io_a, ga, pol->io_bitmap_a, NVMX_F_IO_BITMAP_A, 0));
 	if (x->reason)
 		return NVMX_STATUS_OK;
-	NVMX_CHECK(merge(x, &e->io_b, gb, pol->io_bitmap_b, NVMX_F_IO_BITMAP_B));
+	NVMX_CHECK(merge(x, &e->io_b, gb, pol->io_bitmap_b, NVMX_F_IO_BITMAP_B, 0));
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	*use = true;

@@ -16,6 +16,7 @@ struct nvmx_merged_page {
 	uint64_t src_gpa;       /* L1 page it was built from, NVMX_NO_VMPTR: none */
 	uint64_t hash;          /* XXH3 of the L1 page, with NVMX_L0_HASH_L1_BITMAPS */
 	uint64_t map_gen;       /* vm->map_gen when built: L0 changed nothing since */
+	uint32_t forced;        /* the forced-exit set it was built with (bitmaps.c) */
 	bool valid;
 };
 

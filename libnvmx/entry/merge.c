@@ -136,6 +136,12 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 		proc |= NVMX_PROC_USE_IO_BITMAPS;
 	else if (x->xl.io_uncond)
 		proc |= NVMX_PROC_UNCOND_IO_EXITING;
+	/* Without a TPR shadow, MOV to/from CR8 in VMX non-root operation
+	 * operates on the local APIC's TPR (SDM 26.3), which is L0's, not L1's:
+	 * both must exit, to L0, which emulates L1's TPR for L2 (the class of
+	 * CVE-2017-12154, docs/security.md). */
+	if (!(proc & NVMX_PROC_TPR_SHADOW))
+		proc |= NVMX_PROC_CR8_LOAD_EXITING | NVMX_PROC_CR8_STORE_EXITING;
 
 	uint32_t proc2 = x->proc2 | pol->proc2_set;
 	/* VMCS shadowing is never offered; VPID is decided by the caller. */
@@ -325,8 +331,6 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	                            e->built_policy_gen != e->policy_gen };
 
 	struct dyn d = { 0 };
-	d.vpid02 = nvmx_vpid_for_entry(v, x->proc2 & NVMX_PROC2_VPID,
-	                               (uint16_t)V12(s, VIRTUAL_PROCESSOR_ID), &d.flush);
 	if (x->proc2 & NVMX_PROC2_EPT)
 		NVMX_CHECK(nvmx_ept_root(v, V12(s, EPT_POINTER), &d.eptp02));
 	else if (pol->eptp01)
@@ -335,6 +339,13 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	            (V12(s, VM_FUNCTION_CONTROL) & NVMX_VMFUNC_EPTP_SWITCHING);
 	if (d.eptp_sw)
 		NVMX_CHECK(nvmx_ept_eptp_list(v, V12(s, EPTP_LIST_ADDRESS), &d.list02));
+	/* After everything that can fail: a VPID02 newly given to this VPID12
+	 * is flushed below (merge_dynamic) before L2 runs with it. Taken
+	 * before a failure, it would stay assigned unflushed and the next
+	 * entry would find it "in use" and run L2 on the previous owner's
+	 * translations (KVM's "always flush vpid02 on first use"). */
+	d.vpid02 = nvmx_vpid_for_entry(v, x->proc2 & NVMX_PROC2_VPID,
+	                               (uint16_t)V12(s, VIRTUAL_PROCESSOR_ID), &d.flush);
 
 	/* The fast path keeps the control half unless the VPID bit flips. */
 	if (!x->ctl_fast || w.full || (d.vpid02 != 0) != e->ctl_vpid_on)

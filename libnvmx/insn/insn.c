@@ -335,6 +335,10 @@ static enum nvmx_status do_vmptrld(struct nvmx_insn_ctx *c)
 		}
 		return s;
 	}
+	/* A region just loaded was read a second time: keep the revision
+	 * that was checked above, not what the second read found (another L1
+	 * vCPU may have changed it in between, the CVE-2021-29657 class). */
+	now->revision = rev;
 	v->cur = now;
 	v->current_vmptr = pa;
 	succeed(c);
