@@ -147,7 +147,7 @@ Test(ept_retire, the_budget_counts_retired_pages)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);

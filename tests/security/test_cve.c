@@ -496,7 +496,7 @@ Test(cve, CVE_2026_64562_a_one_slot_cache_evicts_the_current_vmcs_without_losing
 	fx_fini(&f);
 	memset(&f, 0, sizeof(f));
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.vmcs12_cache_slots = 1;
 	cr_assert_eq(refhost_init(&f.h, FX_MEM, &cfg), NVMX_STATUS_OK);
 	f.v = f.h.vcpu;

@@ -402,7 +402,7 @@ Test(names, every_action_and_outcome_keeps_its_number_and_name)
 Test(names, unknown_numbers_have_unknown_names)
 {
 	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x0100), "UNKNOWN");
-	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x5001), "UNKNOWN");
+	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x6001), "UNKNOWN");
 	cr_expect_str_eq(nvmx_reason_describe((enum nvmx_reason)0x0fff), "unknown reason");
 	cr_expect_str_eq(nvmx_status_name((enum nvmx_status)999), "UNKNOWN");
 	cr_expect_str_eq(nvmx_action_name((enum nvmx_action)77), "UNKNOWN");
