@@ -669,6 +669,7 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = in->exit_reason;
 	ex.insn_len = insn_len(in->exit_reason);
 	ex.flags = NVMX_INSN_INFO_VALID;

@@ -75,8 +75,13 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (!cfg || !ops || !out)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	*out = NULL;
-	if (cfg->size < sizeof(*cfg) || cfg->vmcs12_cache_slots < 1 ||
-	    cfg->vmcs12_cache_slots > 64)
+	struct nvmx_vm_config c;
+	NVMX_CHECK(nvmx_abi_load(&c, sizeof(c), cfg, offsetof(struct nvmx_vm_config, reserved)));
+	if (!NVMX_RESERVED_ZERO(&c, reserved) || !NVMX_RESERVED_ZERO(&c.hw, reserved0) ||
+	    !NVMX_RESERVED_ZERO(&c.hw, reserved) || !NVMX_RESERVED_ZERO(ops, reserved0))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	cfg = &c;
+	if (cfg->vmcs12_cache_slots < 1 || cfg->vmcs12_cache_slots > 64)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	/* IA32_VMX_BASIC is never 0 on a processor with VMX (SDM A.1): an
 	 * empty hw means the host did not describe its processor. */

@@ -136,4 +136,38 @@ static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reaso
 void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size);
 void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size);
 
+/*
+ * The size rule of every caller-filled struct (docs/host-callbacks.md,
+ * "Versioning"): its first member `uint32_t size` is the caller's sizeof.
+ * A size below `min` (the end of the last member of the first published
+ * layout) or above 4 KiB is INVALID_ARGUMENT; an older, shorter struct is
+ * zero-extended into `dst` (members beyond `size` count as 0, the default);
+ * a newer, longer one is NOT_SUPPORTED unless every byte the library does
+ * not know is 0. Reserved members are the caller's promise of zeros:
+ * nvmx_zero checks them.
+ */
+static inline bool nvmx_zero(const void *p, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)p;
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static inline enum nvmx_status nvmx_abi_load(void *dst, size_t dst_size, const void *src, size_t min)
+{
+	uint32_t size;
+	nvmx_memcpy(&size, src, sizeof(size));
+	if (size < min || size > 4096u)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	nvmx_memset(dst, 0, dst_size);
+	nvmx_memcpy(dst, src, size < dst_size ? size : dst_size);
+	if (size > dst_size && !nvmx_zero((const uint8_t *)src + dst_size, size - dst_size))
+		return NVMX_STATUS_NOT_SUPPORTED;
+	return NVMX_STATUS_OK;
+}
+
+#define NVMX_RESERVED_ZERO(s, m) nvmx_zero(&(s)->m, sizeof((s)->m))
+
 #endif

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include "status.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -191,7 +193,7 @@ struct nvmx_host_ops {
  * "size" when ops->size does not reach the first callback, "ops" for NULL;
  * NULL when the table is complete. The string is static.
  */
-const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags);
+NVMX_API const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags);
 
 #ifdef __cplusplus
 }

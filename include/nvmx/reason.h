@@ -17,6 +17,8 @@
 #include "reasons_ept.h"
 #include "reasons_msr.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,9 +40,9 @@ enum nvmx_reason {
 };
 
 /* Stable name without the NVMX_REASON_ prefix ("INSN_GP_CPL"), or "UNKNOWN". */
-const char *nvmx_reason_name(enum nvmx_reason r);
+NVMX_API const char *nvmx_reason_name(enum nvmx_reason r);
 /* One-line English description. Never NULL. */
-const char *nvmx_reason_describe(enum nvmx_reason r);
+NVMX_API const char *nvmx_reason_describe(enum nvmx_reason r);
 
 #ifdef __cplusplus
 }

@@ -153,16 +153,16 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
                                                    const struct nvmx_l2_exit *e,
                                                    struct nvmx_result *res)
 {
-	if (!v || !e || !res || e->size < offsetof(struct nvmx_l2_exit, reserved) ||
-	    e->nbytes > sizeof(e->bytes))
+	if (!v || !e || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_l2_exit ex;
+	NVMX_CHECK(nvmx_abi_load(&ex, sizeof(ex), e, offsetof(struct nvmx_l2_exit, reserved)));
+	if (ex.nbytes > sizeof(ex.bytes) || ex.reserved0 || !NVMX_RESERVED_ZERO(&ex, reserved))
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
 
-	struct nvmx_l2_exit ex;
-	nvmx_memset(&ex, 0, sizeof(ex));
-	nvmx_memcpy(&ex, e, offsetof(struct nvmx_l2_exit, reserved));
 	uint32_t basic = ex.exit_reason & 0xffffu;
 
 	if (ex.flags & NVMX_L2_EXIT_EMULATED) {

@@ -366,6 +366,7 @@ Test(segment, wraps_rip_at_4_gib_outside_64_bit_mode)
 	pm_setup();
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = NVMX_EXIT_VMPTRST;
 	ex.insn_info = info(0, 1, SEG_DS, NONE, NONE);
 	ex.qualification = 0x9000;
