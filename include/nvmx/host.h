@@ -72,6 +72,7 @@ enum nvmx_trace_kind {
 	NVMX_TRACE_EXIT = 3,    /* a = basic exit reason, b = 1 if reflected to L1 */
 	NVMX_TRACE_EPT = 4,     /* a = L2 GPA, b = outcome */
 	NVMX_TRACE_VMCS12 = 5,  /* a = VMCS12 GPA, b = 0 load, 1 write-back, 2 evict */
+	NVMX_TRACE_VCPU = 6,    /* a = 0 RESET, 1 INIT; b = action */
 };
 
 struct nvmx_host_ops {

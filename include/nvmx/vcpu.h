@@ -84,7 +84,8 @@ NVMX_API void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
 	X(INJECT_L1, 1, "deliver result.fault to L1 (RIP not advanced)") \
 	X(RUN_L2, 2, "VMCS02 is ready: enter L2") \
 	X(L0_EXIT, 3, "the exit is L0's own: handle it, then run L2 again") \
-	X(SHUTDOWN_L1, 4, "VMX abort or triple fault: L1 shuts down")
+	X(SHUTDOWN_L1, 4, "VMX abort or triple fault: L1 shuts down") \
+	X(INIT_L1, 5, "perform INIT on L1 as for any processor outside VMX operation")
 
 enum nvmx_action {
 #define NVMX_X_ACTION_(name, num, text) NVMX_ACTION_##name = num,
@@ -176,6 +177,33 @@ struct nvmx_vcpu_stats {
 	uint64_t reserved[8];
 };
 NVMX_API void nvmx_vcpu_get_stats(const struct nvmx_vcpu *vcpu, struct nvmx_vcpu_stats *st);
+
+/*
+ * An INIT signal for the vCPU (SDM 24.8, 26.2). *res on OK:
+ *   INIT_L1 / NONE     L1 is not in VMX operation: the host performs the INIT
+ *                      (reason VCPU_INIT_OUTSIDE_VMX)
+ *   RESUME_L1 / NONE   L1 is in VMX root operation, where INIT is blocked:
+ *                      the host keeps it pending and signals it again after
+ *                      VMXOFF, or at the next VM entry to L2, where it exits
+ *                      (VCPU_INIT_BLOCKED_ROOT)
+ *   RUN_L2 / NONE      L2 is in the wait-for-SIPI state, which blocks INIT:
+ *                      L2 goes on waiting (VCPU_INIT_BLOCKED_WAIT_SIPI)
+ *   RESUME_L1 / EXIT_TO_L1  L2 runs: the INIT is a VM exit to L1, reason 3,
+ *                      as nvmx_vcpu_inject_exit(NVMX_SYNTH_INIT) (VCPU_INIT_EXIT)
+ *   SHUTDOWN_L1 / VMX_ABORT  that exit's MSR areas failed
+ * A SIPI is the host's outside VMX operation, and while L2 waits for one it
+ * is nvmx_vcpu_inject_exit(NVMX_SYNTH_SIPI) (exit reason 4).
+ */
+NVMX_API enum nvmx_status nvmx_vcpu_init_signal(struct nvmx_vcpu *vcpu, struct nvmx_result *res);
+/*
+ * RESET (power-up or a reset of the vCPU): the vCPU leaves VMX operation,
+ * root or non-root, and has no current VMCS. Cached VMCS12 data is dropped,
+ * not written back: the SDM gives software no guarantee that cached VMCS
+ * data reaches memory without VMCLEAR, and memory that L1's firmware reuses
+ * after the reset must not be overwritten by stale VMCS12 contents.
+ * The host also resets VMCS02 (the next entry rewrites every field).
+ */
+NVMX_API void nvmx_vcpu_reset(struct nvmx_vcpu *vcpu);
 
 /* VMX operation state, for hosts and tests. */
 NVMX_API bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *vcpu);
