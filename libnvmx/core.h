@@ -101,14 +101,30 @@ static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t v
 	v->vm->ops.l1_write(v->host, field, value);
 }
 
+/*
+ * L1's general-purpose registers, with one authority each (docs/host-
+ * callbacks.md, "L1's registers"): RSP is VMCS01's GUEST_RSP, read and
+ * written through l1_read/l1_write like RIP and RFLAGS (a VM exit loads it
+ * from HOST_RSP there); the other fifteen go through l1_gpr_read/write,
+ * which the library never calls with register 4.
+ */
+#define NVMX_GPR_RSP 4u
 static inline uint64_t nvmx_l1_gpr(struct nvmx_vcpu *v, unsigned reg)
 {
-	return v->vm->ops.l1_gpr_read(v->host, reg & 15u);
+	reg &= 15u;
+	if (reg == NVMX_GPR_RSP)
+		return nvmx_l1_read(v, NVMX_F_GUEST_RSP);
+	return v->vm->ops.l1_gpr_read(v->host, reg);
 }
 
 static inline void nvmx_l1_set_gpr(struct nvmx_vcpu *v, unsigned reg, uint64_t value)
 {
-	v->vm->ops.l1_gpr_write(v->host, reg & 15u, value);
+	reg &= 15u;
+	if (reg == NVMX_GPR_RSP) {
+		nvmx_l1_write(v, NVMX_F_GUEST_RSP, value);
+		return;
+	}
+	v->vm->ops.l1_gpr_write(v->host, reg, value);
 }
 
 static inline enum nvmx_status nvmx_gpa_read(struct nvmx_vcpu *v, uint64_t gpa, void *buf,

@@ -110,9 +110,13 @@ struct nvmx_host_ops {
 	void (*vmcs_write)(void *host, uint32_t field, uint64_t value);
 
 	/* L1's own state: the VMCS01 guest-state fields named by their SDM
-	 * encodings (GUEST_RIP, GUEST_RFLAGS, GUEST_CR0, GUEST_CS_AR_BYTES...),
-	 * and its general-purpose registers 0..15 in x86 encoding order (RAX,
-	 * RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). Required. */
+	 * encodings (GUEST_RIP, GUEST_RSP, GUEST_RFLAGS, GUEST_CR0,
+	 * GUEST_CS_AR_BYTES...), and its general-purpose registers in x86
+	 * encoding order (RAX, RCX, RDX, RBX, -, RBP, RSI, RDI, R8..R15). RSP
+	 * has one authority, GUEST_RSP through l1_read/l1_write: the library
+	 * never calls l1_gpr_read/l1_gpr_write with register 4. These always
+	 * mean L1's state, whichever VMCS the hardware has current
+	 * (docs/host-callbacks.md, "Which VMCS each callback means"). Required. */
 	uint64_t (*l1_read)(void *host, uint32_t field);
 	void (*l1_write)(void *host, uint32_t field, uint64_t value);
 	uint64_t (*l1_gpr_read)(void *host, unsigned reg);
