@@ -411,6 +411,7 @@ int main(void)
 	setup_vmcs12(&h, s);
 
 	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME, .addr_size = 8 };
+	vmresume_exit.size = sizeof(vmresume_exit);
 	vmresume_exit.exit_reason = NVMX_EXIT_VMRESUME;
 	vmresume_exit.insn_len = 3;
 	vmresume_exit.flags = NVMX_INSN_INFO_VALID;

@@ -33,6 +33,7 @@ static struct nvmx_insn_exit mk(uint32_t reason, uint32_t info, uint32_t len)
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = reason;
 	ex.insn_info = info;
 	ex.insn_len = len;

@@ -250,12 +250,18 @@ static void op_l1_read_n(void *host, const uint32_t *fields, uint64_t *values, u
 
 static uint64_t op_gpr_read(void *host, unsigned r)
 {
-	return ((struct refhost *)host)->gpr[r & 15];
+	struct refhost *h = host;
+	if ((r & 15) == 4)
+		h->gpr_rsp_calls++;
+	return h->gpr[r & 15];
 }
 
 static void op_gpr_write(void *host, unsigned r, uint64_t v)
 {
-	((struct refhost *)host)->gpr[r & 15] = v;
+	struct refhost *h = host;
+	if ((r & 15) == 4)
+		h->gpr_rsp_calls++;
+	h->gpr[r & 15] = v;
 }
 
 /* ---- the MSR file ---- */
@@ -676,6 +682,7 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = in->exit_reason;
 	ex.insn_len = insn_len(in->exit_reason);
 	ex.flags = NVMX_INSN_INFO_VALID;

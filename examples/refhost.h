@@ -55,7 +55,8 @@ struct refhost {
 
 	uint64_t *vmcs02;             /* hardware VMCS02 fields */
 	uint64_t *l1;                 /* VMCS01 guest-state fields: L1's state */
-	uint64_t gpr[16];
+	uint64_t gpr[16];             /* RSP (4) is GUEST_RSP of `l1`, not gpr[4] */
+	uint64_t gpr_rsp_calls;       /* l1_gpr_read/write(4): the library never makes them */
 	uint64_t feature_control;     /* L1's IA32_FEATURE_CONTROL */
 	/* The vCPU's MSR file (refhost_wrmsr): the MSRs the VMCS does not
 	 * switch are one processor's, shared by L1 and L2, as on hardware.

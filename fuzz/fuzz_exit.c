@@ -5,8 +5,9 @@
  * independent, table-driven decision function written here from SDM
  * 26.1-26.2 (invariant 5), and every L1 state the host-state load produces
  * is checked against the host-state rules of SDM 28.5 (CS/TR/LDTR
- * attributes, RFLAGS, DR7, descriptor-table limits, CR0/CR4 fixed bits).
- * Any mismatch aborts.
+ * attributes, RFLAGS, DR7, descriptor-table limits, CR0/CR4 fixed bits);
+ * an exit that reaches L1 loaded only VM-exit MSR-load entries that pass
+ * WRMSR's architectural rules (SDM 28.6). Any mismatch aborts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +275,22 @@ static void enter_l2(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s)
 	refhost_l1_long_mode(&host);
 }
 
+/* An exit that reached L1 loaded every entry of its VM-exit MSR-load area:
+ * each passes WRMSR's architectural rules (SDM 28.6; nvmx/msr.h). */
+static void check_exit_msr_load(struct refhost *h, const struct nvmx_vmcs12 *s)
+{
+	for (uint64_t j = 0; j < F12(s, VM_EXIT_MSR_LOAD_COUNT); j++) {
+		uint64_t at = F12(s, VM_EXIT_MSR_LOAD_ADDR) + 16 * j;
+		enum nvmx_reason r = nvmx_vm_msr_write_check(h->vm, (uint32_t)refhost_mem_r64(h, at),
+		                                             refhost_mem_r64(h, at + 8));
+		if (r != NVMX_REASON_MSR_WRITE_OK && r != NVMX_REASON_MSR_NOT_ARCHITECTURAL) {
+			fprintf(stderr, "fuzz_exit: exit MSR-load of a value WRMSR refuses (%s)\n",
+			        nvmx_reason_name(r));
+			abort();
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -339,6 +356,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t gpa = MSR_AREA + 16 * fuzz_take(&in, 1) % 0x200;
 		uint32_t msr = (uint32_t)fuzz_take(&in, 2);
 		refhost_mem_w64(h, gpa & ~15ull, (i & 1) ? 0xc0000000u | msr : msr);
+		/* Values WRMSR refuses for some MSRs (non-canonical, reserved
+		 * EFER/TSC_AUX bits, PAT type 2), taken from the index so the
+		 * input format stays as it was. */
+		static const uint64_t vals[] = { 0, 0x0000800000000000ull, 0x2, 1ull << 32 };
+		refhost_mem_w64(h, (gpa & ~15ull) + 8, vals[(msr >> 2) & 3]);
 	}
 	for (unsigned i = 0; i < 24; i++) {
 		uint64_t bit = fuzz_take(&in, 2) % (4 * 0x8000);
@@ -379,6 +401,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    F12(s, EXIT_QUALIFICATION) != e.qualification || v->in_l2)
 					abort();
 				check_host_state(h, s);
+				check_exit_msr_load(h, s);
 			} else if (res.outcome != NVMX_OUTCOME_VMX_ABORT) {
 				fprintf(stderr, "fuzz_exit: reason %u should reach L1 (%s)\n",
 				        e.exit_reason, nvmx_reason_name(res.reason));

@@ -206,6 +206,7 @@ static bool step(struct state *s, struct input *in)
 	struct nvmx_insn_exit ex;
 	bool hostile = false;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = reason;
 	ex.qualification = (uint64_t)(int64_t)disp;
 	if (!bytes_path) {

@@ -3,6 +3,7 @@
 #include "core.h"
 #include "ept/ept.h"
 #include "entry/entry.h"
+#include <nvmx/exit.h>
 
 NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
 {
@@ -78,8 +79,13 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (!cfg || !ops || !out)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	*out = NULL;
-	if (cfg->size < sizeof(*cfg) || cfg->vmcs12_cache_slots < 1 ||
-	    cfg->vmcs12_cache_slots > 64)
+	struct nvmx_vm_config c;
+	NVMX_CHECK(nvmx_abi_load(&c, sizeof(c), cfg, offsetof(struct nvmx_vm_config, reserved)));
+	if (!NVMX_RESERVED_ZERO(&c, reserved) || !NVMX_RESERVED_ZERO(&c.hw, reserved0) ||
+	    !NVMX_RESERVED_ZERO(&c.hw, reserved) || !NVMX_RESERVED_ZERO(ops, reserved0))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	cfg = &c;
+	if (cfg->vmcs12_cache_slots < 1 || cfg->vmcs12_cache_slots > 64)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	/* IA32_VMX_BASIC is never 0 on a processor with VMX (SDM A.1): an
 	 * empty hw means the host did not describe its processor. */
@@ -222,4 +228,72 @@ NVMX_EXPORT bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *v)
 NVMX_EXPORT uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *v)
 {
 	return v->current_vmptr;
+}
+
+/* ---- INIT and RESET (SDM 24.8, 26.2) ---- */
+
+static enum nvmx_status init_signal(struct nvmx_vcpu *v, struct nvmx_result *res)
+{
+	if (!v->vmxon) {
+		res->action = NVMX_ACTION_INIT_L1;
+		res->reason = NVMX_REASON_VCPU_INIT_OUTSIDE_VMX;
+		return NVMX_STATUS_OK;
+	}
+	if (!v->in_l2) {
+		/* "INIT signals are blocked whenever a logical processor is in
+		 * VMX root operation." */
+		res->action = NVMX_ACTION_RESUME_L1;
+		res->reason = NVMX_REASON_VCPU_INIT_BLOCKED_ROOT;
+		return NVMX_STATUS_OK;
+	}
+	/* In VMX non-root operation INIT causes a VM exit, except in the
+	 * wait-for-SIPI state (activity state 3), which blocks it. */
+	if (nvmx_vmcs02_read(v, NVMX_F_GUEST_ACTIVITY_STATE) == 3) {
+		res->action = NVMX_ACTION_RUN_L2;
+		res->reason = NVMX_REASON_VCPU_INIT_BLOCKED_WAIT_SIPI;
+		return NVMX_STATUS_OK;
+	}
+	struct nvmx_synth_exit x;
+	nvmx_memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.kind = NVMX_SYNTH_INIT;
+	NVMX_CHECK(nvmx_vcpu_inject_exit(v, &x, res));
+	if (res->outcome == NVMX_OUTCOME_EXIT_TO_L1)
+		res->reason = NVMX_REASON_VCPU_INIT_EXIT;
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_init_signal(struct nvmx_vcpu *v, struct nvmx_result *res)
+{
+	if (!v || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	nvmx_memset(res, 0, sizeof(*res));
+	enum nvmx_status st = init_signal(v, res);
+	if (st == NVMX_STATUS_OK)
+		nvmx_trace(v, NVMX_TRACE_VCPU, res->reason, 1, res->action);
+	return st;
+}
+
+NVMX_EXPORT void nvmx_vcpu_reset(struct nvmx_vcpu *v)
+{
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < v->ncache; i++) {
+		v->cache[i].gpa = NVMX_NO_VMPTR;
+		v->cache[i].mem_dirty = false;
+		v->cache[i].launched = false;
+	}
+	v->cur = NULL;
+	v->vmxon = false;
+	v->in_l2 = false;
+	v->vmxon_ptr = 0;
+	v->current_vmptr = NVMX_NO_VMPTR;
+	/* VMCS02 is the host's to reset: nothing of it is read back, and the
+	 * next entry writes every field (as after nvmx_vcpu_vmcs02_reset). */
+	v->exit.rare_pending = false;
+	v->entry.built_gpa = NVMX_NO_VMPTR;
+	v->entry.host_ok = false;
+	v->entry.ctl_ok = false;
+	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
+	nvmx_trace(v, NVMX_TRACE_VCPU, NVMX_REASON_VCPU_RESET, 0, 0);
 }

@@ -109,14 +109,30 @@ static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t v
 	v->vm->ops.l1_write(v->host, field, value);
 }
 
+/*
+ * L1's general-purpose registers, with one authority each (docs/host-
+ * callbacks.md, "L1's registers"): RSP is VMCS01's GUEST_RSP, read and
+ * written through l1_read/l1_write like RIP and RFLAGS (a VM exit loads it
+ * from HOST_RSP there); the other fifteen go through l1_gpr_read/write,
+ * which the library never calls with register 4.
+ */
+#define NVMX_GPR_RSP 4u
 static inline uint64_t nvmx_l1_gpr(struct nvmx_vcpu *v, unsigned reg)
 {
-	return v->vm->ops.l1_gpr_read(v->host, reg & 15u);
+	reg &= 15u;
+	if (reg == NVMX_GPR_RSP)
+		return nvmx_l1_read(v, NVMX_F_GUEST_RSP);
+	return v->vm->ops.l1_gpr_read(v->host, reg);
 }
 
 static inline void nvmx_l1_set_gpr(struct nvmx_vcpu *v, unsigned reg, uint64_t value)
 {
-	v->vm->ops.l1_gpr_write(v->host, reg & 15u, value);
+	reg &= 15u;
+	if (reg == NVMX_GPR_RSP) {
+		nvmx_l1_write(v, NVMX_F_GUEST_RSP, value);
+		return;
+	}
+	v->vm->ops.l1_gpr_write(v->host, reg, value);
 }
 
 static inline enum nvmx_status nvmx_gpa_read(struct nvmx_vcpu *v, uint64_t gpa, void *buf,
@@ -157,5 +173,39 @@ static inline void nvmx_vm_unlock(struct nvmx_vm *vm)
 /* Allocation through the VM's host. */
 void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size);
 void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size);
+
+/*
+ * The size rule of every caller-filled struct (docs/host-callbacks.md,
+ * "Versioning"): its first member `uint32_t size` is the caller's sizeof.
+ * A size below `min` (the end of the last member of the first published
+ * layout) or above 4 KiB is INVALID_ARGUMENT; an older, shorter struct is
+ * zero-extended into `dst` (members beyond `size` count as 0, the default);
+ * a newer, longer one is NOT_SUPPORTED unless every byte the library does
+ * not know is 0. Reserved members are the caller's promise of zeros:
+ * nvmx_zero checks them.
+ */
+static inline bool nvmx_zero(const void *p, size_t len)
+{
+	const uint8_t *b = (const uint8_t *)p;
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static inline enum nvmx_status nvmx_abi_load(void *dst, size_t dst_size, const void *src, size_t min)
+{
+	uint32_t size;
+	nvmx_memcpy(&size, src, sizeof(size));
+	if (size < min || size > 4096u)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	nvmx_memset(dst, 0, dst_size);
+	nvmx_memcpy(dst, src, size < dst_size ? size : dst_size);
+	if (size > dst_size && !nvmx_zero((const uint8_t *)src + dst_size, size - dst_size))
+		return NVMX_STATUS_NOT_SUPPORTED;
+	return NVMX_STATUS_OK;
+}
+
+#define NVMX_RESERVED_ZERO(s, m) nvmx_zero(&(s)->m, sizeof((s)->m))
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/sh
-# Usage: check-exports.sh LIBNVMX_SO
+# Usage: check-exports.sh LIBNVMX_SO [INCLUDE_DIR]
 # The shared library exports only nvmx_-prefixed symbols (everything else is
-# hidden by -fvisibility=hidden; NVMX_EXPORT marks the API). Run by meson test.
+# hidden by -fvisibility=hidden; NVMX_EXPORT marks the definitions), and, with
+# INCLUDE_DIR, exactly the functions the public headers declare with NVMX_API.
+# Run by meson test.
 set -eu
 lib=$1
 all=$(nm -D --defined-only "$lib" | awk 'NF >= 3 { print $3 }')
@@ -15,4 +17,14 @@ if [ -n "$bad" ]; then
 	printf '  %s\n' $bad
 	exit 1
 fi
-echo "$(printf '%s\n' "$all" | wc -l) exported symbols, all nvmx_-prefixed"
+if [ $# -ge 2 ]; then
+	decl=$(grep -ho 'NVMX_API [^(]*(' "$2"/*.h | grep -o 'nvmx_[a-z0-9_]*($' | tr -d '(' | sort)
+	diff=$(printf '%s\n' "$all" | sort | comm -3 - "$(printf '%s\n' "$decl" > "${TMPDIR:-/tmp}/nvmx-decl.$$"; echo "${TMPDIR:-/tmp}/nvmx-decl.$$")" || true)
+	rm -f "${TMPDIR:-/tmp}/nvmx-decl.$$"
+	if [ -n "$diff" ]; then
+		echo "FAIL: exported symbols (left) and NVMX_API declarations (right) differ:"
+		printf '%s\n' "$diff"
+		exit 1
+	fi
+fi
+echo "$(printf '%s\n' "$all" | wc -l) exported symbols, all nvmx_-prefixed and declared with NVMX_API"

@@ -669,6 +669,40 @@ static void cmd_rdmsr(struct runner *r, const struct cmd_line *cl, struct outcom
 	outcome_set(o, "ok 0x%" PRIx64, v);
 }
 
+/*
+ * signal init|reset: an INIT signal or a RESET of the vCPU (nvmx/vcpu.h).
+ * INIT gives `init-l1` outside VMX operation (the host performs it),
+ * `init-blocked` in VMX root operation or while L2 waits for a SIPI, and
+ * `exit-to-l1 3 qual=0x0` while L2 runs (SDM 24.8, 26.2). RESET gives `ok`:
+ * the vCPU is out of VMX operation and L1 runs.
+ */
+static void cmd_signal(struct runner *r, const struct cmd_line *cl, struct outcome *o)
+{
+	if (word_is(cl->tok[1], "reset")) {
+		nvmx_vcpu_reset(r->h.vcpu);
+		r->l2_running = false;
+		r->shut_down = false;
+		outcome_set(o, "ok");
+		return;
+	}
+	if (!word_is(cl->tok[1], "init")) {
+		outcome_error(o, "usage: signal init|reset");
+		return;
+	}
+	struct nvmx_result res;
+	enum nvmx_status s = nvmx_vcpu_init_signal(r->h.vcpu, &res);
+	if (s != NVMX_STATUS_OK) {
+		outcome_status(o, s);
+		return;
+	}
+	if (res.action == NVMX_ACTION_INIT_L1)
+		outcome_set(o, "init-l1");
+	else if (res.outcome == NVMX_OUTCOME_NONE)
+		outcome_set(o, "init-blocked");
+	else
+		outcome_from_result(r, &res, false, 0, o);
+}
+
 /* ---- the table ---- */
 
 static const struct command commands[] = {
@@ -696,6 +730,7 @@ static const struct command commands[] = {
 	{ "invept", 2, 2, WHO_L1, cmd_invept, "invept <type> <eptp>" },
 	{ "invvpid", 3, 3, WHO_L1, cmd_invvpid, "invvpid <type> <vpid> <linear-address>" },
 	{ "rdmsr", 1, 1, WHO_L1, cmd_rdmsr, "rdmsr <msr>" },
+	{ "signal", 1, 1, WHO_ANY, cmd_signal, "signal init|reset" },
 	{ "l2", 1, RUNNER_MAX_TOKENS - 1, WHO_L2, runner_l2, "l2 <event> ..." },
 	{ "save", 1, 2, WHO_ANY, runner_save, "save <file> [flush]" },
 	{ "restore", 1, 1, WHO_ANY, runner_restore, "restore <file>" },

@@ -217,7 +217,7 @@ bool canonical_outcome(const char *in, char *out, size_t outsz, char *err, size_
 		return true;
 	}
 	static const char *const bare[] = { "vmfail-invalid", "l2-running", "l0-handled",
-		                            "no-exit", "vmx-abort" };
+		                            "no-exit", "vmx-abort", "init-l1", "init-blocked" };
 	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
 		if (word_is(k, bare[i])) {
 			ARGS(0);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include "arch.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -56,7 +58,7 @@ enum nvmx_feature {
  * used by the reference host, the tests and the fuzzers. Hosts fill their
  * own from the real MSRs.
  */
-void nvmx_hw_caps_example(struct nvmx_hw_caps *hw);
+NVMX_API void nvmx_hw_caps_example(struct nvmx_hw_caps *hw);
 
 #ifdef __cplusplus
 }

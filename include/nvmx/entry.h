@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include "status.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -68,23 +70,23 @@ struct nvmx_l0_policy {
 
 /* L0's defaults: external-interrupt and NMI exiting, a 64-bit host, CR4.VMXE
  * owned, #MC intercepted, no MSR or I/O exits, TSC untouched, no EPT01. */
-void nvmx_l0_policy_default(struct nvmx_l0_policy *p);
+NVMX_API void nvmx_l0_policy_default(struct nvmx_l0_policy *p);
 
 /* Set L0's requirements for this vCPU (copied). Bitmap pages stay owned by
  * the host and must live as long as the policy; after changing their content
  * call this again. INVALID_ARGUMENT for a short struct. */
-enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nvmx_l0_policy *p);
+NVMX_API enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nvmx_l0_policy *p);
 
 /* L1 wrote (or L0 remapped) the L1 page at `gpa`: a merged MSR or I/O bitmap
  * built from it is redone at the next entry. */
-void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
+NVMX_API void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
 
 /* The host replaces or reinitializes the hardware VMCS02 of this vCPU (the
  * library assumes one VMCS02 per vCPU that keeps its content): the next
  * entry writes every field again. Call it while VMCS02 still holds its old
  * content (it reads L2's segment, descriptor-table and SYSENTER state that
  * an exit left there into VMCS12, see docs/exit-reflection.md). */
-void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
+NVMX_API void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *vcpu);
 
 #ifdef __cplusplus
 }

@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include "status.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,7 +41,7 @@ enum nvmx_mem_change {
  * [vm] host callbacks, with the VM's host pointer.
  * INVALID_ARGUMENT for len 0, an overflowing range or an unknown kind.
  */
-enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa, uint64_t len,
+NVMX_API enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa, uint64_t len,
                                         enum nvmx_mem_change kind);
 
 /*
@@ -49,7 +51,7 @@ enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa, uint64
  * unprotected (the host then lets L1's write complete). OK also when the page
  * holds no shadowed table (a stale protection).
  */
-enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa);
+NVMX_API enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa);
 
 /* Shadow-EPT counters, for benchmarks and researchers. */
 struct nvmx_ept_stats {
@@ -65,7 +67,7 @@ struct nvmx_ept_stats {
 	uint64_t trees_retired;   /* shadow trees INVEPT retired (one per root key) */
 	uint64_t reserved[6];
 };
-void nvmx_vm_get_ept_stats(const struct nvmx_vm *vm, struct nvmx_ept_stats *st);
+NVMX_API void nvmx_vm_get_ept_stats(const struct nvmx_vm *vm, struct nvmx_ept_stats *st);
 
 #ifdef __cplusplus
 }

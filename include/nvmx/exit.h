@@ -15,6 +15,8 @@
 #include "status.h"
 #include "vcpu.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -89,7 +91,7 @@ struct nvmx_l2_exit {
  *                            (SDM 28.7): abort indicator written, L1 shut down
  * WRONG_STATE when L2 is not running, INVALID_ARGUMENT for a malformed exit.
  */
-enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *vcpu, const struct nvmx_l2_exit *e,
+NVMX_API enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *vcpu, const struct nvmx_l2_exit *e,
                                        struct nvmx_result *res);
 
 /* Exits L0 makes L1 see without a hardware exit of that kind. */
@@ -122,7 +124,7 @@ struct nvmx_synth_exit {
  * For NVMX_SYNTH_EXTINT without "acknowledge interrupt on exit" in VMCS12
  * the interrupt stays pending for L1 (the host keeps it in L1's APIC).
  */
-enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *vcpu, const struct nvmx_synth_exit *x,
+NVMX_API enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *vcpu, const struct nvmx_synth_exit *x,
                                        struct nvmx_result *res);
 
 /*
@@ -130,7 +132,7 @@ enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *vcpu, const struct nvmx
  * state: for hosts that want to know before they decide what they need.
  * Reads L1's bitmaps from L1 memory. *reason names the rule applied.
  */
-enum nvmx_status nvmx_vcpu_exit_wanted_by_l1(struct nvmx_vcpu *vcpu, const struct nvmx_l2_exit *e,
+NVMX_API enum nvmx_status nvmx_vcpu_exit_wanted_by_l1(struct nvmx_vcpu *vcpu, const struct nvmx_l2_exit *e,
                                              bool *wanted, enum nvmx_reason *reason);
 
 #ifdef __cplusplus

@@ -50,6 +50,8 @@
 #include <stdbool.h>
 #include "status.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -97,6 +99,7 @@ enum nvmx_trace_kind {
 	NVMX_TRACE_EXIT = 3,    /* a = basic exit reason, b = 1 if reflected to L1 */
 	NVMX_TRACE_EPT = 4,     /* a = L2 GPA, b = outcome */
 	NVMX_TRACE_VMCS12 = 5,  /* a = VMCS12 GPA, b = 0 load, 1 write-back, 2 evict */
+	NVMX_TRACE_VCPU = 6,    /* a = 0 RESET, 1 INIT; b = action */
 };
 
 struct nvmx_host_ops {
@@ -139,9 +142,13 @@ struct nvmx_host_ops {
 	void (*vmcs_write)(void *host, uint32_t field, uint64_t value);
 
 	/* L1's own state: the VMCS01 guest-state fields named by their SDM
-	 * encodings (GUEST_RIP, GUEST_RFLAGS, GUEST_CR0, GUEST_CS_AR_BYTES...),
-	 * and its general-purpose registers 0..15 in x86 encoding order (RAX,
-	 * RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15). Required. */
+	 * encodings (GUEST_RIP, GUEST_RSP, GUEST_RFLAGS, GUEST_CR0,
+	 * GUEST_CS_AR_BYTES...), and its general-purpose registers in x86
+	 * encoding order (RAX, RCX, RDX, RBX, -, RBP, RSI, RDI, R8..R15). RSP
+	 * has one authority, GUEST_RSP through l1_read/l1_write: the library
+	 * never calls l1_gpr_read/l1_gpr_write with register 4. These always
+	 * mean L1's state, whichever VMCS the hardware has current
+	 * (docs/host-callbacks.md, "Which VMCS each callback means"). Required. */
 	uint64_t (*l1_read)(void *host, uint32_t field);
 	void (*l1_write)(void *host, uint32_t field, uint64_t value);
 	uint64_t (*l1_gpr_read)(void *host, unsigned reg);
@@ -235,7 +242,7 @@ struct nvmx_host_ops {
  * "size" when ops->size does not reach the first callback, "ops" for NULL;
  * NULL when the table is complete. The string is static.
  */
-const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags);
+NVMX_API const char *nvmx_host_ops_missing(const struct nvmx_host_ops *ops, uint32_t vm_flags);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include "reason.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -32,13 +34,13 @@ struct nvmx_vm;
  * Rules that depend on processor state rather than on the value (EFER.LME
  * while paging is on, a locked IA32_FEATURE_CONTROL) are the host's.
  */
-enum nvmx_reason nvmx_msr_write_check(uint32_t msr, uint64_t value, unsigned maxphyaddr,
+NVMX_API enum nvmx_reason nvmx_msr_write_check(uint32_t msr, uint64_t value, unsigned maxphyaddr,
                                       bool la57);
 /* True when nvmx_msr_write_check gives MSR_WRITE_OK. */
-bool nvmx_msr_write_valid(uint32_t msr, uint64_t value, unsigned maxphyaddr, bool la57);
+NVMX_API bool nvmx_msr_write_valid(uint32_t msr, uint64_t value, unsigned maxphyaddr, bool la57);
 /* The same with L1's physical-address width and linear-address width, as
  * the VM offers them (nvmx_vm_maxphyaddr). */
-enum nvmx_reason nvmx_vm_msr_write_check(const struct nvmx_vm *vm, uint32_t msr, uint64_t value);
+NVMX_API enum nvmx_reason nvmx_vm_msr_write_check(const struct nvmx_vm *vm, uint32_t msr, uint64_t value);
 
 #ifdef __cplusplus
 }

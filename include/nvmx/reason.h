@@ -3,10 +3,11 @@
  * enum nvmx_reason: every decision and refusal of the library has a named
  * reason, visible in struct nvmx_result and in trace events. Each module
  * owns a numeric block of 0x1000 values (insn 0x100, entry 0x1000, exit
- * 0x2000, ept 0x3000, state 0x4000, msr 0x5000); every row of a block's X-macro list carries its
+ * 0x2000, ept 0x3000, state 0x4000, msr 0x5000, vcpu 0x6000); every row of a block's
+ * X-macro list carries its
  * number explicitly. The numbers are ABI: a row is never renumbered or
  * reused, and a new row takes the next free number at the end of its block.
- * A later module gets the next free block (0x6000, ...).
+ * A later module gets the next free block (0x7000, ...).
  */
 #ifndef NVMX_REASON_H
 #define NVMX_REASON_H
@@ -17,6 +18,9 @@
 #include "reasons_ept.h"
 #include "reasons_state.h"
 #include "reasons_msr.h"
+#include "reasons_vcpu.h"
+
+#include "api.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,13 +41,15 @@ enum nvmx_reason {
 	NVMX_REASONS_STATE(NVMX_X_REASON_)
 	NVMX_REASON_MSR_BLOCK_ = 0x5000,
 	NVMX_REASONS_MSR(NVMX_X_REASON_)
+	NVMX_REASON_VCPU_BLOCK_ = 0x6000,
+	NVMX_REASONS_VCPU(NVMX_X_REASON_)
 #undef NVMX_X_REASON_
 };
 
 /* Stable name without the NVMX_REASON_ prefix ("INSN_GP_CPL"), or "UNKNOWN". */
-const char *nvmx_reason_name(enum nvmx_reason r);
+NVMX_API const char *nvmx_reason_name(enum nvmx_reason r);
 /* One-line English description. Never NULL. */
-const char *nvmx_reason_describe(enum nvmx_reason r);
+NVMX_API const char *nvmx_reason_describe(enum nvmx_reason r);
 
 #ifdef __cplusplus
 }

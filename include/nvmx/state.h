@@ -30,7 +30,7 @@ struct nvmx_vcpu;
 
 /* The largest blob nvmx_vcpu_save can produce for this vCPU with `flags`
  * (it depends only on the number of cache slots). */
-enum nvmx_status nvmx_vcpu_state_size(const struct nvmx_vcpu *vcpu, uint32_t flags,
+NVMX_API enum nvmx_status nvmx_vcpu_state_size(const struct nvmx_vcpu *vcpu, uint32_t flags,
                                       size_t *size);
 
 /*
@@ -41,7 +41,7 @@ enum nvmx_status nvmx_vcpu_state_size(const struct nvmx_vcpu *vcpu, uint32_t fla
  * first copied from VMCS02 into the current VMCS12, as an exit would: L1
  * cannot observe that copy. Call it when the vCPU is not running.
  */
-enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *vcpu, uint32_t flags, void *buf, size_t cap,
+NVMX_API enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *vcpu, uint32_t flags, void *buf, size_t cap,
                                 size_t *len);
 
 /* Why a restore was refused. */
@@ -63,13 +63,13 @@ struct nvmx_state_refusal {
  * runs (else at the next entry), and the shadow EPT and VPID02 mappings are
  * flushed. The host restores L1's memory, registers and VMCS01 first.
  */
-enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *vcpu, const void *buf, size_t len,
+NVMX_API enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *vcpu, const void *buf, size_t len,
                                    struct nvmx_state_refusal *why);
 
 /* Write every cached VMCS12 whose L1-memory copy is older back to L1
  * memory now (they stay cached), for hosts that copy L1 memory themselves
  * (migration pre-copy, snapshots). */
-enum nvmx_status nvmx_vcpu_flush(struct nvmx_vcpu *vcpu);
+NVMX_API enum nvmx_status nvmx_vcpu_flush(struct nvmx_vcpu *vcpu);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,8 @@
 #ifndef NVMX_STATUS_H
 #define NVMX_STATUS_H
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -39,9 +41,9 @@ enum nvmx_status {
 };
 
 /* A stable upper-case name ("CAP_ADDS_FEATURE"), or "UNKNOWN". Never NULL. */
-const char *nvmx_status_name(enum nvmx_status s);
+NVMX_API const char *nvmx_status_name(enum nvmx_status s);
 /* A one-line English description. Never NULL. */
-const char *nvmx_status_describe(enum nvmx_status s);
+NVMX_API const char *nvmx_status_describe(enum nvmx_status s);
 
 #ifdef __cplusplus
 }

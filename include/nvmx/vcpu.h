@@ -11,6 +11,8 @@
 #include "host.h"
 #include "reason.h"
 
+#include "api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -41,16 +43,16 @@ struct nvmx_vm_config {
  * an empty one with NO_HW_CAPS, so that a VM is never offered an example
  * CPU's features by accident.
  */
-void nvmx_vm_default_config(struct nvmx_vm_config *cfg);
+NVMX_API void nvmx_vm_default_config(struct nvmx_vm_config *cfg);
 /* The defaults with nvmx_hw_caps_example() as the hardware: for tests,
  * fuzzers, benchmarks and demos that run on no real processor. */
-void nvmx_vm_example_config(struct nvmx_vm_config *cfg);
+NVMX_API void nvmx_vm_example_config(struct nvmx_vm_config *cfg);
 
-enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
+NVMX_API enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
                                 const struct nvmx_host_ops *ops, void *host,
                                 struct nvmx_vm **out);
 /* Frees the VM. Fails with BUSY while vCPUs exist. */
-enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm);
+NVMX_API enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm);
 
 /*
  * The capability MSRs L1 sees (0x480..0x493, and IA32_FEATURE_CONTROL is
@@ -62,16 +64,16 @@ enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm);
  * property such as the revision identifier) and changes nothing. Set caps
  * before any vCPU executes VMXON.
  */
-enum nvmx_status nvmx_vm_get_cap(const struct nvmx_vm *vm, uint32_t msr, uint64_t *value);
-enum nvmx_status nvmx_vm_set_cap(struct nvmx_vm *vm, uint32_t msr, uint64_t value);
+NVMX_API enum nvmx_status nvmx_vm_get_cap(const struct nvmx_vm *vm, uint32_t msr, uint64_t *value);
+NVMX_API enum nvmx_status nvmx_vm_set_cap(struct nvmx_vm *vm, uint32_t msr, uint64_t value);
 /* The physical-address width L1 sees: at most the hardware's. */
-enum nvmx_status nvmx_vm_set_maxphyaddr(struct nvmx_vm *vm, uint8_t bits);
-uint8_t nvmx_vm_maxphyaddr(const struct nvmx_vm *vm);
+NVMX_API enum nvmx_status nvmx_vm_set_maxphyaddr(struct nvmx_vm *vm, uint8_t bits);
+NVMX_API uint8_t nvmx_vm_maxphyaddr(const struct nvmx_vm *vm);
 /* Whether a VMCS field (by SDM encoding, access type 0 or 1) exists for L1. */
-bool nvmx_vm_field_exists(const struct nvmx_vm *vm, uint64_t encoding);
+NVMX_API bool nvmx_vm_field_exists(const struct nvmx_vm *vm, uint64_t encoding);
 
-enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host, struct nvmx_vcpu **out);
-void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
+NVMX_API enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host, struct nvmx_vcpu **out);
+NVMX_API void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
 
 /*
  * What the host does next. The numbers are ABI (pinned by
@@ -82,7 +84,8 @@ void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
 	X(INJECT_L1, 1, "deliver result.fault to L1 (RIP not advanced)") \
 	X(RUN_L2, 2, "VMCS02 is ready: enter L2") \
 	X(L0_EXIT, 3, "the exit is L0's own: handle it, then run L2 again") \
-	X(SHUTDOWN_L1, 4, "VMX abort or triple fault: L1 shuts down")
+	X(SHUTDOWN_L1, 4, "VMX abort or triple fault: L1 shuts down") \
+	X(INIT_L1, 5, "perform INIT on L1 as for any processor outside VMX operation")
 
 enum nvmx_action {
 #define NVMX_X_ACTION_(name, num, text) NVMX_ACTION_##name = num,
@@ -111,10 +114,10 @@ enum nvmx_outcome {
 
 /* Stable names without the prefix ("RUN_L2", "ENTRY_FAILED"), or "UNKNOWN";
  * one-line descriptions. Never NULL. */
-const char *nvmx_action_name(enum nvmx_action a);
-const char *nvmx_action_describe(enum nvmx_action a);
-const char *nvmx_outcome_name(enum nvmx_outcome o);
-const char *nvmx_outcome_describe(enum nvmx_outcome o);
+NVMX_API const char *nvmx_action_name(enum nvmx_action a);
+NVMX_API const char *nvmx_action_describe(enum nvmx_action a);
+NVMX_API const char *nvmx_outcome_name(enum nvmx_outcome o);
+NVMX_API const char *nvmx_outcome_describe(enum nvmx_outcome o);
 
 struct nvmx_result {
 	enum nvmx_action action;
@@ -140,14 +143,16 @@ struct nvmx_result {
  * the instruction bytes; the library decodes them.
  */
 struct nvmx_insn_exit {
+	uint32_t size;                  /* sizeof(struct nvmx_insn_exit) */
 	uint32_t exit_reason;           /* basic exit reason */
-	uint32_t insn_info;             /* VM-exit instruction-information field */
 	uint64_t qualification;         /* exit qualification (displacement) */
+	uint32_t insn_info;             /* VM-exit instruction-information field */
 	uint32_t insn_len;              /* VM-exit instruction length */
 	uint32_t flags;                 /* NVMX_INSN_* */
+	uint32_t reserved0;             /* 0 */
 	uint8_t bytes[15];              /* instruction bytes, when INFO_VALID is clear */
 	uint8_t nbytes;
-	uint64_t reserved[2];
+	uint64_t reserved[2];           /* 0 */
 };
 #define NVMX_INSN_INFO_VALID (1u << 0)
 
@@ -157,7 +162,7 @@ struct nvmx_insn_exit {
  * means a host callback failed or the arguments were wrong, and L1's state
  * is then unchanged.
  */
-enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *vcpu, const struct nvmx_insn_exit *exit,
+NVMX_API enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *vcpu, const struct nvmx_insn_exit *exit,
                                     struct nvmx_result *res);
 
 /* Counters for benchmarks and researchers. */
@@ -171,13 +176,40 @@ struct nvmx_vcpu_stats {
 	uint64_t exits_l0;
 	uint64_t reserved[8];
 };
-void nvmx_vcpu_get_stats(const struct nvmx_vcpu *vcpu, struct nvmx_vcpu_stats *st);
+NVMX_API void nvmx_vcpu_get_stats(const struct nvmx_vcpu *vcpu, struct nvmx_vcpu_stats *st);
+
+/*
+ * An INIT signal for the vCPU (SDM 24.8, 26.2). *res on OK:
+ *   INIT_L1 / NONE     L1 is not in VMX operation: the host performs the INIT
+ *                      (reason VCPU_INIT_OUTSIDE_VMX)
+ *   RESUME_L1 / NONE   L1 is in VMX root operation, where INIT is blocked:
+ *                      the host keeps it pending and signals it again after
+ *                      VMXOFF, or at the next VM entry to L2, where it exits
+ *                      (VCPU_INIT_BLOCKED_ROOT)
+ *   RUN_L2 / NONE      L2 is in the wait-for-SIPI state, which blocks INIT:
+ *                      L2 goes on waiting (VCPU_INIT_BLOCKED_WAIT_SIPI)
+ *   RESUME_L1 / EXIT_TO_L1  L2 runs: the INIT is a VM exit to L1, reason 3,
+ *                      as nvmx_vcpu_inject_exit(NVMX_SYNTH_INIT) (VCPU_INIT_EXIT)
+ *   SHUTDOWN_L1 / VMX_ABORT  that exit's MSR areas failed
+ * A SIPI is the host's outside VMX operation, and while L2 waits for one it
+ * is nvmx_vcpu_inject_exit(NVMX_SYNTH_SIPI) (exit reason 4).
+ */
+NVMX_API enum nvmx_status nvmx_vcpu_init_signal(struct nvmx_vcpu *vcpu, struct nvmx_result *res);
+/*
+ * RESET (power-up or a reset of the vCPU): the vCPU leaves VMX operation,
+ * root or non-root, and has no current VMCS. Cached VMCS12 data is dropped,
+ * not written back: the SDM gives software no guarantee that cached VMCS
+ * data reaches memory without VMCLEAR, and memory that L1's firmware reuses
+ * after the reset must not be overwritten by stale VMCS12 contents.
+ * The host also resets VMCS02 (the next entry rewrites every field).
+ */
+NVMX_API void nvmx_vcpu_reset(struct nvmx_vcpu *vcpu);
 
 /* VMX operation state, for hosts and tests. */
-bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *vcpu);
-bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *vcpu);
+NVMX_API bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *vcpu);
+NVMX_API bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *vcpu);
 /* The current-VMCS pointer, all ones when there is none (SDM 25.1). */
-uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *vcpu);
+NVMX_API uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *vcpu);
 
 #ifdef __cplusplus
 }

@@ -26,11 +26,12 @@ void nvmx_entry_policy_init(struct nvmx_vcpu *v)
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
                                                      const struct nvmx_l0_policy *p)
 {
-	if (!v || !p || p->size < offsetof(struct nvmx_l0_policy, reserved) || p->vpid01 > 0xffffu)
+	if (!v || !p)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_l0_policy n;
-	nvmx_memset(&n, 0, sizeof(n));
-	nvmx_memcpy(&n, p, p->size < sizeof(n) ? p->size : sizeof(n));
+	NVMX_CHECK(nvmx_abi_load(&n, sizeof(n), p, offsetof(struct nvmx_l0_policy, reserved)));
+	if (n.vpid01 > 0xffffu || !NVMX_RESERVED_ZERO(&n, reserved))
+		return NVMX_STATUS_INVALID_ARGUMENT;
 	n.size = sizeof(n);
 	v->entry.pol = n;
 	v->entry.have_policy = true;

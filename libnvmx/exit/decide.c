@@ -447,9 +447,13 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_exit_wanted_by_l1(struct nvmx_vcpu *v,
                                                          const struct nvmx_l2_exit *e,
                                                          bool *wanted, enum nvmx_reason *reason)
 {
-	if (!v || !e || !wanted || !reason || e->size < offsetof(struct nvmx_l2_exit, reserved))
+	if (!v || !e || !wanted || !reason)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_l2_exit ex;
+	NVMX_CHECK(nvmx_abi_load(&ex, sizeof(ex), e, offsetof(struct nvmx_l2_exit, reserved)));
+	if (ex.reserved0 || !NVMX_RESERVED_ZERO(&ex, reserved))
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	if (!v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
-	return nvmx_exit_l1_wants(v, e, wanted, reason);
+	return nvmx_exit_l1_wants(v, &ex, wanted, reason);
 }

@@ -153,8 +153,11 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
                                                    const struct nvmx_l2_exit *e,
                                                    struct nvmx_result *res)
 {
-	if (!v || !e || !res || e->size < offsetof(struct nvmx_l2_exit, reserved) ||
-	    e->nbytes > sizeof(e->bytes))
+	if (!v || !e || !res)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_l2_exit ex;
+	NVMX_CHECK(nvmx_abi_load(&ex, sizeof(ex), e, offsetof(struct nvmx_l2_exit, reserved)));
+	if (ex.nbytes > sizeof(ex.bytes) || ex.reserved0 || !NVMX_RESERVED_ZERO(&ex, reserved))
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
@@ -162,9 +165,6 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 	/* L2 has run: VMCS02 now holds its state, not the merge's. */
 	v->run_pending = false;
 
-	struct nvmx_l2_exit ex;
-	nvmx_memset(&ex, 0, sizeof(ex));
-	nvmx_memcpy(&ex, e, offsetof(struct nvmx_l2_exit, reserved));
 	uint32_t basic = ex.exit_reason & 0xffffu;
 
 	if (ex.flags & NVMX_L2_EXIT_EMULATED) {

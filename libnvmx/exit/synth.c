@@ -11,8 +11,13 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
                                                    const struct nvmx_synth_exit *x,
                                                    struct nvmx_result *res)
 {
-	if (!v || !x || !res || x->size < offsetof(struct nvmx_synth_exit, reserved))
+	if (!v || !x || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_synth_exit sx;
+	NVMX_CHECK(nvmx_abi_load(&sx, sizeof(sx), x, offsetof(struct nvmx_synth_exit, reserved)));
+	if (!NVMX_RESERVED_ZERO(&sx, reserved0) || !NVMX_RESERVED_ZERO(&sx, reserved))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	x = &sx;
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;

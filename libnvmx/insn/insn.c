@@ -725,6 +725,11 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
 {
 	if (!v || !ex || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct nvmx_insn_exit exl;
+	NVMX_CHECK(nvmx_abi_load(&exl, sizeof(exl), ex, offsetof(struct nvmx_insn_exit, reserved)));
+	if (exl.reserved0 || !NVMX_RESERVED_ZERO(&exl, reserved))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	ex = &exl;
 	nvmx_memset(res, 0, sizeof(*res));
 	if (v->in_l2)
 		return NVMX_STATUS_WRONG_STATE;

@@ -286,11 +286,21 @@ Test(merge, unbacked_apic_access_and_virtual_apic_pages_enter_with_a_page_of_one
 	cr_assert_eq(refhost_mem_r32(&F.h, FX_VAPIC + 0x80), 0);
 }
 
+static void see_unbacked(void *ctx, const struct nvmx_trace *ev)
+{
+	if (ev->kind == NVMX_TRACE_ENTRY && ev->reason == NVMX_REASON_ENTRY_CTL_UNBACKED_READS_ONES)
+		*(uint64_t *)ctx = ev->b;
+}
+
 Test(merge, unbacked_msr_bitmap_reads_as_ones_so_every_msr_access_exits)
 {
+	uint64_t traced_field = 0;
+	F.h.trace_hook = see_unbacked;
+	F.h.trace_ctx = &traced_field;
 	refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, 0x2b000, 0x1000, 0, 0);
 	SET(MSR_BITMAP, 0x2b000);
 	enter_ok(true);
+	cr_expect_eq(traced_field, 0x2004, "traced with the MSR-bitmap address field");
 	cr_assert(V02(CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_USE_MSR_BITMAPS);
 	assert_ones(page_at(V02(MSR_BITMAP)), 4096);
 	cr_assert(fx_vmcs02_msr_exits(&F, 0x174, false));

@@ -84,6 +84,7 @@ static inline enum nvmx_status exec_raw(uint32_t reason, uint32_t info, uint64_t
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = reason;
 	ex.insn_info = info;
 	ex.qualification = qual;
@@ -98,6 +99,7 @@ static inline enum nvmx_status exec_bytes(uint32_t reason, const uint8_t *b, uns
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = reason;
 	ex.insn_len = len;
 	memcpy(ex.bytes, b, n);

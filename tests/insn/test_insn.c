@@ -1307,6 +1307,7 @@ Test(host, an_unknown_exit_reason_is_a_bad_instruction)
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = NVMX_EXIT_CPUID;
 	ex.flags = NVMX_INSN_INFO_VALID;
 	ex.insn_len = 2;
@@ -1317,6 +1318,7 @@ Test(host, null_arguments_are_refused)
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	cr_assert_eq(nvmx_vcpu_vmx_insn(NULL, &ex, &r), NVMX_STATUS_INVALID_ARGUMENT);
 	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, NULL, &r), NVMX_STATUS_INVALID_ARGUMENT);
 	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, NULL), NVMX_STATUS_INVALID_ARGUMENT);

@@ -128,9 +128,34 @@ Test(operand, raises_gp_on_a_non_canonical_address)
 Test(operand, raises_ss_on_a_non_canonical_stack_address)
 {
 	do_vmxon();
-	h.gpr[RSP] = 0xfff0000000000000ull;
+	refhost_l1_set(&h, NVMX_F_GUEST_RSP, 0xfff0000000000000ull);
 	vmptrst_at(info(0, 2, SEG_SS, NONE, RSP), 0);
 	expect_fault(12, NVMX_REASON_INSN_SS_SEGMENT);
+}
+
+/* One authority per L1 register: RSP is VMCS01's GUEST_RSP (l1_read and
+ * l1_write), never l1_gpr_read/l1_gpr_write(4). */
+Test(operand, rsp_as_a_base_is_read_from_guest_rsp)
+{
+	do_vmxon();
+	h.gpr[RSP] = 0xdead0000ull; /* what l1_gpr_read(4) would say: not used */
+	refhost_l1_set(&h, NVMX_F_GUEST_RSP, 0x9000);
+	vmptrst_at(info(0, 2, SEG_SS, NONE, RSP), 0x10);
+	expect_stored_at(0x9010);
+	cr_assert_eq(h.gpr_rsp_calls, 0);
+}
+
+Test(operand, vmread_into_rsp_writes_guest_rsp)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	do_vmwrite(NVMX_F_GUEST_RIP, 0x4321);
+	h.gpr[RSP] = 0x1111;
+	cr_assert_eq(vmread_reg(NVMX_F_GUEST_RIP, RSP), NVMX_STATUS_OK);
+	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
+	cr_assert_eq(l1(NVMX_F_GUEST_RSP), 0x4321);
+	cr_assert_eq(h.gpr[RSP], 0x1111, "the GPR callback did not see RSP");
+	cr_assert_eq(h.gpr_rsp_calls, 0);
 }
 
 Test(operand, raises_gp_when_the_operand_crosses_out_of_canonical_space)
@@ -366,6 +391,7 @@ Test(segment, wraps_rip_at_4_gib_outside_64_bit_mode)
 	pm_setup();
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = NVMX_EXIT_VMPTRST;
 	ex.insn_info = info(0, 1, SEG_DS, NONE, NONE);
 	ex.qualification = 0x9000;

@@ -298,6 +298,12 @@ static const struct golden reasons[] = {
 	R(MSR_MEMTYPE, 0x5008),
 	R(MSR_BEYOND_MAXPHYADDR, 0x5009),
 	R(MSR_APIC_MODE, 0x500a),
+	R(VCPU_NONE, 0x6001),
+	R(VCPU_INIT_OUTSIDE_VMX, 0x6002),
+	R(VCPU_INIT_BLOCKED_ROOT, 0x6003),
+	R(VCPU_INIT_BLOCKED_WAIT_SIPI, 0x6004),
+	R(VCPU_INIT_EXIT, 0x6005),
+	R(VCPU_RESET, 0x6006),
 };
 
 #define S(name, num) { #name, num, NVMX_STATUS_##name }
@@ -312,6 +318,7 @@ static const struct golden statuses[] = {
 #define A(name, num) { #name, num, NVMX_ACTION_##name }
 static const struct golden actions[] = {
 	A(RESUME_L1, 0), A(INJECT_L1, 1), A(RUN_L2, 2), A(L0_EXIT, 3), A(SHUTDOWN_L1, 4),
+	A(INIT_L1, 5),
 };
 
 #define O(name, num) { #name, num, NVMX_OUTCOME_##name }
@@ -358,6 +365,7 @@ Test(names, every_reason_row_is_in_the_golden_table)
 	NVMX_REASONS_EPT(X)
 	NVMX_REASONS_STATE(X)
 	NVMX_REASONS_MSR(X)
+	NVMX_REASONS_VCPU(X)
 #undef X
 	cr_expect_eq(rows + 1, N(reasons), "golden table has rows no header has");
 }
@@ -402,7 +410,7 @@ Test(names, every_action_and_outcome_keeps_its_number_and_name)
 Test(names, unknown_numbers_have_unknown_names)
 {
 	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x0100), "UNKNOWN");
-	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x6001), "UNKNOWN");
+	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x7001), "UNKNOWN");
 	cr_expect_str_eq(nvmx_reason_describe((enum nvmx_reason)0x0fff), "unknown reason");
 	cr_expect_str_eq(nvmx_status_name((enum nvmx_status)999), "UNKNOWN");
 	cr_expect_str_eq(nvmx_action_name((enum nvmx_action)77), "UNKNOWN");

@@ -83,3 +83,106 @@ Test(vm, an_older_shorter_ops_table_counts_missing_members_as_null)
 	cr_assert_eq(nvmx_vm_create(&cfg, &ops, &H, &vm), NVMX_STATUS_OK);
 	cr_expect_eq(nvmx_vm_destroy(vm), NVMX_STATUS_OK);
 }
+
+/* ---- the size rule of caller-filled structs ---- */
+
+/* A caller-filled struct with room after it, as a newer caller would pass. */
+struct bigger_config {
+	struct nvmx_vm_config cfg;
+	uint64_t newer[4];
+};
+
+Test(vm, config_size_below_the_first_layout_is_refused)
+{
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.size = (uint32_t)offsetof(struct nvmx_vm_config, reserved) - 1;
+	struct nvmx_vm *vm = NULL;
+	cr_expect_eq(nvmx_vm_create(&cfg, &H.ops, &H, &vm), NVMX_STATUS_INVALID_ARGUMENT);
+}
+
+Test(vm, an_older_config_without_reserved_members_is_accepted)
+{
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.size = (uint32_t)offsetof(struct nvmx_vm_config, reserved);
+	struct nvmx_vm *vm = NULL;
+	cr_assert_eq(nvmx_vm_create(&cfg, &H.ops, &H, &vm), NVMX_STATUS_OK);
+	cr_expect_eq(nvmx_vm_destroy(vm), NVMX_STATUS_OK);
+}
+
+Test(vm, a_newer_config_is_accepted_when_what_the_library_does_not_know_is_zero)
+{
+	struct bigger_config b;
+	memset(&b, 0, sizeof(b));
+	nvmx_vm_example_config(&b.cfg);
+	b.cfg.size = sizeof(b);
+	struct nvmx_vm *vm = NULL;
+	cr_assert_eq(nvmx_vm_create(&b.cfg, &H.ops, &H, &vm), NVMX_STATUS_OK);
+	cr_expect_eq(nvmx_vm_destroy(vm), NVMX_STATUS_OK);
+	b.newer[2] = 1;
+	cr_expect_eq(nvmx_vm_create(&b.cfg, &H.ops, &H, &vm), NVMX_STATUS_NOT_SUPPORTED);
+}
+
+Test(vm, reserved_members_must_be_zero)
+{
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.reserved[7] = 1;
+	struct nvmx_vm *vm = NULL;
+	cr_expect_eq(nvmx_vm_create(&cfg, &H.ops, &H, &vm), NVMX_STATUS_INVALID_ARGUMENT);
+	nvmx_vm_example_config(&cfg);
+	cfg.hw.reserved[0] = 1;
+	cr_expect_eq(nvmx_vm_create(&cfg, &H.ops, &H, &vm), NVMX_STATUS_INVALID_ARGUMENT);
+	nvmx_vm_example_config(&cfg);
+	struct nvmx_host_ops ops = H.ops;
+	ops.reserved0 = 1;
+	cr_expect_eq(nvmx_vm_create(&cfg, &ops, &H, &vm), NVMX_STATUS_INVALID_ARGUMENT);
+
+	struct nvmx_l0_policy p;
+	nvmx_l0_policy_default(&p);
+	p.reserved[0] = 1;
+	cr_expect_eq(nvmx_vcpu_set_l0_policy(H.vcpu, &p), NVMX_STATUS_INVALID_ARGUMENT);
+}
+
+Test(vm, insn_exit_has_a_size_and_zero_reserved_members)
+{
+	struct nvmx_insn_exit ex;
+	struct nvmx_result res;
+	memset(&ex, 0, sizeof(ex));
+	ex.exit_reason = NVMX_EXIT_VMXOFF;
+	ex.insn_len = 3;
+	ex.flags = NVMX_INSN_INFO_VALID;
+	cr_expect_eq(nvmx_vcpu_vmx_insn(H.vcpu, &ex, &res), NVMX_STATUS_INVALID_ARGUMENT, "size 0");
+	ex.size = sizeof(ex);
+	ex.reserved[1] = 5;
+	cr_expect_eq(nvmx_vcpu_vmx_insn(H.vcpu, &ex, &res), NVMX_STATUS_INVALID_ARGUMENT);
+	ex.reserved[1] = 0;
+	ex.reserved0 = 5;
+	cr_expect_eq(nvmx_vcpu_vmx_insn(H.vcpu, &ex, &res), NVMX_STATUS_INVALID_ARGUMENT);
+	ex.reserved0 = 0;
+	/* VMXOFF outside VMX operation: #UD (SDM 31.3 VMXOFF), an OK status. */
+	ex.size = (uint32_t)offsetof(struct nvmx_insn_exit, reserved);
+	cr_expect_eq(nvmx_vcpu_vmx_insn(H.vcpu, &ex, &res), NVMX_STATUS_OK);
+	cr_expect_eq(res.outcome, NVMX_OUTCOME_FAULT);
+	cr_expect_eq(res.fault.vector, 6);
+}
+
+Test(vm, l2_exit_and_synth_exit_reserved_members_must_be_zero)
+{
+	struct nvmx_l2_exit e;
+	struct nvmx_result res;
+	memset(&e, 0, sizeof(e));
+	e.size = sizeof(e);
+	e.exit_reason = NVMX_EXIT_CPUID;
+	e.reserved[3] = 1;
+	cr_expect_eq(nvmx_vcpu_handle_exit(H.vcpu, &e, &res), NVMX_STATUS_INVALID_ARGUMENT);
+	e.reserved[3] = 0;
+	cr_expect_eq(nvmx_vcpu_handle_exit(H.vcpu, &e, &res), NVMX_STATUS_WRONG_STATE, "L2 not running");
+	struct nvmx_synth_exit x;
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.kind = NVMX_SYNTH_NMI;
+	x.reserved0[2] = 1;
+	cr_expect_eq(nvmx_vcpu_inject_exit(H.vcpu, &x, &res), NVMX_STATUS_INVALID_ARGUMENT);
+}
