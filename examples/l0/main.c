@@ -705,6 +705,9 @@ struct rt_stat {
 	uint64_t l1_by_reason[64];
 };
 static struct rt_stat rt_stats[80];
+/* L0's own cost per exit of L1, by reason (VMREAD, VMWRITE, VMRESUME...):
+ * from the first instruction of the exit handler to its return. */
+static uint64_t l1x_count[80], l1x_tsc[80];
 
 static void print_stats(void)
 {
@@ -741,6 +744,14 @@ static void print_stats(void)
 			}
 		}
 		rt_printf("}\n");
+	}
+	for (unsigned r = 0; r < 80; r++) {
+		if (!l1x_count[r])
+			continue;
+		uint64_t k = l0.tsc_per_kinsn ? l0.tsc_per_kinsn : 1000;
+		rt_printf("{\"bench\": \"l0_l1_exit\", \"exit_reason\": %u, \"name\": \"%s\", "
+		          "\"count\": %lu, \"l0_insns\": %lu}\n",
+		          r, exit_name(r), l1x_count[r], l1x_tsc[r] * 1000 / k / l1x_count[r]);
 	}
 	rt_printf("{\"bench\": \"l0_totals\", \"entries\": %lu, \"exits_reflected\": %lu, "
 	          "\"exits_l0\": %lu, \"vmcs02_reads\": %lu, \"vmcs02_writes\": %lu}\n",
@@ -1050,7 +1061,12 @@ unsigned l0_handle_exit(void)
 	if (l0.verbose)
 		l0_log("exit %s 0x%x rip 0x%lx", l0.in_l2 ? "L2" : "L1", reason,
 		       l0_vmread(NVMX_F_GUEST_RIP));
+	bool from_l1 = !l0.in_l2;
 	unsigned launch = l0.in_l2 ? l2_exit(reason) : l1_exit(reason);
+	if (from_l1 && (reason & 0xffff) < 80) {
+		l1x_count[reason & 0xffff]++;
+		l1x_tsc[reason & 0xffff] += rdtsc() - l0.rt_handler_start;
+	}
 	if (l0.have_cr2) {
 		write_cr2(l0.pending_cr2);
 		l0.have_cr2 = false;
