@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 #include "refhost.h"
+#include "../exit/fixture.h"
 
 #define REV 0x4u          /* nvmx_hw_caps_example's revision identifier */
 #define VMXON_PA 0x1000ull
@@ -62,4 +63,27 @@ Test(freestanding, refuses_an_instruction_without_information_and_changes_nothin
 	cr_assert_eq(refhost_l1_get(&h, NVMX_F_GUEST_RIP), RIP0);
 	cr_assert_eq(refhost_l1_get(&h, NVMX_F_GUEST_RFLAGS), 0x2);
 	cr_assert_eq(h.l1_writes, writes);
+}
+
+/* An L2 exit L0 emulated (NVMX_L2_EXIT_EMULATED) needs the decoder to
+ * describe it to L1: the freestanding library keeps it with L0, with a
+ * reason, and L1's VMCS12 is not written. */
+Test(freestanding_exit, keeps_an_l0_emulated_exit_with_l0_and_says_why)
+{
+	struct fx f;
+	fx_init(&f);
+	static const uint8_t b[] = { 0x0f, 0xc7, 0x70, 0x08 }; /* vmptrld [rax+8] */
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_CS_AR_BYTES, 0xa09b);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_VMPTRLD);
+	e.flags = NVMX_L2_EXIT_EMULATED;
+	memcpy(e.bytes, b, sizeof(b));
+	e.nbytes = sizeof(b);
+	S12(&f, VM_EXIT_REASON) = 0;
+	struct nvmx_result res;
+	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_OK);
+	cr_assert_eq(res.action, NVMX_ACTION_L0_EXIT);
+	cr_assert_eq(res.reason, NVMX_REASON_EXIT_NO_DECODER);
+	cr_assert_eq(S12(&f, VM_EXIT_REASON), 0);
+	cr_assert(nvmx_vcpu_in_l2(f.v));
+	fx_fini(&f);
 }
