@@ -3,6 +3,7 @@
 # what it prints (docs/bare-metal-l0.md "Running on Bochs").
 #
 #   tools/bochs-run.sh [--l0 NVMX-L0.ELF] [--l0-args "ARGS"] [--args "ARGS"]
+#                      [--module FILE [--module-args "ARGS"]]...
 #                      [--idle SECONDS] [--boot SECONDS] [--timeout SECONDS] --out DIR KERNEL.ELF
 #
 # DIR receives x.iso (built with grub-mkrescue), bochsrc.txt, serial.txt
@@ -15,12 +16,14 @@
 # hang. Exit status: 0 when the machine stopped by
 # itself, 124 on a timeout.
 set -euo pipefail
-l0="" l0_args="" args="" idle=30 boot=120 total=300 out="" kernel=""
+mods=() mod_args=() l0="" l0_args="" args="" idle=30 boot=120 total=300 out="" kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--l0) l0=$2; shift 2 ;;
 	--l0-args) l0_args=$2; shift 2 ;;
 	--args) args=$2; shift 2 ;;
+	--module) mods+=("$2"); mod_args+=(""); shift 2 ;;
+	--module-args) mod_args[${#mod_args[@]}-1]=$2; shift 2 ;;
 	--idle) idle=$2; shift 2 ;;
 	--boot) boot=$2; shift 2 ;;
 	--timeout) total=$2; shift 2 ;;
@@ -47,6 +50,11 @@ cp "$kernel" "$out/iso/boot/kernel.elf"
 	else
 		echo "  multiboot /boot/kernel.elf $args"
 	fi
+	# later modules: the kernel's own (under nvmx-l0, passed on to L1)
+	for i in "${!mods[@]}"; do
+		cp "${mods[$i]}" "$out/iso/boot/mod$i"
+		echo "  module /boot/mod$i ${mod_args[$i]}"
+	done
 	echo "  boot"
 	echo "}"
 } >"$out/iso/boot/grub/grub.cfg"

@@ -307,20 +307,9 @@ static uint64_t build_l1_mbi(const struct mb_info *mbi, uint64_t cursor)
 						continue;
 					n.addr = L0_END;
 				} else if (n.addr < L0_BASE && end > L0_BASE) {
-					if (end > L0_END) {
-						/* the part above L0's region as its own entry */
-						struct mb_mmap hi = n;
-						hi.size = 20;
-						hi.addr = L0_END;
-						hi.len = end - L0_END;
-						n.len = L0_BASE - n.addr;
-						n.size = 20;
-						memcpy((void *)(mmap_at + mmap_len), &n, sizeof(n));
-						mmap_len += sizeof(n);
-						n = hi;
-					} else {
-						n.len = L0_BASE - n.addr;
-					}
+					/* RAM above L0's region (below 512 MiB, less than
+					 * 2 MiB) is not given to L1 */
+					n.len = L0_BASE - n.addr;
 				}
 			}
 			n.size = 20;
@@ -353,6 +342,28 @@ static uint64_t build_l1_mbi(const struct mb_info *mbi, uint64_t cursor)
 	o->mmap_addr = (uint32_t)mmap_at;
 	o->boot_loader_name = (uint32_t)name;
 	return at;
+}
+
+/* L0's region ends with the RAM range that holds it (docs/bare-metal-l0.md
+ * "Memory"): with 512 MiB, Bochs' BIOS reports RAM up to 0x1FFEFFFF and
+ * ACPI tables above, which must stay visible to L1. */
+static void find_l0_end(const struct mb_info *mbi)
+{
+	if (!(mbi->flags & MB_INFO_MMAP))
+		l0_die("no memory map from the loader");
+	for (uint64_t o = 0; o + 24 <= mbi->mmap_length;) {
+		const struct mb_mmap *e = (const struct mb_mmap *)(uintptr_t)(mbi->mmap_addr + o);
+		o += e->size + 4;
+		if (e->type == 1 && e->addr <= L0_BASE && e->addr + e->len > L0_BASE) {
+			uint64_t end = e->addr + e->len;
+			if (end > L0_END_MAX)
+				end = L0_END_MAX;
+			l0.end = end & ~0x1fffffull;
+		}
+	}
+	if (l0.end < L0_BASE + (32ul << 20))
+		l0_die("less than 32 MiB of RAM at 0x%lx for L0 (this L0 needs a 512 MiB machine)",
+		       L0_BASE);
 }
 
 /* GRUB may put modules anywhere (often right after L0's image): copy them
@@ -611,6 +622,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	read_hw_caps();
 	calibrate();
 
+	find_l0_end(mbi);
 	stage_modules(mbi);
 	uint64_t top = load_l1(&mods[0]);
 	uint64_t mbi_at = build_l1_mbi(mbi, top);
