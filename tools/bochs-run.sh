@@ -3,22 +3,29 @@
 # what it prints (docs/bare-metal-l0.md "Running on Bochs").
 #
 #   tools/bochs-run.sh [--l0 NVMX-L0.ELF] [--l0-args "ARGS"] [--args "ARGS"]
-#                      [--idle SECONDS] [--timeout SECONDS] --out DIR KERNEL.ELF
+#                      [--module FILE [--module-args "ARGS"]]...
+#                      [--idle SECONDS] [--boot SECONDS] [--timeout SECONDS] --out DIR KERNEL.ELF
 #
 # DIR receives x.iso (built with grub-mkrescue), bochsrc.txt, serial.txt
 # (COM1: what the kernel prints), e9.txt (Bochs' stdout: port 0xE9, where
 # nvmx-l0 prints, and the debugger's own lines) and bochs.log. Bochs is
 # stopped after --idle seconds without new output (default 30) or --timeout
-# seconds in all (default 300). Exit status: 0 when the machine stopped by
+# seconds in all (default 300); before the first byte of serial or 0xE9
+# output (BIOS and GRUB print neither) the idle limit is --boot seconds
+# (default 120), so that a loaded machine's slow boot is not taken for a
+# hang. Exit status: 0 when the machine stopped by
 # itself, 124 on a timeout.
 set -euo pipefail
-l0="" l0_args="" args="" idle=30 total=300 out="" kernel=""
+mods=() mod_args=() l0="" l0_args="" args="" idle=30 boot=120 total=300 out="" kernel=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--l0) l0=$2; shift 2 ;;
 	--l0-args) l0_args=$2; shift 2 ;;
 	--args) args=$2; shift 2 ;;
+	--module) mods+=("$2"); mod_args+=(""); shift 2 ;;
+	--module-args) mod_args[${#mod_args[@]}-1]=$2; shift 2 ;;
 	--idle) idle=$2; shift 2 ;;
+	--boot) boot=$2; shift 2 ;;
 	--timeout) total=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	-*) echo "bochs-run.sh: unknown option $1" >&2; exit 2 ;;
@@ -43,6 +50,11 @@ cp "$kernel" "$out/iso/boot/kernel.elf"
 	else
 		echo "  multiboot /boot/kernel.elf $args"
 	fi
+	# later modules: the kernel's own (under nvmx-l0, passed on to L1)
+	for i in "${!mods[@]}"; do
+		cp "${mods[$i]}" "$out/iso/boot/mod$i"
+		echo "  module /boot/mod$i ${mod_args[$i]}"
+	done
 	echo "  boot"
 	echo "}"
 } >"$out/iso/boot/grub/grub.cfg"
@@ -74,11 +86,14 @@ pid=$!
 start=$SECONDS last=$SECONDS lastsize=-1 status=0
 while kill -0 "$pid" 2>/dev/null; do
 	sleep 1
-	size=$(($(stat -c %s "$out/serial.txt") + $(stat -c %s "$out/e9.txt")))
+	# output: COM1 and nvmx-l0's lines on 0xE9 (not the debugger's banner)
+	size=$(($(stat -c %s "$out/serial.txt") + $(grep -ac '^nvmx-l0\|^{' "$out/e9.txt" || true)))
 	if [ "$size" != "$lastsize" ]; then
 		lastsize=$size last=$SECONDS
 	fi
-	if [ $((SECONDS - last)) -ge "$idle" ] || [ $((SECONDS - start)) -ge "$total" ]; then
+	limit=$idle
+	[ "$size" -gt 0 ] || limit=$boot
+	if [ $((SECONDS - last)) -ge "$limit" ] || [ $((SECONDS - start)) -ge "$total" ]; then
 		echo "bochs-run.sh: stopping Bochs after $((SECONDS - start))s ($((SECONDS - last))s without output)" >&2
 		kill "$pid" 2>/dev/null || true
 		status=124

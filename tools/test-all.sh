@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run):
 #   1. gcc build with -Werror, every test verbose: Criterion (its Synthesis
-#      lines), scenarios, corpus replays, headers in C and C++, exports, install;
+#      lines), scenarios, corpus replays, headers in C and C++, exports, install,
+#      and (-Dfreestanding=true) the freestanding library's undefined-symbol
+#      test and its Criterion test; the bare-metal kernels are built here;
 #   2. clang build with AddressSanitizer + UndefinedBehaviorSanitizer, the same
 #      tests; any sanitizer report fails the stage, leaks included;
 #   3. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
 #      its seed corpus (NVMX_FUZZ_SECONDS each, default 20); a crash, leak or
 #      timeout fails it;
-#   4. the freestanding library (its undefined-symbol test), the bare-metal
-#      L0 and the L1 test kernels, each kernel run bare on Bochs and as L1
-#      under nvmx-l0 with the outputs compared (tools/l1-diff.sh).
+#   4. the L1 test kernels of stage 1's build, each run bare on Bochs and as
+#      L1 under nvmx-l0, the outputs compared (tools/l1-diff.sh);
 #   5. the campaign builds: .clusterfuzzlite/build.sh with the variables
 #      OSS-Fuzz/ClusterFuzzLite set (every harness, seed-corpus zip and
 #      dictionary in $OUT, each replaying its corpus), and the AFL++ build
@@ -42,7 +43,7 @@ sanitizer_reports() {
 }
 
 begin "1/5 gcc -Werror build and tests"
-CC=gcc CXX=g++ meson setup "$out/gcc" >/dev/null
+CC=gcc CXX=g++ meson setup "$out/gcc" -Dfreestanding=true >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
@@ -94,10 +95,7 @@ done
 end
 
 begin "4/5 bare-metal L0 on Bochs: L1 test kernels bare and nested"
-CC=gcc meson setup "$out/l0" -Dfreestanding=true -Dtests=disabled >/dev/null
-ninja -C "$out/l0" -j"$jobs"
-meson test -C "$out/l0" --print-errorlogs -v freestanding-undefined-symbols
-tools/l1-diff.sh "$out/l0"
+tools/l1-diff.sh "$out/gcc"
 end
 
 begin "5/5 ClusterFuzzLite build.sh and AFL++ build"

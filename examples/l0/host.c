@@ -502,6 +502,29 @@ static void cb_free(void *host, void *ptr, size_t size)
 	l0_free(ptr, size);
 }
 
+/* The batched forms: one VMCS switch at most for the whole batch (the
+ * library reads L2's state from VMCS02 and loads L1's host state into
+ * VMCS01 through these on a reflected exit). */
+static void cb_vmcs_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
+{
+	NVMX_UNUSED_HOST(host);
+	l0_use_vmcs(l0.vmcs02);
+	for (unsigned i = 0; i < n; i++)
+		values[i] = l0_vmread(fields[i]);
+}
+
+static void cb_l1_read_n(void *host, const uint32_t *fields, uint64_t *values, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		values[i] = cb_l1_read(host, fields[i]);
+}
+
+static void cb_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		cb_l1_write(host, fv[i].field, fv[i].value);
+}
+
 static void cb_hw_invept(void *host, uint32_t type, uint64_t eptp)
 {
 	NVMX_UNUSED_HOST(host);
@@ -552,4 +575,7 @@ void l0_host_ops(struct nvmx_host_ops *ops)
 	ops->hw_invept = cb_hw_invept;
 	ops->hw_invvpid = cb_hw_invvpid;
 	ops->trace = cb_trace;
+	ops->l1_write_n = cb_l1_write_n;
+	ops->vmcs_read_n = cb_vmcs_read_n;
+	ops->l1_read_n = cb_l1_read_n;
 }

@@ -13,7 +13,11 @@
  * region, VMCS01/02, EPT01, bitmaps, the library's pages and bookkeeping)
  * and the staged GRUB modules. EPT01 does not map it, so L1 never sees it. */
 #define L0_BASE 0x1C000000ul
-#define L0_END 0x20000000ul
+/* L0_END: the end of the RAM range (memory map) that holds L0_BASE, at
+ * most 512 MiB, rounded down to 2 MiB (EPT01's page size there); firmware
+ * ranges above it (ACPI tables) stay L1's. Set by kernel_main. */
+#define L0_END (l0.end)
+#define L0_END_MAX 0x20000000ul
 /* EPT01 maps L1 physical addresses below this (RAM below L0_BASE as
  * write-back, L0_END up to 4 GiB as uncached device space). */
 #define L1_PHYS_TOP 0x100000000ull
@@ -21,6 +25,7 @@
 #define NVMX_UNUSED_HOST(x) ((void)(x))
 
 struct l0_state {
+	uint64_t end;                   /* L0_END */
 	uint64_t vmxon_pa, vmcs01, vmcs02, cur_vmcs;
 	uint64_t eptp01;
 	uint8_t *msr_bitmap, *io_a, *io_b;

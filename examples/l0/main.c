@@ -307,20 +307,9 @@ static uint64_t build_l1_mbi(const struct mb_info *mbi, uint64_t cursor)
 						continue;
 					n.addr = L0_END;
 				} else if (n.addr < L0_BASE && end > L0_BASE) {
-					if (end > L0_END) {
-						/* the part above L0's region as its own entry */
-						struct mb_mmap hi = n;
-						hi.size = 20;
-						hi.addr = L0_END;
-						hi.len = end - L0_END;
-						n.len = L0_BASE - n.addr;
-						n.size = 20;
-						memcpy((void *)(mmap_at + mmap_len), &n, sizeof(n));
-						mmap_len += sizeof(n);
-						n = hi;
-					} else {
-						n.len = L0_BASE - n.addr;
-					}
+					/* RAM above L0's region (below 512 MiB, less than
+					 * 2 MiB) is not given to L1 */
+					n.len = L0_BASE - n.addr;
 				}
 			}
 			n.size = 20;
@@ -353,6 +342,28 @@ static uint64_t build_l1_mbi(const struct mb_info *mbi, uint64_t cursor)
 	o->mmap_addr = (uint32_t)mmap_at;
 	o->boot_loader_name = (uint32_t)name;
 	return at;
+}
+
+/* L0's region ends with the RAM range that holds it (docs/bare-metal-l0.md
+ * "Memory"): with 512 MiB, Bochs' BIOS reports RAM up to 0x1FFEFFFF and
+ * ACPI tables above, which must stay visible to L1. */
+static void find_l0_end(const struct mb_info *mbi)
+{
+	if (!(mbi->flags & MB_INFO_MMAP))
+		l0_die("no memory map from the loader");
+	for (uint64_t o = 0; o + 24 <= mbi->mmap_length;) {
+		const struct mb_mmap *e = (const struct mb_mmap *)(uintptr_t)(mbi->mmap_addr + o);
+		o += e->size + 4;
+		if (e->type == 1 && e->addr <= L0_BASE && e->addr + e->len > L0_BASE) {
+			uint64_t end = e->addr + e->len;
+			if (end > L0_END_MAX)
+				end = L0_END_MAX;
+			l0.end = end & ~0x1fffffull;
+		}
+	}
+	if (l0.end < L0_BASE + (32ul << 20))
+		l0_die("less than 32 MiB of RAM at 0x%lx for L0 (this L0 needs a 512 MiB machine)",
+		       L0_BASE);
 }
 
 /* GRUB may put modules anywhere (often right after L0's image): copy them
@@ -611,6 +622,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	read_hw_caps();
 	calibrate();
 
+	find_l0_end(mbi);
 	stage_modules(mbi);
 	uint64_t top = load_l1(&mods[0]);
 	uint64_t mbi_at = build_l1_mbi(mbi, top);
@@ -690,11 +702,24 @@ static void inject_ud(void)
 
 /* --- the cost report --------------------------------------------------- */
 
+/* n / d to two decimals, as JSON */
+static void put_ratio(const char *key, uint64_t n, uint64_t d)
+{
+	uint64_t c = n * 100 / d;
+	if (c % 100)
+		rt_printf(", \"%s\": %lu.%02lu", key, c / 100, c % 100);
+	else
+		rt_printf(", \"%s\": %lu", key, c / 100);
+}
+
 struct rt_stat {
 	uint64_t count, tsc, l0_tsc, l1_exits;
 	uint64_t l1_by_reason[64];
 };
 static struct rt_stat rt_stats[80];
+/* L0's own cost per exit of L1, by reason (VMREAD, VMWRITE, VMRESUME...):
+ * from the first instruction of the exit handler to its return. */
+static uint64_t l1x_count[80], l1x_tsc[80];
 
 static void print_stats(void)
 {
@@ -714,14 +739,31 @@ static void print_stats(void)
 		uint64_t k = l0.tsc_per_kinsn ? l0.tsc_per_kinsn : 1000;
 		rt_printf("{\"bench\": \"l0_roundtrip\", \"exit_reason\": %u, \"name\": \"%s\", "
 		          "\"count\": %lu, \"tsc\": %lu, \"l0_tsc\": %lu, \"bochs_insns\": %lu, "
-		          "\"l0_insns\": %lu, \"l1_exits\": %lu",
+		          "\"l0_insns\": %lu",
 		          r, exit_name(r), s->count, s->tsc / s->count, s->l0_tsc / s->count,
-		          s->tsc * 1000 / k / s->count, s->l0_tsc * 1000 / k / s->count,
-		          s->l1_exits / s->count);
-		for (unsigned e = 0; e < 64; e++)
-			if (s->l1_by_reason[e])
-				rt_printf(", \"l1_%s\": %lu", exit_name(e), s->l1_by_reason[e] / s->count);
+		          s->tsc * 1000 / k / s->count, s->l0_tsc * 1000 / k / s->count);
+		put_ratio("l1_exits", s->l1_exits, s->count);
+		/* L1's exits by kind per round trip, to two decimals: an exit
+		 * L1 takes once in 11 round trips must not print as 0 */
+		for (unsigned e = 0; e < 64; e++) {
+			if (s->l1_by_reason[e]) {
+				char key[40] = "l1_";
+				const char *n = exit_name(e);
+				size_t len = rt_strlen(n);
+				memcpy(key + 3, n, len < 36 ? len + 1 : 36);
+				key[39] = 0;
+				put_ratio(key, s->l1_by_reason[e], s->count);
+			}
+		}
 		rt_printf("}\n");
+	}
+	for (unsigned r = 0; r < 80; r++) {
+		if (!l1x_count[r])
+			continue;
+		uint64_t k = l0.tsc_per_kinsn ? l0.tsc_per_kinsn : 1000;
+		rt_printf("{\"bench\": \"l0_l1_exit\", \"exit_reason\": %u, \"name\": \"%s\", "
+		          "\"count\": %lu, \"l0_insns\": %lu}\n",
+		          r, exit_name(r), l1x_count[r], l1x_tsc[r] * 1000 / k / l1x_count[r]);
 	}
 	rt_printf("{\"bench\": \"l0_totals\", \"entries\": %lu, \"exits_reflected\": %lu, "
 	          "\"exits_l0\": %lu, \"vmcs02_reads\": %lu, \"vmcs02_writes\": %lu}\n",
@@ -1031,7 +1073,12 @@ unsigned l0_handle_exit(void)
 	if (l0.verbose)
 		l0_log("exit %s 0x%x rip 0x%lx", l0.in_l2 ? "L2" : "L1", reason,
 		       l0_vmread(NVMX_F_GUEST_RIP));
+	bool from_l1 = !l0.in_l2;
 	unsigned launch = l0.in_l2 ? l2_exit(reason) : l1_exit(reason);
+	if (from_l1 && (reason & 0xffff) < 80) {
+		l1x_count[reason & 0xffff]++;
+		l1x_tsc[reason & 0xffff] += rdtsc() - l0.rt_handler_start;
+	}
 	if (l0.have_cr2) {
 		write_cr2(l0.pending_cr2);
 		l0.have_cr2 = false;

@@ -48,6 +48,23 @@ void kernel_main(uint32_t magic, uint32_t info)
 	run("vmresume vmcall", 0);
 	rt_printf("l2 read the probe: %u\n", l2_seen == 0x1122334455667788ull);
 
+	/* VPID (SDM 29.1, 31.3 INVVPID): L2 with VPID 1, each INVVPID type
+	 * IA32_VMX_EPT_VPID_CAP offers, and VPID 0 where a type needs one. */
+	uint64_t cap = rdmsr(0x48c);
+	vw(NVMX_F_SECONDARY_VM_EXEC_CONTROL, vr(NVMX_F_SECONDARY_VM_EXEC_CONTROL) | NVMX_PROC2_VPID);
+	vw(NVMX_F_VIRTUAL_PROCESSOR_ID, 1);
+	run("vmresume with vpid 1", 0);
+	for (unsigned t = 0; t < 4; t++) {
+		static const char *name[4] = { "invvpid individual-address", "invvpid single-context",
+		                               "invvpid all-context", "invvpid single-context-non-global" };
+		if ((cap >> (40 + t)) & 1)
+			report(name[t], invvpid(t, 1, (uint64_t)probe_page));
+		else
+			rt_printf("%s: not offered\n", name[t]);
+	}
+	report("invvpid single-context vpid 0 (28)", invvpid(1, 0, 0));
+	report("invvpid individual non-canonical (28)", invvpid(0, 1, 0x8000000000000000ull));
+
 	/* VMX instruction errors (SDM 31.4). */
 	report("vmlaunch launched (4)", l1_vmrun(1) );
 	uint64_t bad = (uint64_t)vmcs_b + 8;

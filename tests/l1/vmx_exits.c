@@ -29,7 +29,9 @@ L2(l2_pause) L2(l2_wbinvd) L2(l2_rdtscp) L2(l2_invd) L2(l2_vmptrst) L2(l2_vmclea
 L2(l2_nop) L2(l2_tscaux) L2(l2_store_probe) L2(l2_read_probe)
 #undef L2
 
-enum { LEN = 1, INTR = 2, IDT = 4, INFO = 8, RIP = 16, GPA = 32 };
+/* QREL: the qualification is an address, printed relative to rip0 so that
+ * the line does not depend on where the compiler put the stub. */
+enum { LEN = 1, INTR = 2, IDT = 4, INFO = 8, RIP = 16, GPA = 32, QREL = 64 };
 
 static void reset(void (*rip)(void))
 {
@@ -63,8 +65,12 @@ static void go(const char *name, unsigned what, uint64_t rip0)
 		report(name, r);
 		return;
 	}
-	rt_printf("%s: exit 0x%lx qual 0x%lx", name, vr(NVMX_F_VM_EXIT_REASON),
-	          vr(NVMX_F_EXIT_QUALIFICATION));
+	uint64_t qual = vr(NVMX_F_EXIT_QUALIFICATION);
+	if (what & QREL)
+		rt_printf("%s: exit 0x%lx qual stub+%ld", name, vr(NVMX_F_VM_EXIT_REASON),
+		          (int64_t)(qual - rip0));
+	else
+		rt_printf("%s: exit 0x%lx qual 0x%lx", name, vr(NVMX_F_VM_EXIT_REASON), qual);
 	if (what & LEN)
 		rt_printf(" len %lu", vr(NVMX_F_VM_EXIT_INSTRUCTION_LEN));
 	if (what & INTR)
@@ -150,8 +156,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	go("clts cr0.ts owned, shadow 1", LEN, 0);
 	reset(l2_invlpg);
 	set_on(NVMX_F_CPU_BASED_VM_EXEC_CONTROL, NVMX_PROC_INVLPG_EXITING);
-	go("invlpg exiting (qual = the address - stub)", LEN, 0);
-	rt_printf("invlpg qual is the stub: %u\n", vr(NVMX_F_EXIT_QUALIFICATION) == (uint64_t)l2_invlpg);
+	go("invlpg exiting (qual: the operand, the stub itself)", LEN | QREL, (uint64_t)l2_invlpg);
 	reset(l2_pause);
 	set_on(NVMX_F_CPU_BASED_VM_EXEC_CONTROL, NVMX_PROC_PAUSE_EXITING);
 	go("pause exiting", LEN, 0);
