@@ -87,6 +87,19 @@ struct nvmx_ept_sp {
 	uint64_t is_child[EPT_ENTRIES / 64];
 };
 
+/* EPT02 entries are read by the processors of other vCPUs while this one
+ * changes them: single 8-byte stores and loads (release/acquire, so that a
+ * walker that sees a new entry sees the zeroed page it names). */
+static inline void ept_set(struct nvmx_ept_sp *sp, unsigned idx, uint64_t v)
+{
+	nvmx_atomic_store(&sp->va[idx], v);
+}
+
+static inline uint64_t ept_get(const struct nvmx_ept_sp *sp, unsigned idx)
+{
+	return nvmx_atomic_load(&sp->va[idx]);
+}
+
 enum {
 	ST_FAULTS, ST_INSTALLS, ST_EVICTIONS, ST_PEAK, ST_RMAP, ST_INVEPT, ST_RECLAIMED,
 	ST_OBSOLETED,

@@ -331,7 +331,7 @@ void nvmx_ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
 		nvmx_ept_rmap_del(c->vm, s);
 	}
 	sp->slot[idx] = NULL;
-	sp->va[idx] = 0;
+	ept_set(sp, idx, 0);
 	sp->npresent--;
 	note_flush(c, sp);
 }
@@ -346,7 +346,7 @@ void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		struct nvmx_ept_link *l = sp->parents;
 		sp->parents = l->next;
 		struct nvmx_ept_sp *p = l->parent;
-		p->va[l->idx] = 0;
+		ept_set(p, l->idx, 0);
 		p->slot[l->idx] = NULL;
 		p->is_child[l->idx / 64u] &= ~(1ull << (l->idx % 64u));
 		p->npresent--;
@@ -625,7 +625,7 @@ static enum nvmx_status link_child(struct ept_ctx *c, struct nvmx_ept_sp *p, uns
 	child->parents = l;
 	p->slot[idx] = child;
 	p->is_child[idx / 64u] |= 1ull << (idx % 64u);
-	p->va[idx] = child->hpa | rights;
+	ept_set(p, idx, child->hpa | rights);
 	p->npresent++;
 	return NVMX_STATUS_OK;
 }
@@ -665,11 +665,11 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 			child->epoch = e->epoch;
 			/* The hardware's A/D flags in our entries do not count. */
 			uint64_t want = child->hpa | rights;
-			uint64_t have = sp->va[idx] & ~(EPT_A | EPT_D);
+			uint64_t have = ept_get(sp, idx) & ~(EPT_A | EPT_D);
 			if (have != want) {
 				if (have & ~want)
 					note_flush(c, sp);  /* rights taken away */
-				sp->va[idx] = want;
+				ept_set(sp, idx, want);
 			}
 		} else {
 			if (role == 0)
@@ -688,7 +688,7 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 	if (slot_is_child(sp, idx)) {
 		nvmx_ept_zap(c, sp, idx);
 	} else if (sp->slot[idx]) {
-		uint64_t old = sp->va[idx];
+		uint64_t old = ept_get(sp, idx);
 		/* Fewer rights or another page: the hardware may hold the old one.
 		 * More rights need no flush (an EPT violation invalidates the
 		 * faulting translation, SDM 30.4.3.3 style). */
@@ -696,13 +696,13 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 			note_flush(c, sp);
 		nvmx_ept_rmap_del(vm, sp->slot[idx]);
 		sp->slot[idx] = NULL;
-		sp->va[idx] = 0;
+		ept_set(sp, idx, 0);
 		sp->npresent--;
 	}
 	uint64_t size = 1ull << (12u + 9u * (leaf_level - 1u));
 	uint64_t l1_base = (w->l1_gpa & ~(size - 1));
 	NVMX_CHECK(nvmx_ept_rmap_add(c, sp, idx, l1_base, leaf_level));
-	sp->va[idx] = leaf;
+	ept_set(sp, idx, leaf);
 	sp->npresent++;
 	e->stats[ST_INSTALLS]++;
 	return NVMX_STATUS_OK;
