@@ -14,8 +14,13 @@ struct refhost_mt {
 	pthread_rwlock_t walk;    /* readers: hardware-model walks of EPT02 */
 };
 
-/* The VM's host: [vm] callbacks use its shared state. */
-#define VMH(host) (((struct refhost *)(host))->vmh)
+/* The VM's host: [vm] callbacks use its shared state. A refhost set up by
+ * hand (vmh NULL) is its own. */
+static struct refhost *VMH(void *host)
+{
+	struct refhost *h = host;
+	return h->vmh ? h->vmh : h;
+}
 
 static void mt_lock(const struct refhost *h)
 {
