@@ -4,7 +4,10 @@
 #      lines), scenarios, corpus replays, headers in C and C++, exports, install;
 #   2. clang build with AddressSanitizer + UndefinedBehaviorSanitizer, the same
 #      tests; any sanitizer report fails the stage, leaks included;
-#   3. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
+#   3. clang ThreadSanitizer build of the concurrency test alone (4 vCPU
+#      threads of one VM and an L0 thread, tests/concurrency); any report
+#      fails it;
+#   4. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
 #      its seed corpus (NVMX_FUZZ_SECONDS each, default 20); a crash, leak or
 #      timeout fails it.
 # Each stage's time is printed at the end. Build trees go to build-ci/.
@@ -34,13 +37,13 @@ sanitizer_reports() {
 	grep -E -n "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" || true
 }
 
-begin "1/3 gcc -Werror build and tests"
+begin "1/4 gcc -Werror build and tests"
 CC=gcc CXX=g++ meson setup "$out/gcc" >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
 
-begin "2/3 clang ASan+UBSan build and tests"
+begin "2/4 clang ASan+UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ meson setup "$out/san" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -56,7 +59,19 @@ fi
 echo "no sanitizer report"
 end
 
-begin "3/3 libFuzzer smoke runs"
+begin "3/4 clang ThreadSanitizer: concurrency"
+CC=clang CXX=clang++ meson setup "$out/tsan" -Db_sanitize=thread -Db_lundef=false \
+	-Dbuildtype=debug >/dev/null
+ninja -C "$out/tsan" -j"$jobs" tests/concurrency/test_concurrency
+# halt_on_error: the first race fails the stage; the test repeats 3 times
+# with different interleavings.
+for run in 1 2 3; do
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		"$out/tsan/tests/concurrency/test_concurrency"
+done
+end
+
+begin "4/4 libFuzzer smoke runs"
 CC=clang CXX=clang++ meson setup "$out/fuzz" -Dfuzzing=true -Dtests=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 fuzzers=$(cd "$out/fuzz" && ninja -t targets all | sed -n 's/^\(fuzz\/[a-z_]*_libfuzzer\):.*/\1/p' | sort -u)
