@@ -3,8 +3,11 @@
  * Shadow-EPT benchmarks: fault-in of one 4 KiB and one 2 MiB page (cold:
  * after an all-context INVEPT, so the whole EPT02 path is built; warm: only
  * the leaf), mapping 1 GiB of L2 memory page by page (time and shadow
- * memory), INVEPT cost as the shadow grows, and reverse-map invalidation of
- * a 1 GiB range. JSON lines as docs/benchmarks.md; times are never asserted.
+ * memory), INVEPT cost as the shadow grows (single- and all-context: it
+ * retires shadow trees without visiting a page), the refault of the first
+ * 4 KiB after an INVEPT of a 1 GiB shadow (a fresh root, plus a bounded
+ * share of the retired tree's reclaim), and reverse-map invalidation of a
+ * 1 GiB range. JSON lines as docs/benchmarks.md; times are never asserted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +87,20 @@ static void op_fault(void *ctx)
 	fault(target);
 }
 
+/* L1's INVEPT, then the VM entry that gives VMCS02 the live root. */
+static void invept_and_enter(uint64_t type)
+{
+	uint64_t eptp02;
+	nvmx_ept_invept(h.vcpu, type, eptp12);
+	if (nvmx_ept_root(h.vcpu, eptp12, &eptp02) != NVMX_STATUS_OK)
+		exit(1);
+	refhost_vmcs02_set(&h, NVMX_F_EPT_POINTER, eptp02);
+}
+
 static void reset_cold(void *ctx)
 {
 	(void)ctx;
-	nvmx_ept_invept(h.vcpu, 2, 0);
+	invept_and_enter(2);
 }
 
 static void reset_warm(void *ctx)
@@ -118,7 +131,7 @@ int main(void)
 	setup();
 
 	target = 0x12345000;
-	bench_run("ept_fault_4k_cold", &h, op_fault, reset_cold, NULL, 50, 20, NULL);
+	double cold_ns = bench_run("ept_fault_4k_cold", &h, op_fault, reset_cold, NULL, 50, 20, NULL);
 	bench_run("ept_fault_4k_warm", &h, op_fault, reset_warm, NULL, 50, 20, NULL);
 	target = GIB + 0x1234;
 	bench_run("ept_fault_2m_cold", &h, op_fault, reset_cold, NULL, 50, 20, NULL);
@@ -127,7 +140,7 @@ int main(void)
 	char extra[256];
 	uint64_t ns[8];
 	for (unsigned rep = 0; rep < 3; rep++) {
-		nvmx_ept_invept(h.vcpu, 2, 0);
+		invept_and_enter(2);
 		uint64_t t0 = bench_now_ns();
 		for (uint64_t a = 0; a < GIB; a += 4096)
 			fault(a);
@@ -155,24 +168,67 @@ int main(void)
 	snprintf(extra, sizeof(extra), "\"leaves_dropped\": 262144");
 	json("ept_rmap_invalidate_1g", ns, 3, extra);
 
-	/* INVEPT single-context as the shadow grows. */
+	/* INVEPT (single- and all-context) as the shadow grows: each sample
+	 * maps pts page tables' worth of 4 KiB pages from a fresh root, then
+	 * times one INVEPT. */
 	static const unsigned pts[] = { 1, 16, 128, 512 };
-	for (unsigned k = 0; k < 4; k++) {
-		uint64_t s_ns[5];
-		for (unsigned rep = 0; rep < 5; rep++) {
-			nvmx_ept_invept(h.vcpu, 2, 0);
-			for (uint64_t a = 0; a < (uint64_t)pts[k] << 21; a += 4096)
-				fault(a);
-			nvmx_vm_get_ept_stats(h.vm, &st);
-			uint64_t t0 = bench_now_ns();
-			nvmx_ept_invept(h.vcpu, 1, eptp12);
-			s_ns[rep] = bench_now_ns() - t0;
+	for (unsigned type = 1; type <= 2; type++) {
+		for (unsigned k = 0; k < 4; k++) {
+			uint64_t s_ns[5];
+			for (unsigned rep = 0; rep < 5; rep++) {
+				invept_and_enter(2);
+				for (uint64_t a = 0; a < (uint64_t)pts[k] << 21; a += 4096)
+					fault(a);
+				nvmx_vm_get_ept_stats(h.vm, &st);
+				uint64_t t0 = bench_now_ns();
+				nvmx_ept_invept(h.vcpu, type, eptp12);
+				s_ns[rep] = bench_now_ns() - t0;
+			}
+			char name[64];
+			snprintf(name, sizeof(name), "ept_invept_%s_%u_pts", type == 1 ? "single" : "all",
+			         pts[k]);
+			snprintf(extra, sizeof(extra),
+			         "\"shadow_pages\": %llu, \"leaves\": %u, \"hw_invept\": 0",
+			         (unsigned long long)st.pages, pts[k] * 512);
+			json(name, s_ns, 5, extra);
 		}
-		char name[64];
-		snprintf(name, sizeof(name), "ept_invept_single_%u_pts", pts[k]);
-		snprintf(extra, sizeof(extra), "\"shadow_pages\": %llu, \"leaves\": %u",
-		         (unsigned long long)st.pages, pts[k] * 512);
-		json(name, s_ns, 5, extra);
+	}
+
+	/* The first 4 KiB fault after a single-context INVEPT of a 1 GiB
+	 * shadow and the VM entry that follows it; the cold fault (after an
+	 * all-context INVEPT of a small shadow, same entry) for comparison. */
+	{
+		enum { REPS = 9 };
+		uint64_t r_ns[REPS], e_ns[REPS];
+		uint64_t reclaimed = 0, left = 0;
+		for (unsigned rep = 0; rep < REPS; rep++) {
+			invept_and_enter(2);
+			for (uint64_t a = 0; a < GIB; a += 4096)
+				fault(a);
+			nvmx_ept_invept(h.vcpu, 1, eptp12);
+			uint64_t t0 = bench_now_ns(), eptp02;
+			if (nvmx_ept_root(h.vcpu, eptp12, &eptp02) != NVMX_STATUS_OK)
+				exit(1);
+			uint64_t t1 = bench_now_ns();
+			refhost_vmcs02_set(&h, NVMX_F_EPT_POINTER, eptp02);
+			nvmx_vm_get_ept_stats(h.vm, &st);
+			reclaimed = st.pages_reclaimed;
+			uint64_t t2 = bench_now_ns();
+			fault(0);
+			uint64_t t3 = bench_now_ns();
+			nvmx_vm_get_ept_stats(h.vm, &st);
+			reclaimed = st.pages_reclaimed - reclaimed;
+			left = st.pages;
+			e_ns[rep] = t1 - t0;
+			r_ns[rep] = t3 - t2;
+		}
+		snprintf(extra, sizeof(extra),
+		         "\"retired_pages\": 515, \"retired_leaves\": 262144, \"cold_ns_median\": %.1f, "
+		         "\"pages_freed_by_it\": %llu, \"shadow_pages_after\": %llu",
+		         cold_ns, (unsigned long long)reclaimed, (unsigned long long)left);
+		json("ept_refault_4k_after_invept_1g", r_ns, REPS, extra);
+		snprintf(extra, sizeof(extra), "\"retired_pages\": 515");
+		json("ept_entry_after_invept_1g", e_ns, REPS, extra);
 	}
 	refhost_fini(&h);
 	return 0;

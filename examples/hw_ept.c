@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #define ADDR_MASK 0x000ffffffffff000ull
 
 void *refhost_page_va(const struct refhost *h, uint64_t hpa)
 {
+	h = h->vmh ? h->vmh : h;
 	uint64_t page = hpa & ADDR_MASK;
 	if (page < REFHOST_PAGE_HPA_BASE)
 		return NULL;
@@ -19,6 +21,7 @@ void *refhost_page_va(const struct refhost *h, uint64_t hpa)
 
 bool refhost_wp_test(const struct refhost *h, uint64_t gpa)
 {
+	h = h->vmh ? h->vmh : h;
 	uint64_t pfn = gpa >> 12;
 	if (!h->wp_bits || pfn >= (h->mem_size >> 12))
 		return false;
@@ -75,8 +78,23 @@ static enum refhost_l2_result via_ept01(struct refhost *h, uint64_t gpa, unsigne
 	return REFHOST_L2_OK;
 }
 
+static enum refhost_l2_result walk(struct refhost *h, uint64_t l2_gpa, unsigned access,
+                                   uint64_t *hpa_out, struct refhost_l2_exit *ex);
+
+/* A walk runs as one processor's: an INVEPT (hw_invept) waits for it. */
 enum refhost_l2_result refhost_l2_access(struct refhost *h, uint64_t l2_gpa, unsigned access,
                                          uint64_t *hpa_out, struct refhost_l2_exit *ex)
+{
+	refhost_walk_enter(h);
+	enum refhost_l2_result r = walk(h, l2_gpa, access, hpa_out, ex);
+	refhost_walk_leave(h);
+	return r;
+}
+
+/* EPT02 entries change under the walk (other vCPUs' faults): each is read
+ * once, whole, and A/D flags are set atomically, as the processor does. */
+static enum refhost_l2_result walk(struct refhost *h, uint64_t l2_gpa, unsigned access,
+                                   uint64_t *hpa_out, struct refhost_l2_exit *ex)
 {
 	memset(ex, 0, sizeof(*ex));
 	*hpa_out = 0;
@@ -100,7 +118,7 @@ enum refhost_l2_result refhost_l2_access(struct refhost *h, uint64_t l2_gpa, uns
 	for (;; level--) {
 		unsigned idx = (unsigned)(l2_gpa >> (12u + 9u * (level - 1u))) & 511u;
 		ent[level - 1] = &table[idx];
-		e = table[idx];
+		e = __atomic_load_n(&table[idx], __ATOMIC_ACQUIRE);
 		unsigned r = (unsigned)(e & 7u) | ((mbec && (e & (1ull << 10))) ? 8u : 0u);
 		rights &= r;
 		if (!r)
@@ -138,9 +156,9 @@ enum refhost_l2_result refhost_l2_access(struct refhost *h, uint64_t l2_gpa, uns
 	/* SDM 30.3.5: the processor sets A (and D on a write) in EPT02. */
 	if (ad) {
 		for (unsigned l = levels; l >= level; l--)
-			*ent[l - 1] |= 1ull << 8;
+			__atomic_fetch_or(ent[l - 1], 1ull << 8, __ATOMIC_RELAXED);
 		if (write)
-			*ent[level - 1] |= 1ull << 9;
+			__atomic_fetch_or(ent[level - 1], 1ull << 9, __ATOMIC_RELAXED);
 	}
 	uint64_t size = 1ull << (12u + 9u * (level - 1u));
 	*hpa_out = (e & ADDR_MASK & ~(size - 1)) + (l2_gpa & (size - 1));

@@ -1,8 +1,42 @@
 /* SPDX-License-Identifier: MIT */
+/* pthread_rwlock_t is POSIX (not in strict C11). */
+#define _POSIX_C_SOURCE 200809L
 #include "refhost.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Locks of a host whose VM runs on several threads (refhost_init_mt). */
+struct refhost_mt {
+	pthread_mutex_t vm;       /* the library's VM lock (ops.vm_lock) */
+	pthread_mutex_t host;     /* the allocator, counters, write-protect bits */
+	pthread_rwlock_t walk;    /* readers: hardware-model walks of EPT02 */
+};
+
+/* The VM's host: [vm] callbacks use its shared state. A refhost set up by
+ * hand (vmh NULL) is its own. */
+static struct refhost *VMH(void *host)
+{
+	struct refhost *h = host;
+	return h->vmh ? h->vmh : h;
+}
+
+static void mt_lock(const struct refhost *h)
+{
+	if (h->mt)
+		pthread_mutex_lock(&h->mt->host);
+}
+
+static void mt_unlock(const struct refhost *h)
+{
+	if (h->mt)
+		pthread_mutex_unlock(&h->mt->host);
+}
+
+/* In a threaded host the page index never moves (the hardware model reads
+ * it without a lock): room for this many pages. */
+#define MT_PAGE_INDEX (1u << 17)
 
 /* Encoding bits 14:1: the fields of one type and width sit together (a 4 KiB
  * group each), as a real VMCS would keep them; bit 0 picks the high half. */
@@ -46,7 +80,7 @@ static bool wp_any(const struct refhost *h, uint64_t base, uint64_t len)
 
 static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
 {
-	struct refhost *h = host;
+	struct refhost *h = VMH(host);
 	memset(map, 0, sizeof(*map));
 	if (gpa >= h->mem_size)
 		return NVMX_STATUS_NOT_MAPPED;
@@ -106,27 +140,42 @@ static void log_write(struct refhost *h, uint64_t gpa, size_t len)
 		h->writes[h->nwrites++] = (struct refhost_write){ gpa, len };
 }
 
+static bool gpa_backed(const struct refhost *h, uint64_t gpa, size_t len)
+{
+	if (!gpa_is_ram(h, gpa, len))
+		return false;
+	const struct refhost_range *r = range_of(h, gpa);
+	return !r || r->kind == REFHOST_RANGE_MAP;
+}
+
+/* An aligned 8-byte word is read and written whole, as L1's processors
+ * do (EPT12 entries, which several vCPUs walk and set A/D flags in). */
 static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t len)
 {
-	struct refhost *h = host;
-	if (!gpa_is_ram(h, gpa, len))
+	struct refhost *h = VMH(host);
+	if (!gpa_backed(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
-	const struct refhost_range *r = range_of(h, gpa);
-	if (r && r->kind != REFHOST_RANGE_MAP)
-		return NVMX_STATUS_NOT_MAPPED;
+	if (len == 8 && !(gpa & 7)) {
+		uint64_t v = __atomic_load_n((uint64_t *)(void *)(h->mem + gpa), __ATOMIC_RELAXED);
+		memcpy(buf, &v, 8);
+		return NVMX_STATUS_OK;
+	}
 	memcpy(buf, h->mem + gpa, len);
 	return NVMX_STATUS_OK;
 }
 
 static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
 {
-	struct refhost *h = host;
-	if (!gpa_is_ram(h, gpa, len))
+	struct refhost *h = VMH(host);
+	if (!gpa_backed(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
-	const struct refhost_range *r = range_of(h, gpa);
-	if (r && r->kind != REFHOST_RANGE_MAP)
-		return NVMX_STATUS_NOT_MAPPED;
-	memcpy(h->mem + gpa, buf, len);
+	if (len == 8 && !(gpa & 7)) {
+		uint64_t v;
+		memcpy(&v, buf, 8);
+		__atomic_store_n((uint64_t *)(void *)(h->mem + gpa), v, __ATOMIC_RELAXED);
+	} else {
+		memcpy(h->mem + gpa, buf, len);
+	}
 	log_write(h, gpa, len);
 	return NVMX_STATUS_OK;
 }
@@ -134,16 +183,13 @@ static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, 
 static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expected,
                                          uint64_t desired, bool *swapped)
 {
-	struct refhost *h = host;
-	uint64_t cur;
-	enum nvmx_status s = op_gpa_read(host, gpa, &cur, 8);
-	if (s != NVMX_STATUS_OK)
-		return s;
-	*swapped = cur == expected;
-	if (*swapped) {
-		memcpy(h->mem + gpa, &desired, 8);
+	struct refhost *h = VMH(host);
+	if (!gpa_backed(h, gpa, 8) || (gpa & 7))
+		return NVMX_STATUS_NOT_MAPPED;
+	*swapped = __atomic_compare_exchange_n((uint64_t *)(void *)(h->mem + gpa), &expected,
+	                                       desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	if (*swapped)
 		log_write(h, gpa, 8);
-	}
 	return NVMX_STATUS_OK;
 }
 
@@ -359,9 +405,8 @@ static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 
 /* ---- memory for the library ---- */
 
-static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
+static enum nvmx_status page_alloc(struct refhost *h, void **va, uint64_t *hpa)
 {
-	struct refhost *h = host;
 	if (h->page_limit && h->npages >= h->page_limit)
 		return NVMX_STATUS_NO_MEMORY;
 	if (h->npages == h->pages_cap) {
@@ -377,6 +422,10 @@ static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 		return NVMX_STATUS_NO_MEMORY;
 	memset(page, 0, 4096);
 	uint64_t slot = (h->next_page_hpa - REFHOST_PAGE_HPA_BASE) >> 12;
+	if (slot >= h->page_index_cap && h->mt) {
+		free(page);
+		return NVMX_STATUS_NO_MEMORY;
+	}
 	if (slot >= h->page_index_cap) {
 		uint64_t cap = h->page_index_cap ? h->page_index_cap * 2 : 1024;
 		void **ix = realloc(h->page_index, cap * sizeof(*ix));
@@ -400,9 +449,17 @@ static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 	return NVMX_STATUS_OK;
 }
 
-static void op_page_free(void *host, void *va, uint64_t hpa)
+static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 {
-	struct refhost *h = host;
+	struct refhost *h = VMH(host);
+	mt_lock(h);
+	enum nvmx_status s = page_alloc(h, va, hpa);
+	mt_unlock(h);
+	return s;
+}
+
+static void page_free(struct refhost *h, void *va, uint64_t hpa)
+{
 	uint64_t slot = (hpa - REFHOST_PAGE_HPA_BASE) >> 12;
 	/* Freeing a page the host never gave out is a library bug. */
 	if (hpa < REFHOST_PAGE_HPA_BASE || (hpa & 0xfff) || slot >= h->page_index_cap ||
@@ -413,6 +470,14 @@ static void op_page_free(void *host, void *va, uint64_t hpa)
 	h->page_pos[(h->pages[i].hpa - REFHOST_PAGE_HPA_BASE) >> 12] = i;
 	h->page_index[slot] = NULL;
 	free(va);
+}
+
+static void op_page_free(void *host, void *va, uint64_t hpa)
+{
+	struct refhost *h = VMH(host);
+	mt_lock(h);
+	page_free(h, va, hpa);
+	mt_unlock(h);
 }
 
 static void *op_alloc(void *host, size_t size)
@@ -428,27 +493,57 @@ static void op_free(void *host, void *p, size_t size)
 	free(p);
 }
 
+void refhost_walk_enter(struct refhost *h)
+{
+	if (h->mt)
+		pthread_rwlock_rdlock(&h->mt->walk);
+}
+
+void refhost_walk_leave(struct refhost *h)
+{
+	if (h->mt)
+		pthread_rwlock_unlock(&h->mt->walk);
+}
+
+/* The flush reaches every processor: walks in flight end first. */
 static void op_hw_invept(void *host, uint32_t type, uint64_t eptp)
 {
-	struct refhost *h = host;
+	struct refhost *h = VMH(host);
+	if (h->mt) {
+		pthread_rwlock_wrlock(&h->mt->walk);
+		pthread_rwlock_unlock(&h->mt->walk);
+	}
+	mt_lock(h);
 	h->invept_calls++;
 	h->last_invept_type = type;
 	h->last_invept_eptp = eptp;
+	mt_unlock(h);
 }
 
 static void op_hw_invvpid(void *host, uint32_t type, uint16_t vpid, uint64_t la)
 {
-	struct refhost *h = host;
+	struct refhost *h = VMH(host);
+	mt_lock(h);
 	h->invvpid_calls++;
 	h->last_invvpid_type = type;
 	h->last_invvpid_vpid = vpid;
 	h->last_invvpid_la = la;
+	mt_unlock(h);
+}
+
+static void op_vm_lock(void *host)
+{
+	pthread_mutex_lock(&((struct refhost *)host)->mt->vm);
+}
+
+static void op_vm_unlock(void *host)
+{
+	pthread_mutex_unlock(&((struct refhost *)host)->mt->vm);
 }
 
 /* EPT01 write protection of one L1 page (NVMX_VM_WRITE_PROTECT_EPT12). */
-static enum nvmx_status op_l0_write_protect(void *host, uint64_t gpa, bool protect)
+static enum nvmx_status write_protect(struct refhost *h, uint64_t gpa, bool protect)
 {
-	struct refhost *h = host;
 	uint64_t pfn = gpa >> 12;
 	h->wp_calls++;
 	if (pfn >= (h->mem_size >> 12))
@@ -467,6 +562,15 @@ static enum nvmx_status op_l0_write_protect(void *host, uint64_t gpa, bool prote
 		h->wp_count--;
 	}
 	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status op_l0_write_protect(void *host, uint64_t gpa, bool protect)
+{
+	struct refhost *h = VMH(host);
+	mt_lock(h);
+	enum nvmx_status s = write_protect(h, gpa, protect);
+	mt_unlock(h);
+	return s;
 }
 
 static void op_trace(void *host, const struct nvmx_trace *ev)
@@ -541,10 +645,26 @@ void refhost_l1_long_mode(struct refhost *h)
 	h->feature_control = NVMX_FEATCTL_LOCK | NVMX_FEATCTL_VMX_OUTSIDE_SMX;
 }
 
-enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
-                              const struct nvmx_vm_config *cfg)
+static enum nvmx_status init(struct refhost *h, uint64_t mem_size,
+                             const struct nvmx_vm_config *cfg, bool threaded)
 {
 	memset(h, 0, sizeof(*h));
+	h->vmh = h;
+	if (threaded) {
+		h->mt = calloc(1, sizeof(*h->mt));
+		h->page_index = calloc(MT_PAGE_INDEX, sizeof(*h->page_index));
+		h->page_pos = calloc(MT_PAGE_INDEX, sizeof(*h->page_pos));
+		if (!h->mt || !h->page_index || !h->page_pos) {
+			free(h->mt);
+			h->mt = NULL;
+			refhost_fini(h);
+			return NVMX_STATUS_NO_MEMORY;
+		}
+		h->page_index_cap = MT_PAGE_INDEX;
+		pthread_mutex_init(&h->mt->vm, NULL);
+		pthread_mutex_init(&h->mt->host, NULL);
+		pthread_rwlock_init(&h->mt->walk, NULL);
+	}
 	h->mem_size = mem_size ? mem_size : REFHOST_DEFAULT_MEM;
 	h->mem = calloc(1, h->mem_size);
 	h->vmcs02 = calloc(REFHOST_VMCS_SLOTS, sizeof(uint64_t));
@@ -555,6 +675,10 @@ enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
 	}
 	h->next_page_hpa = REFHOST_PAGE_HPA_BASE;
 	h->ops = refhost_ops_template;
+	if (threaded) {
+		h->ops.vm_lock = op_vm_lock;
+		h->ops.vm_unlock = op_vm_unlock;
+	}
 	refhost_l1_long_mode(h);
 
 	struct nvmx_vm_config def;
@@ -570,10 +694,51 @@ enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
 	return s;
 }
 
+enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
+                              const struct nvmx_vm_config *cfg)
+{
+	return init(h, mem_size, cfg, false);
+}
+
+enum nvmx_status refhost_init_mt(struct refhost *h, uint64_t mem_size,
+                                 const struct nvmx_vm_config *cfg)
+{
+	return init(h, mem_size, cfg, true);
+}
+
+enum nvmx_status refhost_vcpu_init(struct refhost *vc, struct refhost *vm_host)
+{
+	memset(vc, 0, sizeof(*vc));
+	vc->vmh = vm_host;
+	vc->mt = vm_host->mt;
+	vc->mem = vm_host->mem;
+	vc->mem_size = vm_host->mem_size;
+	vc->ops = vm_host->ops;
+	vc->vm = vm_host->vm;
+	vc->vmcs02 = calloc(REFHOST_VMCS_SLOTS, sizeof(uint64_t));
+	vc->l1 = calloc(REFHOST_VMCS_SLOTS, sizeof(uint64_t));
+	enum nvmx_status s = NVMX_STATUS_NO_MEMORY;
+	if (vc->vmcs02 && vc->l1) {
+		refhost_l1_long_mode(vc);
+		s = nvmx_vcpu_create(vc->vm, vc, &vc->vcpu);
+	}
+	if (s != NVMX_STATUS_OK)
+		refhost_fini(vc);
+	return s;
+}
+
 void refhost_fini(struct refhost *h)
 {
 	if (h->vcpu)
 		nvmx_vcpu_destroy(h->vcpu);
+	h->vcpu = NULL;
+	if (h->vmh && h->vmh != h) {
+		/* An extra vCPU: the VM and its memory are the VM host's. */
+		free(h->vmcs02);
+		free(h->l1);
+		memset(h, 0, sizeof(*h));
+		return;
+	}
 	if (h->vm)
 		nvmx_vm_destroy(h->vm);
 	h->vcpu = NULL;
@@ -591,6 +756,13 @@ void refhost_fini(struct refhost *h)
 	free(h->mem);
 	free(h->vmcs02);
 	free(h->l1);
+	if (h->mt) {
+		pthread_mutex_destroy(&h->mt->vm);
+		pthread_mutex_destroy(&h->mt->host);
+		pthread_rwlock_destroy(&h->mt->walk);
+		free(h->mt);
+		h->mt = NULL;
+	}
 	h->pages = NULL;
 	h->mem = NULL;
 	h->vmcs02 = h->l1 = NULL;

@@ -47,7 +47,15 @@ struct refhost_page {
 	uint64_t hpa;
 };
 
+struct refhost_mt;
+
 struct refhost {
+	/* The host of the VM (this one, or for an extra vCPU made with
+	 * refhost_vcpu_init, the one it shares L1 memory, EPT01, the page
+	 * allocator and the counters below with); locks when several threads
+	 * run it (refhost_init_mt), else NULL. */
+	struct refhost *vmh;
+	struct refhost_mt *mt;
 	uint8_t *mem;
 	uint64_t mem_size;
 	struct refhost_range ranges[REFHOST_MAX_RANGES];
@@ -106,6 +114,23 @@ struct refhost {
 enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
                               const struct nvmx_vm_config *cfg);
 void refhost_fini(struct refhost *h);
+
+/*
+ * The same host for a VM whose vCPUs run on several threads: it gives the
+ * library the VM lock ops (a mutex), serializes its own allocator,
+ * counters and write-protect bits, accesses 8-byte L1 words atomically,
+ * and makes hw_invept wait for every L2 access the hardware model is
+ * walking (as an INVEPT's IPIs wait on real hardware). refhost_vcpu_init
+ * adds a vCPU on another refhost that shares this one's VM and L1 memory
+ * (its own VMCS02, L1 registers and counters); one thread per such
+ * refhost. Destroy the extra vCPUs (refhost_fini) before this host.
+ */
+enum nvmx_status refhost_init_mt(struct refhost *h, uint64_t mem_size,
+                                 const struct nvmx_vm_config *cfg);
+enum nvmx_status refhost_vcpu_init(struct refhost *vc, struct refhost *vm_host);
+/* Around one hardware-model walk of EPT02 (hw_ept.c). */
+void refhost_walk_enter(struct refhost *h);
+void refhost_walk_leave(struct refhost *h);
 
 /* L1 state shortcuts. */
 void refhost_l1_long_mode(struct refhost *h);

@@ -6,12 +6,15 @@
 #      test and its Criterion test; the bare-metal kernels are built here;
 #   2. clang build with AddressSanitizer + UndefinedBehaviorSanitizer, the same
 #      tests; any sanitizer report fails the stage, leaks included;
-#   3. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
+#   3. clang ThreadSanitizer build of the concurrency test alone (4 vCPU
+#      threads of one VM and an L0 thread, tests/concurrency); any report
+#      fails it;
+#   4. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
 #      its seed corpus (NVMX_FUZZ_SECONDS each, default 20); a crash, leak or
 #      timeout fails it;
-#   4. the L1 test kernels of stage 1's build, each run bare on Bochs and as
+#   5. the L1 test kernels of stage 1's build, each run bare on Bochs and as
 #      L1 under nvmx-l0, the outputs compared (tools/l1-diff.sh);
-#   5. the campaign builds: .clusterfuzzlite/build.sh with the variables
+#   6. the campaign builds: .clusterfuzzlite/build.sh with the variables
 #      OSS-Fuzz/ClusterFuzzLite set (every harness, seed-corpus zip and
 #      dictionary in $OUT, each replaying its corpus), and the AFL++ build
 #      (-Dfuzz_engine=afl) of every harness replaying its corpus.
@@ -42,13 +45,13 @@ sanitizer_reports() {
 	grep -E -n "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" || true
 }
 
-begin "1/5 gcc -Werror build and tests"
+begin "1/6 gcc -Werror build and tests"
 CC=gcc CXX=g++ meson setup "$out/gcc" -Dfreestanding=true >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
 
-begin "2/5 clang ASan+UBSan build and tests"
+begin "2/6 clang ASan+UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ meson setup "$out/san" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -64,7 +67,19 @@ fi
 echo "no sanitizer report"
 end
 
-begin "3/5 libFuzzer smoke runs"
+begin "3/6 clang ThreadSanitizer: concurrency"
+CC=clang CXX=clang++ meson setup "$out/tsan" -Db_sanitize=thread -Db_lundef=false \
+	-Dbuildtype=debug >/dev/null
+ninja -C "$out/tsan" -j"$jobs" tests/concurrency/test_concurrency
+# halt_on_error: the first race fails the stage; the test repeats 3 times
+# with different interleavings.
+for run in 1 2 3; do
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+		"$out/tsan/tests/concurrency/test_concurrency"
+done
+end
+
+begin "4/6 libFuzzer smoke runs"
 CC=clang CXX=clang++ meson setup "$out/fuzz" -Dfuzzing=true -Dtests=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 fuzzers=$(cd "$out/fuzz" && ninja -t targets all | sed -n 's/^\(fuzz\/[a-z_]*_libfuzzer\):.*/\1/p' | sort -u)
@@ -94,11 +109,11 @@ for target in $fuzzers; do
 done
 end
 
-begin "4/5 bare-metal L0 on Bochs: L1 test kernels bare and nested"
+begin "5/6 bare-metal L0 on Bochs: L1 test kernels bare and nested"
 tools/l1-diff.sh "$out/gcc"
 end
 
-begin "5/5 ClusterFuzzLite build.sh and AFL++ build"
+begin "6/6 ClusterFuzzLite build.sh and AFL++ build"
 tools/check-clusterfuzzlite.sh "$out/cfl"
 tools/check-afl.sh "$out/afl"
 end

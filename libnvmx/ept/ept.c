@@ -12,9 +12,6 @@
 #include "ept_int.h"
 
 #define DEFAULT_BUDGET (64ull << 20)
-/* Pages of retired trees freed by each fault and each VM entry. */
-#define RECLAIM_PER_FAULT 2u
-#define RECLAIM_PER_ENTRY 1u
 
 static uint32_t pow2_at_least(uint64_t n, uint32_t lo, uint32_t hi)
 {

@@ -14,6 +14,16 @@
 #define EPT_MT_SHIFT 3
 #define EPT_IPAT (1ull << 6)
 
+/* Work on retired trees per operation (nvmx_ept_reclaim units: 8 per entry
+ * cleared, 1 per empty slot passed): a fault 32 entries, a VM entry and
+ * each shadow-page allocation 16. A fault that builds a whole path after
+ * an INVEPT thus clears at most 80 entries, whatever was retired; a retired
+ * 1 GiB shadow (262144 leaves) is gone after about 8000 faults, and sooner
+ * when the budget needs its pages (make_room frees whole pages). */
+#define RECLAIM_PER_FAULT 256u
+#define RECLAIM_PER_ENTRY 128u
+#define RECLAIM_PER_ALLOC 128u
+
 /* A parent entry that points at a shadow page. */
 struct nvmx_ept_link {
 	struct nvmx_ept_sp *parent;
@@ -67,13 +77,28 @@ struct nvmx_ept_sp {
 	uint8_t level;          /* 1..5 */
 	uint8_t role;
 	uint16_t npresent;
+	uint16_t cursor;        /* reclaim: slots below it are cleared already */
 	uint32_t pins;
 	uint64_t epoch;         /* == vm epoch: on the path of the current operation */
 	struct nvmx_ept_sp *hnext, *gnext, *lprev, *lnext, *pnext, *tprev, *tnext;
+	struct nvmx_ept_sp **hpprev, **gpprev;  /* the pointers naming it in hash, gpa_hash */
 	struct nvmx_ept_link *parents;
 	void *slot[EPT_ENTRIES];        /* child sp (is_child bit) or rmap node */
 	uint64_t is_child[EPT_ENTRIES / 64];
 };
+
+/* EPT02 entries are read by the processors of other vCPUs while this one
+ * changes them: single 8-byte stores and loads (release/acquire, so that a
+ * walker that sees a new entry sees the zeroed page it names). */
+static inline void ept_set(struct nvmx_ept_sp *sp, unsigned idx, uint64_t v)
+{
+	nvmx_atomic_store(&sp->va[idx], v);
+}
+
+static inline uint64_t ept_get(const struct nvmx_ept_sp *sp, unsigned idx)
+{
+	return nvmx_atomic_load(&sp->va[idx]);
+}
 
 enum {
 	ST_FAULTS, ST_INSTALLS, ST_EVICTIONS, ST_PEAK, ST_RMAP, ST_INVEPT, ST_RECLAIMED,
@@ -103,14 +128,14 @@ static inline uint64_t ept_hw_cap(const struct nvmx_vm *vm)
 /* shadow.c */
 struct nvmx_ept_tree *nvmx_ept_tree_find(struct nvmx_vm *vm, uint64_t key);
 bool nvmx_ept_tree_live(const struct nvmx_vm *vm, const struct nvmx_ept_tree *t);
-void nvmx_ept_tree_retire(struct nvmx_vm *vm, struct nvmx_ept_tree *t);
+void nvmx_ept_retire_eptrta(struct nvmx_vm *vm, uint64_t eptp12);
 void nvmx_ept_retire_all(struct nvmx_vm *vm);
 enum nvmx_status nvmx_ept_root_get(struct ept_ctx *c, uint64_t key, struct nvmx_ept_sp **out);
 uint64_t nvmx_ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *root);
 void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp);
 void nvmx_ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx);
 void nvmx_ept_commit(struct ept_ctx *c);
-bool nvmx_ept_reclaim(struct ept_ctx *c, unsigned pages);
+unsigned nvmx_ept_reclaim(struct ept_ctx *c, unsigned slots);
 bool nvmx_ept_gpa_shadowed(struct nvmx_vm *vm, uint64_t gpa12);
 struct nvmx_ept_sp *nvmx_ept_gpa_first(struct nvmx_vm *vm, uint64_t gpa12);
 enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,

@@ -26,13 +26,7 @@ static void invept_locked(struct nvmx_vm *vm, uint64_t type, uint64_t eptp12)
 	/* Single-context: mappings tagged with this EPTRTA (bits 51:12),
 	 * whatever the other EPTP bits were: the trees of every root key with
 	 * that address (walk length 4 or 5, A/D on or off, MBEC on or off). */
-	for (unsigned k = 0; k < 8; k++) {
-		uint64_t key = (eptp12 & EPT_ADDR_MASK) | ((uint64_t)(3u + (k & 1u)) << 3) |
-		               ((uint64_t)((k >> 1) & 1u) << 6) | (k >> 2);
-		struct nvmx_ept_tree *t = nvmx_ept_tree_find(vm, key);
-		if (t)
-			nvmx_ept_tree_retire(vm, t);
-	}
+	nvmx_ept_retire_eptrta(vm, eptp12);
 }
 
 /*

@@ -86,9 +86,12 @@ static uint32_t gpa_bucket(const struct nvmx_vm *vm, uint64_t gpa12)
 	return (uint32_t)XXH3_64bits(&gpa12, sizeof(gpa12)) & vm->ept.hash_mask;
 }
 
+/* By EPTRTA only: the (up to 8) root keys of one EPTP12 address share a
+ * bucket, so a single-context INVEPT reads one chain. */
 static uint32_t tree_bucket(const struct nvmx_vm *vm, uint64_t key)
 {
-	return (uint32_t)XXH3_64bits(&key, sizeof(key)) & vm->ept.hash_mask;
+	uint64_t rta = key & EPT_ADDR_MASK;
+	return (uint32_t)XXH3_64bits(&rta, sizeof(rta)) & vm->ept.hash_mask;
 }
 
 static struct nvmx_ept_sp *sp_find(struct nvmx_vm *vm, const struct nvmx_ept_tree *t,
@@ -121,11 +124,23 @@ bool nvmx_ept_tree_live(const struct nvmx_vm *vm, const struct nvmx_ept_tree *t)
 	return t->state == TREE_LIVE && t->gen == vm->ept.tree_gen;
 }
 
+/* Trees that an all-context INVEPT retired are still chained here; each
+ * lookup that meets one unlinks it, so chains stay as short as the live
+ * trees make them. */
 struct nvmx_ept_tree *nvmx_ept_tree_find(struct nvmx_vm *vm, uint64_t key)
 {
-	for (struct nvmx_ept_tree *t = vm->ept.tree_hash[tree_bucket(vm, key)]; t; t = t->hnext)
-		if (t->key == key && nvmx_ept_tree_live(vm, t))
+	struct nvmx_ept_tree **pp = &vm->ept.tree_hash[tree_bucket(vm, key)];
+	while (*pp) {
+		struct nvmx_ept_tree *t = *pp;
+		if (!nvmx_ept_tree_live(vm, t)) {
+			*pp = t->hnext;
+			t->in_hash = false;
+			continue;
+		}
+		if (t->key == key)
 			return t;
+		pp = &t->hnext;
+	}
 	return NULL;
 }
 
@@ -169,19 +184,37 @@ static void tree_free(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
 	nvmx_vm_free(vm, t, sizeof(*t));
 }
 
-/* Single-context INVEPT of one tree: off the key hash, onto the obsolete
- * list. Constant time: its pages are left as they are. */
-void nvmx_ept_tree_retire(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
+static void retire(struct nvmx_vm *vm, struct nvmx_ept_tree *t)
 {
 	struct nvmx_ept_vm *e = &vm->ept;
-	if (!nvmx_ept_tree_live(vm, t))
-		return;
-	tree_unhash(vm, t);
 	dl_del(&t->node);
 	t->state = TREE_OBSOLETE;
 	dl_add_tail(&e->obsolete, &t->node);
 	e->nlive--;
 	e->stats[ST_OBSOLETED]++;
+}
+
+/* Single-context INVEPT: every tree whose root key has this EPTRTA goes
+ * off the key hash and onto the obsolete list. One chain is read; no page
+ * is visited. */
+void nvmx_ept_retire_eptrta(struct nvmx_vm *vm, uint64_t eptp12)
+{
+	struct nvmx_ept_vm *e = &vm->ept;
+	uint64_t rta = eptp12 & EPT_ADDR_MASK;
+	struct nvmx_ept_tree **pp = &e->tree_hash[tree_bucket(vm, rta)];
+	while (*pp) {
+		struct nvmx_ept_tree *t = *pp;
+		bool live = nvmx_ept_tree_live(vm, t);
+		if (live && (t->key & EPT_ADDR_MASK) != rta) {
+			pp = &t->hnext;
+			continue;
+		}
+		/* This EPTRTA's, or retired by an all-context INVEPT already. */
+		*pp = t->hnext;
+		t->in_hash = false;
+		if (live)
+			retire(vm, t);
+	}
 }
 
 /* All-context INVEPT: every live tree at once. The generation makes the
@@ -298,7 +331,7 @@ void nvmx_ept_zap(struct ept_ctx *c, struct nvmx_ept_sp *sp, unsigned idx)
 		nvmx_ept_rmap_del(c->vm, s);
 	}
 	sp->slot[idx] = NULL;
-	sp->va[idx] = 0;
+	ept_set(sp, idx, 0);
 	sp->npresent--;
 	note_flush(c, sp);
 }
@@ -313,7 +346,7 @@ void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		struct nvmx_ept_link *l = sp->parents;
 		sp->parents = l->next;
 		struct nvmx_ept_sp *p = l->parent;
-		p->va[l->idx] = 0;
+		ept_set(p, l->idx, 0);
 		p->slot[l->idx] = NULL;
 		p->is_child[l->idx / 64u] &= ~(1ull << (l->idx % 64u));
 		p->npresent--;
@@ -326,7 +359,9 @@ void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		flush_merge(c, nvmx_ept_eptp02(vm, sp));
 		t->root = NULL;
 	}
-	for (unsigned i = 0; i < EPT_ENTRIES; i++) {
+	/* Slots below the reclaim cursor are clear already (a retired tree
+	 * gains no entries). */
+	for (unsigned i = sp->cursor; i < EPT_ENTRIES; i++) {
 		void *s = sp->slot[i];
 		if (!s)
 			continue;
@@ -339,16 +374,13 @@ void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 	nvmx_memset(sp->is_child, 0, sizeof(sp->is_child));
 	sp->npresent = 0;
 	if (sp->role == 0) {
-		struct nvmx_ept_sp **pp = &e->hash[key_bucket(vm, t, sp->gpa12, sp->level)];
-		while (*pp && *pp != sp)
-			pp = &(*pp)->hnext;
-		if (*pp)
-			*pp = sp->hnext;
-		pp = &e->gpa_hash[gpa_bucket(vm, sp->gpa12)];
-		while (*pp && *pp != sp)
-			pp = &(*pp)->gnext;
-		if (*pp)
-			*pp = sp->gnext;
+		/* O(1) unlinks: retired pages can make a table GPA's chain long. */
+		*sp->hpprev = sp->hnext;
+		if (sp->hnext)
+			sp->hnext->hpprev = sp->hpprev;
+		*sp->gpprev = sp->gnext;
+		if (sp->gnext)
+			sp->gnext->gpprev = sp->gpprev;
 		if (e->wp && !nvmx_ept_gpa_shadowed(vm, sp->gpa12))
 			vm->ops.l0_write_protect(c->host, sp->gpa12, false);
 	}
@@ -393,18 +425,20 @@ void nvmx_ept_commit(struct ept_ctx *c)
 }
 
 /*
- * Free up to `pages` pages of retired trees: the root first (its drop
- * queues the flush of its EPTP02, done by nvmx_ept_commit before any page
- * goes back), then the rest. Trees whose root is still pinned move to the
- * zombie list until their last unpin. Each step is one page drop (at most
- * 512 entries); returns whether a page was freed.
+ * Free retired trees, `slots` work units at a time: the root's entries are
+ * cleared first and the root dropped (which queues the flush of its
+ * EPTP02, done by nvmx_ept_commit before any page goes back), then the
+ * other pages one by one. A page is consistent after every step, so the
+ * reverse map, eviction and table invalidation may meet a half-cleared one.
+ * Trees whose root is still pinned move to the zombie list until their
+ * last unpin. Returns the pages dropped.
  */
-bool nvmx_ept_reclaim(struct ept_ctx *c, unsigned pages)
+unsigned nvmx_ept_reclaim(struct ept_ctx *c, unsigned slots)
 {
 	struct nvmx_ept_vm *e = &c->vm->ept;
-	bool freed = false;
+	unsigned dropped = 0;
 	/* The parking moves are bounded by the trees on the list. */
-	while (pages && !dl_empty(&e->obsolete)) {
+	while (slots && !dl_empty(&e->obsolete)) {
 		struct nvmx_ept_tree *t = tree_of(e->obsolete.next);
 		t->state = TREE_OBSOLETE;
 		tree_unhash(c->vm, t);
@@ -419,13 +453,27 @@ bool nvmx_ept_reclaim(struct ept_ctx *c, unsigned pages)
 			tree_free(c->vm, t);
 			continue;
 		}
+		/* An entry cleared costs 8 units (a free of its reverse-map node
+		 * or parent link), an empty slot passed 1. */
+		/* npresent ends the scan early; were it ever short, the drop
+		 * clears whatever lies past the cursor. */
+		for (; sp->cursor < EPT_ENTRIES && slots && sp->npresent; sp->cursor++) {
+			unsigned cost = 1;
+			if (sp->slot[sp->cursor]) {
+				nvmx_ept_zap(c, sp, sp->cursor);
+				cost = 8;
+			}
+			slots = slots > cost ? slots - cost : 0;
+		}
+		if (sp->cursor < EPT_ENTRIES && sp->npresent)
+			break;
 		t->epoch = 0;
 		nvmx_ept_sp_drop(c, sp);
 		e->stats[ST_RECLAIMED]++;
-		freed = true;
-		pages--;
+		dropped++;
+		slots = slots ? slots - 1 : 0;
 	}
-	return freed;
+	return dropped;
 }
 
 /* Evict the least recently used shadow page that is neither pinned nor on
@@ -447,7 +495,10 @@ static bool evict_one(struct ept_ctx *c)
  * recently used live ones. */
 static bool make_room(struct ept_ctx *c)
 {
-	return nvmx_ept_reclaim(c, 1) || evict_one(c);
+	while (!dl_empty(&c->vm->ept.obsolete))
+		if (nvmx_ept_reclaim(c, 8u * EPT_ENTRIES + 1u))
+			return true;
+	return evict_one(c);
 }
 
 static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uint64_t gpa12,
@@ -455,6 +506,9 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uin
 {
 	struct nvmx_vm *vm = c->vm;
 	struct nvmx_ept_vm *e = &vm->ept;
+	/* Every allocation also frees a little of what INVEPT retired, so
+	 * that retired pages never pile up faster than they go. */
+	nvmx_ept_reclaim(c, RECLAIM_PER_ALLOC);
 	/* The budget bounds what a hostile L1 can make us hold. */
 	while (e->nsp >= e->budget_pages)
 		if (!make_room(c))
@@ -490,9 +544,15 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uin
 		bool first = !nvmx_ept_gpa_shadowed(vm, gpa12);
 		uint32_t b = key_bucket(vm, t, gpa12, level);
 		sp->hnext = e->hash[b];
+		sp->hpprev = &e->hash[b];
+		if (sp->hnext)
+			sp->hnext->hpprev = &sp->hnext;
 		e->hash[b] = sp;
 		b = gpa_bucket(vm, gpa12);
 		sp->gnext = e->gpa_hash[b];
+		sp->gpprev = &e->gpa_hash[b];
+		if (sp->gnext)
+			sp->gnext->gpprev = &sp->gnext;
 		e->gpa_hash[b] = sp;
 		/* Write-protect mode: L1's edits of this table page now fault to
 		 * the host. A host that cannot protect leaves INVEPT as the rule. */
@@ -565,7 +625,7 @@ static enum nvmx_status link_child(struct ept_ctx *c, struct nvmx_ept_sp *p, uns
 	child->parents = l;
 	p->slot[idx] = child;
 	p->is_child[idx / 64u] |= 1ull << (idx % 64u);
-	p->va[idx] = child->hpa | rights;
+	ept_set(p, idx, child->hpa | rights);
 	p->npresent++;
 	return NVMX_STATUS_OK;
 }
@@ -605,11 +665,11 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 			child->epoch = e->epoch;
 			/* The hardware's A/D flags in our entries do not count. */
 			uint64_t want = child->hpa | rights;
-			uint64_t have = sp->va[idx] & ~(EPT_A | EPT_D);
+			uint64_t have = ept_get(sp, idx) & ~(EPT_A | EPT_D);
 			if (have != want) {
 				if (have & ~want)
 					note_flush(c, sp);  /* rights taken away */
-				sp->va[idx] = want;
+				ept_set(sp, idx, want);
 			}
 		} else {
 			if (role == 0)
@@ -628,7 +688,7 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 	if (slot_is_child(sp, idx)) {
 		nvmx_ept_zap(c, sp, idx);
 	} else if (sp->slot[idx]) {
-		uint64_t old = sp->va[idx];
+		uint64_t old = ept_get(sp, idx);
 		/* Fewer rights or another page: the hardware may hold the old one.
 		 * More rights need no flush (an EPT violation invalidates the
 		 * faulting translation, SDM 30.4.3.3 style). */
@@ -636,13 +696,13 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 			note_flush(c, sp);
 		nvmx_ept_rmap_del(vm, sp->slot[idx]);
 		sp->slot[idx] = NULL;
-		sp->va[idx] = 0;
+		ept_set(sp, idx, 0);
 		sp->npresent--;
 	}
 	uint64_t size = 1ull << (12u + 9u * (leaf_level - 1u));
 	uint64_t l1_base = (w->l1_gpa & ~(size - 1));
 	NVMX_CHECK(nvmx_ept_rmap_add(c, sp, idx, l1_base, leaf_level));
-	sp->va[idx] = leaf;
+	ept_set(sp, idx, leaf);
 	sp->npresent++;
 	e->stats[ST_INSTALLS]++;
 	return NVMX_STATUS_OK;
