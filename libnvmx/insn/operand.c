@@ -52,6 +52,17 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 	uint32_t reason = c->ex->exit_reason;
 	static const uint8_t asz[3] = { 2, 4, 8 };
 
+	/* A register-form VMREAD/VMWRITE has no address: bits 9:7 and 17:15
+	 * are undefined (SDM Table 28-13) and must not make it refused
+	 * (found by fuzz_decode). */
+	if ((reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE) &&
+	    (info & INFO_REG_OPERAND)) {
+		op->mem = false;
+		op->reg1 = (int8_t)INFO_REG1(info);
+		op->reg2 = (int8_t)INFO_REG2(info);
+		op->addr_size = c->long64 ? 8 : 4;
+		return NVMX_STATUS_OK;
+	}
 	if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	op->addr_size = asz[INFO_ASIZE(info)];
