@@ -44,10 +44,34 @@ static bool wp_any(const struct refhost *h, uint64_t base, uint64_t len)
 	return false;
 }
 
+/*
+ * Failing-host mode (refhost_fail_at): every call of a callback that may
+ * fail is counted, and the one numbered fail_at fails in the way of its
+ * kind (fail_mode: REFHOST_FAIL_SOFT for the failure the contract expects
+ * of a healthy host, REFHOST_FAIL_HARD for HOST_FAILURE where the op can
+ * return it).
+ */
+static bool inject(struct refhost *h, enum refhost_fail_op op)
+{
+	if (!h->fail_at)
+		return false;
+	if (++h->fail_calls != h->fail_at)
+		return false;
+	h->failed_op = op;
+	return true;
+}
+
+static enum nvmx_status injected(const struct refhost *h, enum nvmx_status soft)
+{
+	return h->fail_mode == REFHOST_FAIL_HARD ? NVMX_STATUS_HOST_FAILURE : soft;
+}
+
 static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
 {
 	struct refhost *h = host;
 	memset(map, 0, sizeof(*map));
+	if (inject(h, REFHOST_FAIL_GPA_TO_HPA))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
 	if (gpa >= h->mem_size)
 		return NVMX_STATUS_NOT_MAPPED;
 	const struct refhost_range *r = range_of(h, gpa);
@@ -106,9 +130,34 @@ static void log_write(struct refhost *h, uint64_t gpa, size_t len)
 		h->writes[h->nwrites++] = (struct refhost_write){ gpa, len };
 }
 
+static enum nvmx_status gpa_read_raw(struct refhost *h, uint64_t gpa, void *buf, size_t len)
+{
+	if (!gpa_is_ram(h, gpa, len))
+		return NVMX_STATUS_NOT_MAPPED;
+	const struct refhost_range *r = range_of(h, gpa);
+	if (r && r->kind != REFHOST_RANGE_MAP)
+		return NVMX_STATUS_NOT_MAPPED;
+	memcpy(buf, h->mem + gpa, len);
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status gpa_write_raw(struct refhost *h, uint64_t gpa, const void *buf, size_t len)
+{
+	if (!gpa_is_ram(h, gpa, len))
+		return NVMX_STATUS_NOT_MAPPED;
+	const struct refhost_range *r = range_of(h, gpa);
+	if (r && r->kind != REFHOST_RANGE_MAP)
+		return NVMX_STATUS_NOT_MAPPED;
+	memcpy(h->mem + gpa, buf, len);
+	log_write(h, gpa, len);
+	return NVMX_STATUS_OK;
+}
+
 static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t len)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_GPA_READ))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
 	if (!gpa_is_ram(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
 	const struct refhost_range *r = range_of(h, gpa);
@@ -121,6 +170,8 @@ static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t 
 static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_GPA_WRITE))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
 	if (!gpa_is_ram(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
 	const struct refhost_range *r = range_of(h, gpa);
@@ -136,7 +187,13 @@ static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expe
 {
 	struct refhost *h = host;
 	uint64_t cur;
-	enum nvmx_status s = op_gpa_read(host, gpa, &cur, 8);
+	if (inject(h, REFHOST_FAIL_CMPXCHG)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*swapped = false; /* another vCPU changed the entry first */
+		return NVMX_STATUS_OK;
+	}
+	enum nvmx_status s = gpa_read_raw(h, gpa, &cur, 8);
 	if (s != NVMX_STATUS_OK)
 		return s;
 	*swapped = cur == expected;
@@ -151,7 +208,15 @@ static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expe
 static enum nvmx_status op_lin_read(void *host, uint64_t la, void *buf, size_t len,
                                     struct nvmx_fault *fault)
 {
-	if (op_gpa_read(host, la, buf, len) != NVMX_STATUS_OK) {
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_LIN_READ)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 0, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	if (gpa_read_raw(h, la, buf, len) != NVMX_STATUS_OK) {
 		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
 		                              .error_code = 0, .cr2 = la };
 		return NVMX_STATUS_GUEST_FAULT;
@@ -162,7 +227,15 @@ static enum nvmx_status op_lin_read(void *host, uint64_t la, void *buf, size_t l
 static enum nvmx_status op_lin_write(void *host, uint64_t la, const void *buf, size_t len,
                                      struct nvmx_fault *fault)
 {
-	if (op_gpa_write(host, la, buf, len) != NVMX_STATUS_OK) {
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_LIN_WRITE)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 2, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	if (gpa_write_raw(h, la, buf, len) != NVMX_STATUS_OK) {
 		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
 		                              .error_code = 2, .cr2 = la };
 		return NVMX_STATUS_GUEST_FAULT;
@@ -261,6 +334,8 @@ static void op_gpr_write(void *host, unsigned r, uint64_t v)
 static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_L1_MSR))
+		return injected(h, NVMX_STATUS_NOT_SUPPORTED);
 	if (msr == NVMX_MSR_IA32_FEATURE_CONTROL) {
 		*v = h->feature_control;
 		return NVMX_STATUS_OK;
@@ -272,9 +347,10 @@ static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
  * and the microcode/SMM MSRs the SDM forbids is taken as written. */
 static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t v)
 {
-	(void)host;
 	(void)l2;
 	(void)v;
+	if (inject(host, REFHOST_FAIL_MSR_LOAD))
+		return injected(host, NVMX_STATUS_NOT_SUPPORTED);
 	if (msr == 0x79 || msr == 0x8b || msr == 0x9e || (msr >> 8) == 0x8)
 		return NVMX_STATUS_NOT_SUPPORTED;
 	return NVMX_STATUS_OK;
@@ -282,7 +358,8 @@ static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t 
 
 static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 {
-	(void)host;
+	if (inject(host, REFHOST_FAIL_MSR_STORE))
+		return injected(host, NVMX_STATUS_NOT_SUPPORTED);
 	if ((msr >> 8) == 0x8)
 		return NVMX_STATUS_NOT_SUPPORTED;
 	*v = 0;
@@ -294,6 +371,8 @@ static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 static enum nvmx_status op_page_alloc(void *host, void **va, uint64_t *hpa)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_PAGE_ALLOC))
+		return injected(h, NVMX_STATUS_NO_MEMORY);
 	if (h->page_limit && h->npages >= h->page_limit)
 		return NVMX_STATUS_NO_MEMORY;
 	if (h->npages == h->pages_cap) {
@@ -344,14 +423,20 @@ static void op_page_free(void *host, void *va, uint64_t hpa)
 
 static void *op_alloc(void *host, size_t size)
 {
-	(void)host;
-	return malloc(size ? size : 1);
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_ALLOC))
+		return NULL;
+	void *p = malloc(size ? size : 1);
+	if (p)
+		h->alloc_bytes += (int64_t)size;
+	return p;
 }
 
 static void op_free(void *host, void *p, size_t size)
 {
-	(void)host;
-	(void)size;
+	struct refhost *h = host;
+	if (p)
+		h->alloc_bytes -= (int64_t)size;
 	free(p);
 }
 
@@ -377,6 +462,8 @@ static enum nvmx_status op_l0_write_protect(void *host, uint64_t gpa, bool prote
 {
 	struct refhost *h = host;
 	uint64_t pfn = gpa >> 12;
+	if (inject(h, REFHOST_FAIL_WRITE_PROTECT))
+		return NVMX_STATUS_HOST_FAILURE;
 	h->wp_calls++;
 	if (pfn >= (h->mem_size >> 12))
 		return NVMX_STATUS_NOT_MAPPED;
@@ -495,6 +582,14 @@ enum nvmx_status refhost_init(struct refhost *h, uint64_t mem_size,
 	if (s != NVMX_STATUS_OK)
 		refhost_fini(h);
 	return s;
+}
+
+void refhost_fail_at(struct refhost *h, uint64_t n, enum refhost_fail_mode mode)
+{
+	h->fail_at = n;
+	h->fail_calls = 0;
+	h->fail_mode = (uint8_t)mode;
+	h->failed_op = REFHOST_FAIL_NONE;
 }
 
 void refhost_fini(struct refhost *h)
