@@ -2,7 +2,11 @@
 /*
  * enum nvmx_reason: every decision and refusal of the library has a named
  * reason, visible in struct nvmx_result and in trace events. Each module
- * owns a numeric block; values within a block are append-only.
+ * owns a numeric block of 0x1000 values (insn 0x100, entry 0x1000, exit
+ * 0x2000, ept 0x3000); every row of a block's X-macro list carries its
+ * number explicitly. The numbers are ABI: a row is never renumbered or
+ * reused, and a new row takes the next free number at the end of its block.
+ * A later module gets the next free block (0x4000, ...).
  */
 #ifndef NVMX_REASON_H
 #define NVMX_REASON_H
@@ -18,7 +22,7 @@ extern "C" {
 
 enum nvmx_reason {
 	NVMX_REASON_NONE = 0,
-#define NVMX_X_REASON_(name, text) NVMX_REASON_##name,
+#define NVMX_X_REASON_(name, num, text) NVMX_REASON_##name = num,
 	NVMX_REASON_INSN_BLOCK_ = 0x100,
 	NVMX_REASONS_INSN(NVMX_X_REASON_)
 	NVMX_REASON_ENTRY_BLOCK_ = 0x1000,

@@ -65,28 +65,48 @@ bool nvmx_vm_field_exists(const struct nvmx_vm *vm, uint64_t encoding);
 enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host, struct nvmx_vcpu **out);
 void nvmx_vcpu_destroy(struct nvmx_vcpu *vcpu);
 
-/* What the host does next. */
+/*
+ * What the host does next. The numbers are ABI (pinned by
+ * tests/util/test_names.c); new values are appended.
+ */
+#define NVMX_ACTION_LIST(X) \
+	X(RESUME_L1, 0, "L1 goes on; the library has updated its state") \
+	X(INJECT_L1, 1, "deliver result.fault to L1 (RIP not advanced)") \
+	X(RUN_L2, 2, "VMCS02 is ready: enter L2") \
+	X(L0_EXIT, 3, "the exit is L0's own: handle it, then run L2 again") \
+	X(SHUTDOWN_L1, 4, "VMX abort or triple fault: L1 shuts down")
+
 enum nvmx_action {
-	NVMX_ACTION_RESUME_L1 = 0,  /* L1 goes on; the library has updated its state */
-	NVMX_ACTION_INJECT_L1 = 1,  /* deliver result.fault to L1 (RIP not advanced) */
-	NVMX_ACTION_RUN_L2 = 2,     /* VMCS02 is ready: enter L2 */
-	NVMX_ACTION_L0_EXIT = 3,    /* the exit is L0's own: handle it, then run L2 again */
-	NVMX_ACTION_SHUTDOWN_L1 = 4,/* VMX abort or triple fault: L1 shuts down */
+#define NVMX_X_ACTION_(name, num, text) NVMX_ACTION_##name = num,
+	NVMX_ACTION_LIST(NVMX_X_ACTION_)
+#undef NVMX_X_ACTION_
 };
 
-/* The architectural outcome, as L1 would observe it. */
+/* The architectural outcome, as L1 would observe it. Numbers are ABI. */
+#define NVMX_OUTCOME_LIST(X) \
+	X(NONE, 0, "no outcome recorded") \
+	X(SUCCEED, 1, "VMsucceed") \
+	X(VMFAIL_INVALID, 2, "VMfailInvalid") \
+	X(VMFAIL_VALID, 3, "VMfailValid: vm_insn_error holds the error number") \
+	X(FAULT, 4, "a fault: result.fault holds what L1 takes") \
+	X(ENTRY_FAILED, 5, "VM-entry failure exit to L1 (exit_reason has bit 31)") \
+	X(L2_ENTERED, 6, "VM entry succeeded") \
+	X(EXIT_TO_L1, 7, "an L2 exit was reflected to L1") \
+	X(L0_EXIT, 8, "an L2 exit stays with L0") \
+	X(VMX_ABORT, 9, "VMX abort: L1 shut down")
+
 enum nvmx_outcome {
-	NVMX_OUTCOME_NONE = 0,
-	NVMX_OUTCOME_SUCCEED = 1,       /* VMsucceed */
-	NVMX_OUTCOME_VMFAIL_INVALID = 2,
-	NVMX_OUTCOME_VMFAIL_VALID = 3,  /* vm_insn_error holds the error number */
-	NVMX_OUTCOME_FAULT = 4,         /* fault holds what L1 takes */
-	NVMX_OUTCOME_ENTRY_FAILED = 5,  /* VM-entry failure exit to L1 (exit_reason has bit 31) */
-	NVMX_OUTCOME_L2_ENTERED = 6,    /* VM entry succeeded */
-	NVMX_OUTCOME_EXIT_TO_L1 = 7,    /* an L2 exit was reflected to L1 */
-	NVMX_OUTCOME_L0_EXIT = 8,       /* an L2 exit stays with L0 */
-	NVMX_OUTCOME_VMX_ABORT = 9,     /* VMX abort: L1 shut down */
+#define NVMX_X_OUTCOME_(name, num, text) NVMX_OUTCOME_##name = num,
+	NVMX_OUTCOME_LIST(NVMX_X_OUTCOME_)
+#undef NVMX_X_OUTCOME_
 };
+
+/* Stable names without the prefix ("RUN_L2", "ENTRY_FAILED"), or "UNKNOWN";
+ * one-line descriptions. Never NULL. */
+const char *nvmx_action_name(enum nvmx_action a);
+const char *nvmx_action_describe(enum nvmx_action a);
+const char *nvmx_outcome_name(enum nvmx_outcome o);
+const char *nvmx_outcome_describe(enum nvmx_outcome o);
 
 struct nvmx_result {
 	enum nvmx_action action;
