@@ -5,12 +5,14 @@
 #   2. clang build with AddressSanitizer + UndefinedBehaviorSanitizer, the same
 #      tests; any sanitizer report fails the stage, leaks included;
 #   3. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
-#      its seed corpus (NVMX_FUZZ_SECONDS each, default 20); a crash, leak or
+#      its seed corpus (NVMX_FUZZ_SECONDS each, default 12); a crash, leak or
 #      timeout fails it;
 #   4. the campaign builds: .clusterfuzzlite/build.sh with the variables
 #      OSS-Fuzz/ClusterFuzzLite set (every harness, seed-corpus zip and
 #      dictionary in $OUT, each replaying its corpus), and the AFL++ build
-#      (-Dfuzz_engine=afl) of every harness replaying its corpus.
+#      (-Dfuzz_engine=afl) of every harness replaying its corpus;
+#   5. clang source-based coverage of libnvmx/ by every test and seed corpus,
+#      per file, with a floor (tools/coverage.sh).
 # Each stage's time is printed at the end. Build trees go to build-ci/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,13 +40,13 @@ sanitizer_reports() {
 	grep -E -n "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" || true
 }
 
-begin "1/4 gcc -Werror build and tests"
+begin "1/5 gcc -Werror build and tests"
 CC=gcc CXX=g++ meson setup "$out/gcc" >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
 
-begin "2/4 clang ASan+UBSan build and tests"
+begin "2/5 clang ASan+UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ meson setup "$out/san" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -60,13 +62,13 @@ fi
 echo "no sanitizer report"
 end
 
-begin "3/4 libFuzzer smoke runs"
+begin "3/5 libFuzzer smoke runs"
 CC=clang CXX=clang++ meson setup "$out/fuzz" -Dfuzzing=true -Dtests=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 fuzzers=$(cd "$out/fuzz" && ninja -t targets all | sed -n 's/^\(fuzz\/[a-z_]*_libfuzzer\):.*/\1/p' | sort -u)
 # shellcheck disable=SC2086
 ninja -C "$out/fuzz" -j"$jobs" $fuzzers
-smoke=${NVMX_FUZZ_SECONDS:-20}
+smoke=${NVMX_FUZZ_SECONDS:-12}
 for target in $fuzzers; do
 	f=$out/fuzz/$target
 	name=$(basename "$f" _libfuzzer)
@@ -90,9 +92,13 @@ for target in $fuzzers; do
 done
 end
 
-begin "4/4 ClusterFuzzLite build.sh and AFL++ build"
+begin "4/5 ClusterFuzzLite build.sh and AFL++ build"
 tools/check-clusterfuzzlite.sh "$out/cfl"
 tools/check-afl.sh "$out/afl"
+end
+
+begin "5/5 coverage of libnvmx/ (llvm-cov)"
+tools/coverage.sh "$out/cov"
 end
 
 echo
