@@ -78,10 +78,34 @@ static bool wp_any(const struct refhost *h, uint64_t base, uint64_t len)
 	return false;
 }
 
+/*
+ * Failing-host mode (refhost_fail_at): every call of a callback that may
+ * fail is counted, and the one numbered fail_at fails in the way of its
+ * kind (fail_mode: REFHOST_FAIL_SOFT for the failure the contract expects
+ * of a healthy host, REFHOST_FAIL_HARD for HOST_FAILURE where the op can
+ * return it).
+ */
+static bool inject(struct refhost *h, enum refhost_fail_op op)
+{
+	if (!h->fail_at)
+		return false;
+	if (++h->fail_calls != h->fail_at)
+		return false;
+	h->failed_op = op;
+	return true;
+}
+
+static enum nvmx_status injected(const struct refhost *h, enum nvmx_status soft)
+{
+	return h->fail_mode == REFHOST_FAIL_HARD ? NVMX_STATUS_HOST_FAILURE : soft;
+}
+
 static enum nvmx_status op_gpa_to_hpa(void *host, uint64_t gpa, struct nvmx_l0_map *map)
 {
 	struct refhost *h = VMH(host);
 	memset(map, 0, sizeof(*map));
+	if (inject(h, REFHOST_FAIL_GPA_TO_HPA))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
 	if (gpa >= h->mem_size)
 		return NVMX_STATUS_NOT_MAPPED;
 	const struct refhost_range *r = range_of(h, gpa);
@@ -150,9 +174,9 @@ static bool gpa_backed(const struct refhost *h, uint64_t gpa, size_t len)
 
 /* An aligned 8-byte word is read and written whole, as L1's processors
  * do (EPT12 entries, which several vCPUs walk and set A/D flags in). */
-static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t len)
+static enum nvmx_status gpa_read_raw(struct refhost *h, uint64_t gpa, void *buf, size_t len)
 {
-	struct refhost *h = VMH(host);
+	h = VMH(h);
 	if (!gpa_backed(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
 	if (len == 8 && !(gpa & 7)) {
@@ -164,9 +188,9 @@ static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t 
 	return NVMX_STATUS_OK;
 }
 
-static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
+static enum nvmx_status gpa_write_raw(struct refhost *h, uint64_t gpa, const void *buf, size_t len)
 {
-	struct refhost *h = VMH(host);
+	h = VMH(h);
 	if (!gpa_backed(h, gpa, len))
 		return NVMX_STATUS_NOT_MAPPED;
 	if (len == 8 && !(gpa & 7)) {
@@ -180,10 +204,32 @@ static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, 
 	return NVMX_STATUS_OK;
 }
 
+static enum nvmx_status op_gpa_read(void *host, uint64_t gpa, void *buf, size_t len)
+{
+	struct refhost *h = VMH(host);
+	if (inject(h, REFHOST_FAIL_GPA_READ))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
+	return gpa_read_raw(h, gpa, buf, len);
+}
+
+static enum nvmx_status op_gpa_write(void *host, uint64_t gpa, const void *buf, size_t len)
+{
+	struct refhost *h = VMH(host);
+	if (inject(h, REFHOST_FAIL_GPA_WRITE))
+		return injected(h, NVMX_STATUS_NOT_MAPPED);
+	return gpa_write_raw(h, gpa, buf, len);
+}
+
 static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expected,
                                          uint64_t desired, bool *swapped)
 {
 	struct refhost *h = VMH(host);
+	if (inject(h, REFHOST_FAIL_CMPXCHG)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*swapped = false; /* another vCPU changed the entry first */
+		return NVMX_STATUS_OK;
+	}
 	if (!gpa_backed(h, gpa, 8) || (gpa & 7))
 		return NVMX_STATUS_NOT_MAPPED;
 	*swapped = __atomic_compare_exchange_n((uint64_t *)(void *)(h->mem + gpa), &expected,
@@ -197,7 +243,15 @@ static enum nvmx_status op_gpa_cmpxchg64(void *host, uint64_t gpa, uint64_t expe
 static enum nvmx_status op_lin_read(void *host, uint64_t la, void *buf, size_t len,
                                     struct nvmx_fault *fault)
 {
-	if (op_gpa_read(host, la, buf, len) != NVMX_STATUS_OK) {
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_LIN_READ)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 0, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	if (gpa_read_raw(h, la, buf, len) != NVMX_STATUS_OK) {
 		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
 		                              .error_code = 0, .cr2 = la };
 		return NVMX_STATUS_GUEST_FAULT;
@@ -208,7 +262,15 @@ static enum nvmx_status op_lin_read(void *host, uint64_t la, void *buf, size_t l
 static enum nvmx_status op_lin_write(void *host, uint64_t la, const void *buf, size_t len,
                                      struct nvmx_fault *fault)
 {
-	if (op_gpa_write(host, la, buf, len) != NVMX_STATUS_OK) {
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_LIN_WRITE)) {
+		if (h->fail_mode == REFHOST_FAIL_HARD)
+			return NVMX_STATUS_HOST_FAILURE;
+		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
+		                              .error_code = 2, .cr2 = la };
+		return NVMX_STATUS_GUEST_FAULT;
+	}
+	if (gpa_write_raw(h, la, buf, len) != NVMX_STATUS_OK) {
 		*fault = (struct nvmx_fault){ .vector = 14, .has_error_code = true,
 		                              .error_code = 2, .cr2 = la };
 		return NVMX_STATUS_GUEST_FAULT;
@@ -379,6 +441,8 @@ enum nvmx_reason refhost_rdmsr(const struct refhost *h, uint32_t msr, uint64_t *
 
 static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
 {
+	if (inject(host, REFHOST_FAIL_L1_MSR))
+		return injected(host, NVMX_STATUS_NOT_SUPPORTED);
 	return refhost_rdmsr(host, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
 	                                                               : NVMX_STATUS_NOT_SUPPORTED;
 }
@@ -388,6 +452,8 @@ static enum nvmx_status op_l1_msr_read(void *host, uint32_t msr, uint64_t *v)
 static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t v)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_MSR_LOAD))
+		return injected(h, NVMX_STATUS_NOT_SUPPORTED);
 	(void)l2; /* one processor: the same MSR file */
 	h->msr_loads++;
 	return refhost_wrmsr(h, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
@@ -398,6 +464,8 @@ static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t 
 static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 {
 	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_MSR_STORE))
+		return injected(h, NVMX_STATUS_NOT_SUPPORTED);
 	h->msr_stores++;
 	return refhost_rdmsr(h, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
 	                                                            : NVMX_STATUS_NOT_SUPPORTED;
@@ -407,6 +475,8 @@ static enum nvmx_status op_msr_store(void *host, uint32_t msr, uint64_t *v)
 
 static enum nvmx_status page_alloc(struct refhost *h, void **va, uint64_t *hpa)
 {
+	if (inject(h, REFHOST_FAIL_PAGE_ALLOC))
+		return injected(h, NVMX_STATUS_NO_MEMORY);
 	if (h->page_limit && h->npages >= h->page_limit)
 		return NVMX_STATUS_NO_MEMORY;
 	if (h->npages == h->pages_cap) {
@@ -482,14 +552,20 @@ static void op_page_free(void *host, void *va, uint64_t hpa)
 
 static void *op_alloc(void *host, size_t size)
 {
-	(void)host;
-	return malloc(size ? size : 1);
+	struct refhost *h = host;
+	if (inject(h, REFHOST_FAIL_ALLOC))
+		return NULL;
+	void *p = malloc(size ? size : 1);
+	if (p)
+		h->alloc_bytes += (int64_t)size;
+	return p;
 }
 
 static void op_free(void *host, void *p, size_t size)
 {
-	(void)host;
-	(void)size;
+	struct refhost *h = host;
+	if (p)
+		h->alloc_bytes -= (int64_t)size;
 	free(p);
 }
 
@@ -545,6 +621,8 @@ static void op_vm_unlock(void *host)
 static enum nvmx_status write_protect(struct refhost *h, uint64_t gpa, bool protect)
 {
 	uint64_t pfn = gpa >> 12;
+	if (inject(h, REFHOST_FAIL_WRITE_PROTECT))
+		return NVMX_STATUS_HOST_FAILURE;
 	h->wp_calls++;
 	if (pfn >= (h->mem_size >> 12))
 		return NVMX_STATUS_NOT_MAPPED;
@@ -725,6 +803,14 @@ enum nvmx_status refhost_vcpu_init(struct refhost *vc, struct refhost *vm_host)
 	if (s != NVMX_STATUS_OK)
 		refhost_fini(vc);
 	return s;
+}
+
+void refhost_fail_at(struct refhost *h, uint64_t n, enum refhost_fail_mode mode)
+{
+	h->fail_at = n;
+	h->fail_calls = 0;
+	h->fail_mode = (uint8_t)mode;
+	h->failed_op = REFHOST_FAIL_NONE;
 }
 
 void refhost_fini(struct refhost *h)

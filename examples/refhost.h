@@ -48,6 +48,23 @@ struct refhost_page {
 };
 
 struct refhost_mt;
+/* Failing-host mode: which callback the injected failure hit. */
+enum refhost_fail_op {
+	REFHOST_FAIL_NONE = 0,
+	REFHOST_FAIL_GPA_READ, REFHOST_FAIL_GPA_WRITE, REFHOST_FAIL_CMPXCHG,
+	REFHOST_FAIL_LIN_READ, REFHOST_FAIL_LIN_WRITE, REFHOST_FAIL_L1_MSR,
+	REFHOST_FAIL_MSR_LOAD, REFHOST_FAIL_MSR_STORE, REFHOST_FAIL_GPA_TO_HPA,
+	REFHOST_FAIL_PAGE_ALLOC, REFHOST_FAIL_ALLOC, REFHOST_FAIL_WRITE_PROTECT,
+};
+
+enum refhost_fail_mode {
+	/* The failure a healthy host reports: NOT_MAPPED for L1 memory and
+	 * EPT01, a #PF for linear accesses, NOT_SUPPORTED for MSRs, NO_MEMORY
+	 * or NULL for allocations, a lost race for cmpxchg. */
+	REFHOST_FAIL_SOFT = 0,
+	/* HOST_FAILURE wherever the op can return a status. */
+	REFHOST_FAIL_HARD = 1,
+};
 
 struct refhost {
 	/* The host of the VM (this one, or for an extra vCPU made with
@@ -103,6 +120,13 @@ struct refhost {
 	uint64_t wp_calls, wp_count;
 	uint64_t last_invvpid_type, last_invvpid_la;
 	uint16_t last_invvpid_vpid;
+
+	/* Failing-host mode (refhost_fail_at) and the library's bookkeeping
+	 * memory outstanding (alloc minus free, bytes). */
+	uint64_t fail_at, fail_calls;
+	uint8_t fail_mode;
+	enum refhost_fail_op failed_op;
+	int64_t alloc_bytes;
 };
 
 /*
@@ -131,6 +155,13 @@ enum nvmx_status refhost_vcpu_init(struct refhost *vc, struct refhost *vm_host);
 /* Around one hardware-model walk of EPT02 (hw_ept.c). */
 void refhost_walk_enter(struct refhost *h);
 void refhost_walk_leave(struct refhost *h);
+ * Failing-host mode: count every call of a callback that may fail (L1
+ * memory, cmpxchg, linear accesses, MSRs, EPT01 lookups, page and
+ * bookkeeping allocations, write protection) from now on, and make call
+ * number n (1-based) fail as `mode` says; n = 0 turns it off. fail_calls
+ * then tells how many such calls were made, failed_op which one failed.
+ */
+void refhost_fail_at(struct refhost *h, uint64_t n, enum refhost_fail_mode mode);
 
 /* L1 state shortcuts. */
 void refhost_l1_long_mode(struct refhost *h);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages libnvmx needs, only those that are missing.
 set -euo pipefail
-pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev libzydis-dev libxxhash-dev libcriterion-dev cmake zip unzip afl++
+pkgs=(meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev libzydis-dev libxxhash-dev libcriterion-dev cmake zip unzip afl++ llvm
   bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools)
 missing=()
 for p in "${pkgs[@]}"; do

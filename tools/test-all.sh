@@ -10,14 +10,16 @@
 #      threads of one VM and an L0 thread, tests/concurrency); any report
 #      fails it;
 #   4. clang libFuzzer build, each fuzzer for a short smoke run over a copy of
-#      its seed corpus (NVMX_FUZZ_SECONDS each, default 20); a crash, leak or
+#      its seed corpus (NVMX_FUZZ_SECONDS each, default 12); a crash, leak or
 #      timeout fails it;
 #   5. the L1 test kernels of stage 1's build, each run bare on Bochs and as
 #      L1 under nvmx-l0, the outputs compared (tools/l1-diff.sh);
 #   6. the campaign builds: .clusterfuzzlite/build.sh with the variables
 #      OSS-Fuzz/ClusterFuzzLite set (every harness, seed-corpus zip and
 #      dictionary in $OUT, each replaying its corpus), and the AFL++ build
-#      (-Dfuzz_engine=afl) of every harness replaying its corpus.
+#      (-Dfuzz_engine=afl) of every harness replaying its corpus;
+#   7. clang source-based coverage of libnvmx/ by every test and seed corpus,
+#      per file, with a floor (tools/coverage.sh).
 # Each stage's time is printed at the end. Build trees go to build-ci/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,13 +47,13 @@ sanitizer_reports() {
 	grep -E -n "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" || true
 }
 
-begin "1/6 gcc -Werror build and tests"
+begin "1/7 gcc -Werror build and tests"
 CC=gcc CXX=g++ meson setup "$out/gcc" -Dfreestanding=true >/dev/null
 ninja -C "$out/gcc" -j"$jobs"
 meson test -C "$out/gcc" --print-errorlogs -v --num-processes "$jobs"
 end
 
-begin "2/6 clang ASan+UBSan build and tests"
+begin "2/7 clang ASan+UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 CC=clang CXX=clang++ meson setup "$out/san" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -67,7 +69,7 @@ fi
 echo "no sanitizer report"
 end
 
-begin "3/6 clang ThreadSanitizer: concurrency"
+begin "3/7 clang ThreadSanitizer: concurrency"
 CC=clang CXX=clang++ meson setup "$out/tsan" -Db_sanitize=thread -Db_lundef=false \
 	-Dbuildtype=debug >/dev/null
 ninja -C "$out/tsan" -j"$jobs" tests/concurrency/test_concurrency
@@ -79,13 +81,13 @@ for run in 1 2 3; do
 done
 end
 
-begin "4/6 libFuzzer smoke runs"
+begin "4/7 libFuzzer smoke runs"
 CC=clang CXX=clang++ meson setup "$out/fuzz" -Dfuzzing=true -Dtests=disabled \
 	-Dbuildtype=debugoptimized >/dev/null
 fuzzers=$(cd "$out/fuzz" && ninja -t targets all | sed -n 's/^\(fuzz\/[a-z_]*_libfuzzer\):.*/\1/p' | sort -u)
 # shellcheck disable=SC2086
 ninja -C "$out/fuzz" -j"$jobs" $fuzzers
-smoke=${NVMX_FUZZ_SECONDS:-20}
+smoke=${NVMX_FUZZ_SECONDS:-12}
 for target in $fuzzers; do
 	f=$out/fuzz/$target
 	name=$(basename "$f" _libfuzzer)
@@ -109,13 +111,17 @@ for target in $fuzzers; do
 done
 end
 
-begin "5/6 bare-metal L0 on Bochs: L1 test kernels bare and nested"
+begin "5/7 bare-metal L0 on Bochs: L1 test kernels bare and nested"
 tools/l1-diff.sh "$out/gcc"
 end
 
-begin "6/6 ClusterFuzzLite build.sh and AFL++ build"
+begin "6/7 ClusterFuzzLite build.sh and AFL++ build"
 tools/check-clusterfuzzlite.sh "$out/cfl"
 tools/check-afl.sh "$out/afl"
+end
+
+begin "7/7 coverage of libnvmx/ (llvm-cov)"
+tools/coverage.sh "$out/cov"
 end
 
 echo

@@ -159,10 +159,13 @@ struct nvmx_host_ops {
 	enum nvmx_status (*l1_msr_read)(void *host, uint32_t msr, uint64_t *value);
 	/* Set an MSR of L1 or of L2 (VM-entry/exit MSR-load areas). Returns OK,
 	 * or NOT_SUPPORTED when the value or MSR would make WRMSR fault: the
-	 * library then fails the load as the SDM says. May be NULL: every
-	 * MSR-load entry then fails. */
+	 * library then fails the load as the SDM says; any other status is a
+	 * host failure the library passes up as HOST_FAILURE. May be NULL:
+	 * every MSR-load entry then fails. */
 	enum nvmx_status (*msr_load)(void *host, bool l2, uint32_t msr, uint64_t value);
-	/* Read an MSR of L2 for the VM-exit MSR-store area. May be NULL: every
+	/* Read an MSR of L2 for the VM-exit MSR-store area: OK, or
+	 * NOT_SUPPORTED when RDMSR would fault (a VMX abort, SDM 28.7); any
+	 * other status is passed up as HOST_FAILURE. May be NULL: every
 	 * MSR-store entry then fails (a VMX abort). */
 	enum nvmx_status (*msr_store)(void *host, uint32_t msr, uint64_t *value);
 

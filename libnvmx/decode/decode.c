@@ -209,6 +209,15 @@ enum nvmx_status nvmx_decode(const uint8_t *bytes, size_t n, unsigned cpu_bits,
 			}
 			out->mem.scale = op->mem.scale ? op->mem.scale : 1;
 			out->mem.disp = op->mem.disp.has_displacement ? op->mem.disp.value : 0;
+			/* ModR/M.mod 00 with SIB.base 101 has no base and a disp32,
+			 * whatever REX.B says (SDM vol. 2, table 2-5). Zydis 4.0.0
+			 * reports [r13d + index + 0] instead when a 67h prefix gives
+			 * 32-bit addresses in 64-bit mode (found by fuzz_describe). */
+			if ((insn.attributes & ZYDIS_ATTRIB_HAS_SIB) && insn.raw.modrm.mod == 0 &&
+			    (insn.raw.sib.base & 7u) == 5 && insn.raw.disp.size == 32) {
+				out->mem.base = -1;
+				out->mem.disp = insn.raw.disp.value;
+			}
 			break;
 		}
 		case ZYDIS_OPERAND_TYPE_IMMEDIATE:

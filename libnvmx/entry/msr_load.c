@@ -66,10 +66,17 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 			if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 				r = w;
 		}
-		if (r == NVMX_REASON_NONE &&
-		    (!x->v->vm->ops.msr_load ||
-		     x->v->vm->ops.msr_load(x->v->host, true, e[0], val) != NVMX_STATUS_OK))
+		if (r == NVMX_REASON_NONE && !x->v->vm->ops.msr_load)
 			r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
+		if (r == NVMX_REASON_NONE) {
+			/* NOT_SUPPORTED: WRMSR would fault, an entry failure L1
+			 * sees; anything else is the host's failure, not L1's. */
+			st = x->v->vm->ops.msr_load(x->v->host, true, e[0], val);
+			if (st == NVMX_STATUS_NOT_SUPPORTED)
+				r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
+			else if (st != NVMX_STATUS_OK)
+				return NVMX_STATUS_HOST_FAILURE;
+		}
 		if (r != NVMX_REASON_NONE) {
 			x->qual = i + 1u;
 			x->reason = r;

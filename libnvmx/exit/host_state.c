@@ -50,6 +50,20 @@ enum nvmx_status nvmx_exit_vmx_abort(struct nvmx_vcpu *v, uint32_t indicator,
 	return NVMX_STATUS_OK;
 }
 
+/* A callback's status in an MSR area: OK goes on; `arch` (the failure the
+ * SDM turns into a VMX abort: nonexistent memory, an MSR access that
+ * faults) stops with *st OK; anything else is the host's failure, passed
+ * up in *st instead of becoming a VMX abort L1 would pay for (found by the
+ * failing-host sweep, tests/security/test_failing_host.c). */
+static bool arch_ok(enum nvmx_status got, enum nvmx_status arch, enum nvmx_status *st)
+{
+	if (got == NVMX_STATUS_OK)
+		return true;
+	if (got != arch)
+		*st = NVMX_STATUS_HOST_FAILURE;
+	return false;
+}
+
 /* SDM 28.4: for each entry, RDMSR of its index into bytes 15:8. Fails (a
  * VMX abort) for x2APIC MSRs when L2's APIC is in x2APIC mode, for SMBASE,
  * for reserved bits 63:32 set, or when RDMSR would fault. */
@@ -65,15 +79,15 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 		return false;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t ent[2];
-		if (nvmx_gpa_read(v, addr + i * 16u, ent, 8) != NVMX_STATUS_OK)
+		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
 		if ((ent[0] >> 32) != 0 || (msr >> 8) == 0x8u || msr == MSR_SMBASE)
 			return false;
 		uint64_t val;
-		if (v->vm->ops.msr_store(v->host, msr, &val) != NVMX_STATUS_OK)
+		if (!arch_ok(v->vm->ops.msr_store(v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
-		if (nvmx_gpa_write(v, addr + i * 16u + 8u, &val, 8) != NVMX_STATUS_OK)
+		if (!arch_ok(nvmx_gpa_write(v, addr + i * 16u + 8u, &val, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 	}
 	return true;
@@ -83,7 +97,7 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
  * GS_BASE, x2APIC MSRs, the microcode-update trigger, SMBASE, SMM monitor
  * control, reserved bits 63:32 set, or when WRMSR would fault. Entries
  * before the failing one stay loaded. */
-static bool msr_load(struct nvmx_vcpu *v)
+static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 {
 	struct nvmx_vmcs12 *s = v->cur;
 	uint64_t count = V12(s, VM_EXIT_MSR_LOAD_COUNT);
@@ -94,7 +108,7 @@ static bool msr_load(struct nvmx_vcpu *v)
 		return false;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t ent[2];
-		if (nvmx_gpa_read(v, addr + i * 16u, ent, 16) != NVMX_STATUS_OK)
+		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 16), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
 		if ((ent[0] >> 32) != 0 || msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
@@ -105,7 +119,8 @@ static bool msr_load(struct nvmx_vcpu *v)
 		enum nvmx_reason w = nvmx_vm_msr_write_check(v->vm, msr, ent[1]);
 		if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 			return false;
-		if (v->vm->ops.msr_load(v->host, false, msr, ent[1]) != NVMX_STATUS_OK)
+		if (!arch_ok(v->vm->ops.msr_load(v->host, false, msr, ent[1]),
+		             NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
 	}
 	return true;
@@ -373,10 +388,13 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 	v->in_l2 = false;
 	v->run_pending = false;
 	uint32_t ind = 0;
+	enum nvmx_status mst = NVMX_STATUS_OK;
 	if (!load_pdptes(v))
 		ind = ABORT_PDPTE;
-	else if (!msr_load(v))
+	else if (!msr_load(v, &mst))
 		ind = ABORT_MSR_LOAD;
+	if (mst != NVMX_STATUS_OK)
+		return mst;
 	if (ind) {
 		/* SDM 28.7: the indicator goes to offset 4 of the region. */
 		v->cur->abort = ind;
@@ -393,8 +411,11 @@ enum nvmx_status nvmx_exit_finish(struct nvmx_vcpu *v, const struct nvmx_l2_exit
 {
 	enum nvmx_status st;
 	/* A VM-entry failure stores no MSRs (SDM 27.8). */
-	if (!(e->exit_reason & NVMX_EXIT_REASON_ENTRY_FAIL) && !nvmx_exit_msr_store(v, &st))
+	if (!(e->exit_reason & NVMX_EXIT_REASON_ENTRY_FAIL) && !nvmx_exit_msr_store(v, &st)) {
+		if (st != NVMX_STATUS_OK)
+			return st;
 		return nvmx_exit_vmx_abort(v, ABORT_MSR_STORE, NVMX_REASON_EXIT_ABORT_MSR_STORE, res);
+	}
 	bool abort;
 	NVMX_CHECK(nvmx_exit_load_l1_host_state(v, &abort));
 	/* NMIs are blocked after a VM exit caused by an NMI. */

@@ -132,6 +132,12 @@ static struct dcase cases[] = {
 	R("mov cr3, rax", 64, NVMX_IC_MOV_CR, 3, 2, 3, 0, 0, 0x0f, 0x22, 0xd8),
 	R("mov rax, cr4", 64, NVMX_IC_MOV_CR, 3, 2, 0, 4, 0, 0x0f, 0x20, 0xe0),
 	R("mov rax, dr7", 64, NVMX_IC_MOV_DR, 3, 2, 0, 7, 0, 0x0f, 0x21, 0xf8),
+	/* mod 00, SIB.base 101 with REX.B: no base, disp32 (SDM vol. 2, table
+	 * 2-5), with 64-bit and, under 67h, 32-bit addresses. */
+	M("invvpid rdi, [rdi+0x434343c5]", 64, NVMX_IC_INVVPID, 11, DS, N, 7, 1, 8, 0x434343c5, 1, 7,
+	  0x66, 0x49, 0x0f, 0x38, 0x81, 0x3c, 0x3d, 0xc5, 0x43, 0x43, 0x43),
+	M("invvpid rdi, [edi+0x434343c5]", 64, NVMX_IC_INVVPID, 12, DS, N, 7, 1, 4, 0x434343c5, 1, 7,
+	  0x67, 0x66, 0x49, 0x0f, 0x38, 0x81, 0x3c, 0x3d, 0xc5, 0x43, 0x43, 0x43),
 	R("cpuid", 64, NVMX_IC_CPUID, 2, 0, N, N, 0, 0x0f, 0xa2),
 	R("hlt", 64, NVMX_IC_HLT, 1, 0, N, N, 0, 0xf4),
 	R("rdmsr", 64, NVMX_IC_RDMSR, 2, 0, N, N, 0, 0x0f, 0x32),

@@ -117,6 +117,10 @@ void fx_reset(struct entry_fixture *f)
 	memset(f->h.mem, 0, f->h.mem_size);
 	f->h.nranges = 0;
 	f->h.nmsrs = 0;
+	/* The hardware VMCS02 is cleared below: the library must not keep
+	 * believing it holds what the last input wrote (a field this input's
+	 * entries do not write would otherwise stay "written" but be 0). */
+	nvmx_vcpu_vmcs02_reset(f->v);
 	memset(f->h.vmcs02, 0, REFHOST_VMCS_SLOTS * sizeof(uint64_t));
 	refhost_l1_long_mode(&f->h);
 	refhost_mem_w32(&f->h, FX_VMXON, 4);

@@ -615,3 +615,20 @@ Test(decode_path, refuses_undecodable_invept_bytes_that_are_not_the_register_for
 	do_vmxon();
 	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
 }
+
+/* SDM Table 28-13: for a register-form VMREAD/VMWRITE (bit 10 set), the
+ * address-size (9:7) and segment (17:15) bits are undefined; whatever they
+ * hold, the instruction is not refused (found by fuzz_decode). */
+Test(operand, register_vmread_ignores_the_undefined_address_size_and_segment_bits)
+{
+	do_vmxon();
+	do_vmptrld(VMCS_A);
+	do_vmwrite(NVMX_F_GUEST_RIP, 0x4321);
+	h.gpr[RDX] = NVMX_F_GUEST_RIP;
+	/* reg1 = RBX (destination), reg2 = RDX (field), address size 0 (16-bit,
+	 * impossible in 64-bit mode), segment 7 (no such segment). */
+	uint32_t inf = 1u << 10 | RBX << 3 | 0u << 7 | 7u << 15 | RDX << 28;
+	cr_assert_eq(exec_raw(NVMX_EXIT_VMREAD, inf, 0, 3), NVMX_STATUS_OK);
+	expect_succeed(3);
+	cr_expect_eq(h.gpr[RBX], 0x4321);
+}
