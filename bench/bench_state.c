@@ -46,7 +46,7 @@ static void mark_changed(void *ctx)
 static void run(unsigned n)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.vmcs12_cache_slots = n;
 	if (refhost_init(&H, 4ull << 20, &cfg) != NVMX_STATUS_OK)
 		abort();

@@ -155,6 +155,8 @@ enum nvmx_status refhost_vcpu_init(struct refhost *vc, struct refhost *vm_host);
 /* Around one hardware-model walk of EPT02 (hw_ept.c). */
 void refhost_walk_enter(struct refhost *h);
 void refhost_walk_leave(struct refhost *h);
+
+/*
  * Failing-host mode: count every call of a callback that may fail (L1
  * memory, cmpxchg, linear accesses, MSRs, EPT01 lookups, page and
  * bookkeeping allocations, write protection) from now on, and make call

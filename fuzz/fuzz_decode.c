@@ -37,7 +37,7 @@ static struct refhost ha, hb;
 static bool reset(struct refhost *h, bool long64)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	cfg.shadow_ept_budget = 1ull << 20;
 	cfg.vmcs12_cache_slots = 2;
 	if (!h->mem)
@@ -174,6 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct nvmx_insn_exit ea, eb;
 		memset(&ea, 0, sizeof(ea));
 		memset(&eb, 0, sizeof(eb));
+		ea.size = eb.size = sizeof(ea);
 		ea.exit_reason = eb.exit_reason = reason;
 		ea.insn_len = eb.insn_len = g.n;
 		eb.flags = NVMX_INSN_INFO_VALID;

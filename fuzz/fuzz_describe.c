@@ -44,7 +44,7 @@ static bool start(void)
 {
 	if (!have_host) {
 		struct nvmx_vm_config cfg;
-		nvmx_vm_default_config(&cfg);
+		nvmx_vm_example_config(&cfg);
 		cfg.shadow_ept_budget = 1ull << 20;
 		if (refhost_init(&h, MEM, &cfg) != NVMX_STATUS_OK)
 			return false;

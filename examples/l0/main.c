@@ -910,6 +910,7 @@ static unsigned l1_vmx_insn(uint32_t basic)
 {
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = basic;
 	ex.insn_info = (uint32_t)l0_vmread(NVMX_F_VMX_INSTRUCTION_INFO);
 	ex.qualification = l0_vmread(NVMX_F_EXIT_QUALIFICATION);

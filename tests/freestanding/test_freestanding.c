@@ -49,6 +49,7 @@ Test(freestanding, refuses_an_instruction_without_information_and_changes_nothin
 	static const uint8_t vmxon_rbx[] = { 0xf3, 0x0f, 0xc7, 0x33 };
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = NVMX_EXIT_VMXON;
 	ex.insn_len = sizeof(vmxon_rbx);
 	memcpy(ex.bytes, vmxon_rbx, sizeof(vmxon_rbx));

@@ -697,6 +697,7 @@ Test(vmwrite, register_form_ignores_the_undefined_address_size_and_segment)
 	do_vmptrld(VMCS_A);
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
+	ex.size = sizeof(ex);
 	ex.exit_reason = NVMX_EXIT_VMWRITE;
 	ex.insn_len = 3;
 	ex.flags = NVMX_INSN_INFO_VALID;

@@ -241,7 +241,7 @@ Test(failing_host, vm_and_vcpu_creation_fail_cleanly_at_every_allocation)
 	h.vm = NULL;
 	cr_assert_eq(h.alloc_bytes, 0);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_example_config(&cfg);
 	unsigned failures = 0;
 	for (uint64_t n = 1; n < 10000; n++) {
 		refhost_fail_at(&h, n, n & 1 ? REFHOST_FAIL_SOFT : REFHOST_FAIL_HARD);
