@@ -95,6 +95,11 @@ enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t 
  */
 enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
                                  struct nvmx_state_refusal *why);
+/* Validate a VM blob exactly as nvmx_vm_restore does, changing nothing:
+ * OK when nvmx_vm_restore would accept it now. For a host that must know
+ * both its VM and vCPU blobs are acceptable before changing anything. */
+enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf, size_t len,
+                                       struct nvmx_state_refusal *why);
 
 #ifdef __cplusplus
 }

@@ -975,8 +975,8 @@ static enum nvmx_status decode_vpids(struct rctx *r, const struct sec *s, uint64
 	return NVMX_STATUS_OK;
 }
 
-NVMX_EXPORT enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
-                                             struct nvmx_state_refusal *why)
+static enum nvmx_status vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+                                   struct nvmx_state_refusal *why, bool apply)
 {
 	struct nvmx_state_refusal dummy;
 	if (!why)
@@ -1011,8 +1011,11 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf
 	if (st == NVMX_STATUS_OK)
 		st = decode_vpids(&r, &secs[SEC_VM_VPID], seen, &n);
 	nvmx_vm_free(vm, seen, seen_size);
-	if (st != NVMX_STATUS_OK)
+	if (st != NVMX_STATUS_OK || !apply) {
+		if (st == NVMX_STATUS_OK)
+			why->reason = NVMX_REASON_STATE_OK;
 		return st;
+	}
 
 	/* Apply. No vCPU of this VM is inside the library (state.h), so the
 	 * capabilities may change; the map is still changed under the lock,
@@ -1045,4 +1048,16 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf
 	nvmx_vm_unlock(vm);
 	why->reason = NVMX_REASON_STATE_OK;
 	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+                                             struct nvmx_state_refusal *why)
+{
+	return vm_restore(vm, buf, len, why, true);
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf,
+                                                   size_t len, struct nvmx_state_refusal *why)
+{
+	return vm_restore(vm, buf, len, why, false);
 }
