@@ -1023,3 +1023,24 @@ Test(state_vm, refuses_section_outside_the_blob)
 	vm_refused(NVMX_REASON_STATE_SECTION_BOUNDS);
 }
 
+
+Test(state_vm, smaller_pool_keeps_the_most_recent_vpid12s)
+{
+	use_vpids(&A);  /* LRU order 3, 9, 7 */
+	blen = vm_save(&A, blob);
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.vpid02_first = 0x100;
+	cfg.vpid02_count = 3;   /* 0x100 serves L1s without VPID: two to map */
+	static struct refhost h;
+	cr_assert_eq(refhost_init(&h, 4ull << 20, &cfg), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_restore(h.vm, blob, blen, NULL), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vpid_lookup(h.vm, 3), 0, "the least recently used VPID12 is dropped");
+	uint16_t v9 = nvmx_vpid_lookup(h.vm, 9), v7 = nvmx_vpid_lookup(h.vm, 7);
+	cr_assert(v9 >= 0x101 && v9 <= 0x102 && v7 >= 0x101 && v7 <= 0x102 && v9 != v7);
+	/* Its next use takes the least recently used slot (9's) with a flush. */
+	bool flush;
+	cr_assert_eq(nvmx_vpid_for_entry(h.vcpu, true, 3, &flush), v9);
+	cr_assert(flush);
+	refhost_fini(&h);
+}
