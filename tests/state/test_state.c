@@ -1044,3 +1044,41 @@ Test(state_vm, smaller_pool_keeps_the_most_recent_vpid12s)
 	cr_assert(flush);
 	refhost_fini(&h);
 }
+
+Test(state_vm, refuses_unknown_format_version)
+{
+	blen = vm_save(&A, blob);
+	blob[SU_OFF_VERSION] = 2;
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_VERSION);
+}
+
+Test(state_vm, refuses_unknown_capability_msr_naming_it)
+{
+	blen = vm_save(&A, blob);
+	su_put32(blob + SU_HDR + 5 * SU_CAP_REC, 0x3a); /* IA32_FEATURE_CONTROL */
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_CAP_UNKNOWN_MSR);
+	struct nvmx_state_refusal why;
+	nvmx_vm_restore(B.h.vm, blob, blen, &why);
+	cr_assert_eq(why.msr, 0x3a);
+}
+
+Test(state_vm, check_answers_as_restore_and_changes_nothing)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	static uint8_t before[BLOB_MAX];
+	size_t nb = vm_save(&B, before);
+	struct nvmx_state_refusal why;
+	cr_assert_eq(nvmx_vm_restore_check(B.h.vm, blob, blen, &why), NVMX_STATUS_OK);
+	cr_assert_eq(why.reason, NVMX_REASON_STATE_OK);
+	blen2 = vm_save(&B, blob2);
+	cr_assert_eq(blen2, nb);
+	cr_assert_eq(memcmp(before, blob2, nb), 0);
+	su_put32(vm_vpid_sec() + 12, 0);
+	su_reseal(blob, blen);
+	cr_assert_eq(nvmx_vm_restore_check(B.h.vm, blob, blen, &why), NVMX_STATUS_CORRUPT_STATE);
+	cr_assert_eq(why.reason, NVMX_REASON_STATE_VPID_ZERO);
+	cr_assert_eq(why.offset, su_section(blob, VM_SEC_VPID, NULL) + 12);
+}
