@@ -5,7 +5,9 @@
  * non-zero fields): save into a buffer, save with the VMCS12s flushed to L1
  * memory (each marked changed first), restore; plus save and restore of a
  * vCPU in L2 (restore then runs the entry checks and rebuilds VMCS02).
- * Extra keys: "vmcs12s" and "blob_bytes".
+ * And the VM blob (nvmx_vm_save/restore) of a VM whose VPID02 pool is
+ * full of VPID12s, for the default pool (254) and the largest (4095).
+ * Extra keys: "vmcs12s", "vpid12s" and "blob_bytes".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "bench_util.h"
 #include "entry_fixture.h"
 #include <nvmx/state.h>
+#include "ept/ept.h"
 
 static struct refhost H;
 static struct entry_fixture F;
@@ -89,6 +92,43 @@ static void run(unsigned n)
 	refhost_fini(&H);
 }
 
+static void op_vm_save(void *ctx)
+{
+	if (nvmx_vm_save(ctx, buf, cap, &len) != NVMX_STATUS_OK)
+		abort();
+}
+
+static void op_vm_restore(void *ctx)
+{
+	if (nvmx_vm_restore(ctx, buf, len, NULL) != NVMX_STATUS_OK)
+		abort();
+}
+
+static void run_vm(uint16_t pool)
+{
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.vpid02_first = 0x1000;
+	cfg.vpid02_count = pool;
+	if (refhost_init(&H, 4ull << 20, &cfg) != NVMX_STATUS_OK)
+		abort();
+	bool flush;
+	for (uint32_t i = 1; i < pool; i++)
+		nvmx_vpid_for_entry(H.vcpu, true, (uint16_t)(i * 7u), &flush);
+	if (nvmx_vm_state_size(H.vm, &cap) != NVMX_STATUS_OK || !(buf = malloc(cap)))
+		abort();
+	op_vm_save(H.vm);
+	char extra[96];
+	snprintf(extra, sizeof(extra), "\"vpid12s\": %u, \"blob_bytes\": %zu", pool - 1u, len);
+	char name[64];
+	snprintf(name, sizeof(name), "state_vm_save_%u", pool - 1u);
+	bench_run(name, &H, op_vm_save, NULL, H.vm, 200, pool > 1000 ? 5 : 20, extra);
+	snprintf(name, sizeof(name), "state_vm_restore_%u", pool - 1u);
+	bench_run(name, &H, op_vm_restore, NULL, H.vm, 200, pool > 1000 ? 5 : 20, extra);
+	free(buf);
+	refhost_fini(&H);
+}
+
 int main(void)
 {
 	if (fx_init(&F) != 0)
@@ -96,6 +136,8 @@ int main(void)
 	static const unsigned counts[] = { 1, 8, 64 };
 	for (unsigned i = 0; i < 3; i++)
 		run(counts[i]);
+	run_vm(255);
+	run_vm(4096);
 
 	/* In L2 (after it ran): save syncs VMCS02 into VMCS12; restore checks
 	 * the VMCS12 like an entry and rebuilds VMCS02. */

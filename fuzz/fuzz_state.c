@@ -8,6 +8,13 @@
  *    6-byte records { u16 offset, u8 op, u8 bit, u16 value } edit it and the
  *    checksum is recomputed (op 7 leaves it stale), so that validation past
  *    the checksum is reached.
+ * With bit 1 of byte 0 set, the same two modes feed a VM blob to
+ * nvmx_vm_restore instead (the mutated mode's valid blob is of a VM whose
+ * L2s used the VPID12s of bytes 1..8, under capabilities narrowed by byte
+ * 1's low bits); invariants: nvmx_vm_restore_check agrees with
+ * nvmx_vm_restore, a refusal has a STATE_ reason and the VM saves exactly as
+ * before, an accepted blob's VM save restores into a fresh VM that saves the
+ * same bytes.
  * Invariants: restore refuses (CORRUPT_STATE, a named STATE_* reason) and
  * the vCPU saves exactly as before; or it accepts, and then
  *  - save(restore(x)) restores into a fresh vCPU that saves the same bytes
@@ -20,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "entry_fixture.h"
+#include "ept/ept.h"
 #include "../tests/state/state_util.h"
 #include <nvmx/state.h>
 
@@ -144,15 +152,100 @@ static void fresh(struct entry_fixture *f)
 	fx_reset(f);
 }
 
+static size_t vm_save(struct entry_fixture *f, uint8_t *buf)
+{
+	size_t n = 0;
+	if (nvmx_vm_save(f->h.vm, buf, MAX_BLOB, &n) != NVMX_STATUS_OK)
+		die("vm save failed", NULL);
+	return n;
+}
+
+static uint8_t vm_pristine[MAX_BLOB];
+static size_t nvm_pristine;
+
+static void vm_fresh(struct entry_fixture *f)
+{
+	f->h.vm->caps = caps0;
+	f->h.vm->caps_gen++;
+	if (nvmx_vm_restore(f->h.vm, vm_pristine, nvm_pristine, NULL) != NVMX_STATUS_OK)
+		die("the pristine VM state does not restore", NULL);
+}
+
+static void fuzz_vm(const uint8_t *data, size_t size)
+{
+	vm_fresh(&B);
+	vm_fresh(&C);
+	size_t len;
+	if (data[0] & 1) {
+		vm_fresh(&A);
+		uint8_t sel = size > 1 ? data[1] : 0;
+		bool flush;
+		for (size_t i = 1; i < 9 && i < size; i++)
+			nvmx_vpid_for_entry(A.v, true, (uint16_t)(data[i] + 1u), &flush);
+		if (sel & 1) {  /* no EPT (IA32_VMX_PROCBASED_CTLS2 bit 33) */
+			uint64_t c2 = fx_cap(&A, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2);
+			nvmx_vm_set_cap(A.h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, c2 & ~(1ull << 33));
+		}
+		if (sel & 2)
+			nvmx_vm_set_maxphyaddr(A.h.vm, 36);
+		len = vm_save(&A, blob);
+		bool reseal = true;
+		for (size_t i = 9; i + 6 <= size && i < 9 + 6 * 64; i += 6)
+			mutate(blob, len, data + i, &reseal);
+		if (reseal && len >= SU_HDR)
+			su_reseal(blob, len);
+	} else {
+		len = size - 1 < MAX_BLOB ? size - 1 : MAX_BLOB;
+		memcpy(blob, data + 1, len);
+	}
+	size_t nb = vm_save(&B, before);
+	struct nvmx_state_refusal why, why_check;
+	enum nvmx_status chk = nvmx_vm_restore_check(B.h.vm, blob, len, &why_check);
+	size_t nc = vm_save(&B, out1);
+	if (nc != nb || memcmp(before, out1, nb) != 0)
+		die("nvmx_vm_restore_check changed the VM", NULL);
+	enum nvmx_status st = nvmx_vm_restore(B.h.vm, blob, len, &why);
+	if (getenv("FUZZ_STATE_TRACE"))
+		fprintf(stderr, "fuzz_state vm: %s %s\n", nvmx_status_name(st), nvmx_reason_name(why.reason));
+	if (st != chk || why.reason != why_check.reason)
+		die("nvmx_vm_restore_check and nvmx_vm_restore disagree", nvmx_reason_name(why.reason));
+	if (st == NVMX_STATUS_CORRUPT_STATE) {
+		if (why.reason <= NVMX_REASON_STATE_OK ||
+		    !strncmp(nvmx_reason_name(why.reason), "UNKNOWN", 7))
+			die("VM refusal without a STATE_ reason", nvmx_reason_name(why.reason));
+		size_t na = vm_save(&B, out1);
+		if (na != nb || memcmp(before, out1, na) != 0)
+			die("a refused VM restore changed the VM", nvmx_reason_name(why.reason));
+	} else if (st == NVMX_STATUS_OK) {
+		size_t n1 = vm_save(&B, out1);
+		if (nvmx_vm_restore(C.h.vm, out1, n1, &why) != NVMX_STATUS_OK)
+			die("the canonical form of an accepted VM blob is refused:",
+			    nvmx_reason_name(why.reason));
+		size_t n2 = vm_save(&C, out2);
+		if (n1 != n2 || memcmp(out1, out2, n1) != 0)
+			die("vm save(restore(x)) is not a fixed point", NULL);
+	} else if (st != NVMX_STATUS_NO_MEMORY) {
+		die("unexpected VM status", nvmx_status_name(st));
+	}
+	/* Leave the VMs as every input finds them. */
+	vm_fresh(&B);
+	vm_fresh(&C);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (!npristine) {
+	if (!nvm_pristine) {
 		if (fx_init(&A) != 0 || fx_init(&B) != 0 || fx_init(&C) != 0)
 			die("fixture", NULL);
 		npristine = save(&B, pristine);
 		caps0 = B.h.vm->caps;
+		nvm_pristine = vm_save(&B, vm_pristine);
+	}
+	if (data[0] & 2) {
+		fuzz_vm(data, size);
+		return 0;
 	}
 	fresh(&B);
 	fresh(&C);

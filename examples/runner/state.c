@@ -13,9 +13,15 @@
  *   the EPT01 ranges (u64 gpa, len, hpa, u8 kind, rights, 6 zero bytes),
  *   u64 count + count x (u64 gpa, 4096 bytes): L1's non-zero pages.
  *
- * A restore reads both files, puts the host state in place, then asks the
- * library; if the library refuses, the host state is put back, so that a
- * refused restore leaves everything as it was.
+ * <file>.vm holds exactly the bytes nvmx_vm_save produced (the VM's
+ * capabilities and VPID map).
+ *
+ * A restore reads the files, checks <file>.vm (nvmx_vm_restore_check), puts
+ * the host state in place, then asks the library to restore the vCPU; if it
+ * refuses, the host state is put back, so that a refused restore leaves
+ * everything as it was; then the VM blob is applied. A <file>.vm whose
+ * capabilities are wider than <file>'s (not one save's pair) is refused
+ * after the vCPU was restored.
  */
 #include "runner.h"
 
@@ -91,6 +97,28 @@ static bool write_host(struct runner *r, const char *path)
 	return fclose(b.f) == 0 && b.ok;
 }
 
+/* <file>.vm: exactly the bytes nvmx_vm_save produced. */
+static enum nvmx_status write_vm(struct runner *r, const char *path, bool *ok)
+{
+	size_t max = 0, len = 0;
+	*ok = false;
+	enum nvmx_status s = nvmx_vm_state_size(r->h.vm, &max);
+	uint8_t *buf = s == NVMX_STATUS_OK ? malloc(max) : NULL;
+	if (s == NVMX_STATUS_OK && !buf)
+		s = NVMX_STATUS_NO_MEMORY;
+	if (s == NVMX_STATUS_OK)
+		s = nvmx_vm_save(r->h.vm, buf, max, &len);
+	char vpath[1040];
+	if (s == NVMX_STATUS_OK && (size_t)snprintf(vpath, sizeof(vpath), "%s.vm", path) < sizeof(vpath)) {
+		FILE *f = fopen(vpath, "wb");
+		*ok = f && fwrite(buf, 1, len, f) == len;
+		if (f && fclose(f) != 0)
+			*ok = false;
+	}
+	free(buf);
+	return s;
+}
+
 void runner_save(struct runner *r, const struct cmd_line *cl, struct outcome *o)
 {
 	uint32_t flags = 0;
@@ -126,6 +154,15 @@ void runner_save(struct runner *r, const struct cmd_line *cl, struct outcome *o)
 		ok = false;
 	if (!ok) {
 		outcome_error(o, "cannot write '%s' or its .host file", path);
+		return;
+	}
+	s = write_vm(r, path, &ok);
+	if (s != NVMX_STATUS_OK) {
+		outcome_status(o, s);
+		return;
+	}
+	if (!ok) {
+		outcome_error(o, "cannot write '%s.vm'", path);
 		return;
 	}
 	outcome_set(o, "ok");
@@ -308,13 +345,35 @@ void runner_restore(struct runner *r, const struct cmd_line *cl, struct outcome 
 		              " (restore first, or set `l1 memory`)", hpath, im.mem_size, r->mem_size);
 		return;
 	}
-	r->touched = true;
-	swap_host(r, &im);
+	/* <file>.vm, when the save wrote one (older saves have none): checked
+	 * before anything changes, applied once the vCPU restored. */
+	char vpath[1040];
+	size_t vlen = 0;
+	uint8_t *vblob = NULL;
+	if ((size_t)snprintf(vpath, sizeof(vpath), "%s.vm", path) < sizeof(vpath)) {
+		FILE *vf = fopen(vpath, "rb");
+		if (vf) {
+			fclose(vf);
+			vblob = read_blob(vpath, &vlen);
+		}
+	}
 	struct nvmx_state_refusal why;
-	enum nvmx_status s = nvmx_vcpu_restore(r->h.vcpu, blob, len, &why);
+	enum nvmx_status s = NVMX_STATUS_OK;
+	if (vblob)
+		s = nvmx_vm_restore_check(r->h.vm, vblob, vlen, &why);
+	r->touched = true;
+	if (s == NVMX_STATUS_OK) {
+		swap_host(r, &im);
+		s = nvmx_vcpu_restore(r->h.vcpu, blob, len, &why);
+		if (s != NVMX_STATUS_OK)
+			swap_host(r, &im); /* the host state goes back: nothing changed */
+	}
+	/* The vCPU blob put its own capabilities in place: the VM blob of the
+	 * same save offers the same and only brings the VPID map. */
+	if (s == NVMX_STATUS_OK && vblob)
+		s = nvmx_vm_restore(r->h.vm, vblob, vlen, &why);
+	free(vblob);
 	free(blob);
-	if (s != NVMX_STATUS_OK)
-		swap_host(r, &im); /* the host state goes back: nothing changed */
 	free(im.l1);
 	free(im.mem);
 	if (s == NVMX_STATUS_CORRUPT_STATE) {

@@ -39,6 +39,9 @@
 	X(STATE_ENTRY_CHECKS, 0x401e, "the VMCS12 L2 runs under fails the VM-entry checks (entry_reason says which)") \
 	X(STATE_EVENT, 0x401f, "the pending L2 event fails the event-injection checks")                \
 	X(STATE_L1_STATE, 0x4020, "the saved L1 IA32_EFER or CR0 has reserved bits set")               \
-	X(STATE_BAD_VALUE, 0x4021, "a flag byte or indicator holds a value outside its range")
+	X(STATE_BAD_VALUE, 0x4021, "a flag byte or indicator holds a value outside its range")        \
+	X(STATE_BLOB_KIND, 0x4022, "a VM blob was given to nvmx_vcpu_restore or a vCPU blob to nvmx_vm_restore") \
+	X(STATE_VPID_ZERO, 0x4023, "the VPID map holds VPID12 0, which L1 cannot enable VPID with")  \
+	X(STATE_VPID_REPEATED, 0x4024, "the VPID map lists a VPID12 twice")
 
 #endif

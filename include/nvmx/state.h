@@ -71,6 +71,36 @@ NVMX_API enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *vcpu, const void *
  * (migration pre-copy, snapshots). */
 NVMX_API enum nvmx_status nvmx_vcpu_flush(struct nvmx_vcpu *vcpu);
 
+/*
+ * The VM's nested state: the capability MSRs and MAXPHYADDR L1 is offered,
+ * and the VPID map (the VPID12 values L1's L2s used, most recent last; the
+ * VPID02 values are this host's and are not saved). Same frame as a vCPU
+ * blob (docs/nested-state.md, "VM blob"). nvmx_vm_save takes the VM lock
+ * around its read of the VPID map and may run beside vCPU calls.
+ */
+struct nvmx_vm;
+enum nvmx_status nvmx_vm_state_size(const struct nvmx_vm *vm, size_t *size);
+enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t *len);
+
+/*
+ * Restore a VM blob; restore the VM before its vCPUs (their blobs then find
+ * the capabilities already in place). It must run with no vCPU of the VM
+ * inside the library (no call on any of them in progress or started until
+ * it returns): it changes what L1 is offered. Refusals as for
+ * nvmx_vcpu_restore (CORRUPT_STATE, *why, nothing changed); a VM offering
+ * fewer capabilities than the blob refuses STATE_CAP_LACKING naming the
+ * MSR in why->msr. On success the VM offers the saved capabilities and
+ * maps the saved VPID12s (the most recent ones when its VPID02 pool is
+ * smaller) to VPID02s of its pool, each flushed before its first use.
+ */
+enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+                                 struct nvmx_state_refusal *why);
+/* Validate a VM blob exactly as nvmx_vm_restore does, changing nothing:
+ * OK when nvmx_vm_restore would accept it now. For a host that must know
+ * both its VM and vCPU blobs are acceptable before changing anything. */
+enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf, size_t len,
+                                       struct nvmx_state_refusal *why);
+
 #ifdef __cplusplus
 }
 #endif

@@ -29,6 +29,7 @@
 #include <xxhash.h>
 
 #define ST_MAGIC 0x53584d4eu
+#define ST_VM_MAGIC 0x56584d4eu     /* "NMXV": a VM blob */
 #define ST_HDR 64u
 #define ST_CAP_REC 16u
 #define ST_DIR_REC 24u
@@ -308,12 +309,14 @@ struct scratch {
 };
 
 struct rctx {
-	struct nvmx_vcpu *v;
+	struct nvmx_vcpu *v;            /* NULL for a VM blob */
+	struct nvmx_vm *vm;
 	const uint8_t *b;
 	size_t len;
 	struct nvmx_state_refusal *why;
 	struct decoded d;
 	struct scratch *sc;
+	uint32_t hdr;                   /* header size, once decode_frame passed */
 };
 
 /* Refuse: record why (and where) and report CORRUPT_STATE. */
@@ -348,7 +351,7 @@ static enum nvmx_status backed(struct nvmx_vcpu *v, uint64_t pa, bool *ok)
 static enum nvmx_status decode_caps(struct rctx *r, uint32_t ncaps)
 {
 	struct nvmx_caps *c = &r->d.caps;
-	const struct nvmx_caps *vmc = &r->v->vm->caps;
+	const struct nvmx_caps *vmc = &r->vm->caps;
 	*c = *vmc;
 	nvmx_memcpy(c->base, vmc->msr, sizeof(c->base));
 	uint64_t val[NVMX_CAP_MSR_COUNT];
@@ -627,14 +630,21 @@ static enum nvmx_status check_entry(struct rctx *r)
 	return NVMX_STATUS_OK;
 }
 
-static enum nvmx_status decode(struct rctx *r)
+/* The header, the capabilities and the section directory, the same in a
+ * vCPU blob (magic ST_MAGIC) and a VM blob (ST_VM_MAGIC): secs[1..nknown]
+ * receives the known sections. */
+static enum nvmx_status decode_frame(struct rctx *r, uint32_t magic, uint32_t nknown,
+                                     struct sec *secs)
 {
 	const uint8_t *b = r->b;
 	size_t len = r->len;
 	if (len < ST_HDR)
 		REFUSE(r, STATE_TRUNCATED, len);
-	if (get32(b) != ST_MAGIC)
+	if (get32(b) != magic) {
+		if (get32(b) == (magic == ST_MAGIC ? ST_VM_MAGIC : ST_MAGIC))
+			REFUSE(r, STATE_BLOB_KIND, 0);
 		REFUSE(r, STATE_BAD_MAGIC, 0);
+	}
 	if (get16(b + 4) != NVMX_STATE_FORMAT_VERSION)
 		REFUSE(r, STATE_VERSION, 4);
 	uint64_t total = get64(b + 16);
@@ -660,8 +670,7 @@ static enum nvmx_status decode(struct rctx *r)
 	r->d.flags = flags;
 	NVMX_CHECK(decode_caps(r, ncaps));
 
-	struct sec secs[4];
-	nvmx_memset(secs, 0, sizeof(secs));
+	nvmx_memset(secs, 0, sizeof(*secs) * (nknown + 1u));
 	uint64_t so[ST_MAX_SECTIONS], sl[ST_MAX_SECTIONS];
 	uint32_t types[ST_MAX_SECTIONS];
 	for (uint32_t i = 0; i < nsec; i++) {
@@ -682,12 +691,21 @@ static enum nvmx_status decode(struct rctx *r)
 		types[i] = type;
 		so[i] = off;
 		sl[i] = slen;
-		if (type >= SEC_VCPU && type <= SEC_L2) {
+		if (type >= 1 && type <= nknown) {
 			secs[type] = (struct sec){ off, slen, true };
 		} else if (sf & ST_SEC_MANDATORY) {
 			REFUSE(r, STATE_SECTION_UNKNOWN, at);
 		}
 	}
+	r->hdr = hdr;
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status decode(struct rctx *r)
+{
+	struct sec secs[4];
+	NVMX_CHECK(decode_frame(r, ST_MAGIC, 3, secs));
+	uint32_t hdr = r->hdr;
 	if (!secs[SEC_VCPU].present)
 		REFUSE(r, STATE_SECTION_MISSING, hdr);
 	if (!secs[SEC_VMCS12].present)
@@ -802,6 +820,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *v, const void *
 	struct rctx r;
 	nvmx_memset(&r, 0, sizeof(r));
 	r.v = v;
+	r.vm = v->vm;
 	r.b = buf;
 	r.len = len;
 	r.why = why;
@@ -816,4 +835,229 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_restore(struct nvmx_vcpu *v, const void *
 		why->reason = NVMX_REASON_STATE_OK;
 	nvmx_vm_free(v->vm, r.sc, scsize);
 	return st;
+}
+
+/* ---- the VM blob ----
+ *
+ * The same frame as a vCPU blob (header with the capability records,
+ * section directory), magic "NMXV", flags 0. Section 1, the VPID map
+ * (mandatory): u32 count, u32 zero, then per VPID12 L1 has used, oldest
+ * first: u16 VPID12, u16 zero. VPID02 values are this host's: they are not
+ * saved, and a restore gives each VPID12 a VPID02 of this VM's pool. */
+
+enum { SEC_VM_VPID = 1 };
+#define VPID_SEC_HDR 8u
+#define VPID_REC 4u
+
+static size_t vm_max_size(const struct nvmx_vm *vm)
+{
+	return ST_HDR + NVMX_CAP_MSR_COUNT * ST_CAP_REC + ST_DIR_REC + VPID_SEC_HDR +
+	       (size_t)vm->ept.nvpid * VPID_REC;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_state_size(const struct nvmx_vm *vm, size_t *size)
+{
+	if (!vm || !size)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	*size = vm_max_size(vm);
+	return NVMX_STATUS_OK;
+}
+
+/* Sift-down of a heap of slot indices ordered by LRU stamp (largest on top). */
+static void lru_sift(const struct nvmx_vpid_slot *sl, uint16_t *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t m = i, a = 2 * i + 1, b = a + 1;
+		if (a < n && sl[h[a]].lru > sl[h[m]].lru)
+			m = a;
+		if (b < n && sl[h[b]].lru > sl[h[m]].lru)
+			m = b;
+		if (m == i)
+			return;
+		uint16_t t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t *len)
+{
+	if (!vm || !buf || !len)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	*len = 0;
+	const struct nvmx_ept_vm *e = &vm->ept;
+	/* The pool holds at most 4095 slots (vpid.c): heap-sort their
+	 * indices by LRU stamp, oldest first, in O(n log n). */
+	size_t idx_size = sizeof(uint16_t) * (e->nvpid ? e->nvpid : 1u);
+	uint16_t *h = nvmx_vm_alloc(vm, idx_size);
+	if (!h)
+		return NVMX_STATUS_NO_MEMORY;
+	nvmx_vm_lock(vm);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < e->nvpid; i++)
+		if (e->vpid[i].lru)
+			h[n++] = (uint16_t)i;
+	size_t hdr = ST_HDR + NVMX_CAP_MSR_COUNT * ST_CAP_REC;
+	size_t off_vpid = hdr + ST_DIR_REC;
+	size_t vpid_len = VPID_SEC_HDR + (size_t)n * VPID_REC;
+	size_t total = off_vpid + vpid_len;
+	if (cap < total) {
+		nvmx_vm_unlock(vm);
+		nvmx_vm_free(vm, h, idx_size);
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	}
+	for (uint32_t i = n / 2; i-- > 0;)
+		lru_sift(e->vpid, h, n, i);
+	for (uint32_t k = n; k > 1; k--) {
+		uint16_t t = h[0];
+		h[0] = h[k - 1];
+		h[k - 1] = t;
+		lru_sift(e->vpid, h, k - 1, 0);
+	}
+	uint8_t *b = buf;
+	nvmx_memset(b, 0, total);
+	uint8_t *p = b + off_vpid;
+	put32(p, n);
+	for (uint32_t i = 0; i < n; i++)
+		put16(p + VPID_SEC_HDR + i * VPID_REC, e->vpid[h[i]].vpid12);
+	nvmx_vm_unlock(vm);
+	nvmx_vm_free(vm, h, idx_size);
+
+	const struct nvmx_caps *c = &vm->caps;
+	put32(b, ST_VM_MAGIC);
+	put16(b + 4, NVMX_STATE_FORMAT_VERSION);
+	put16(b + 6, (uint16_t)hdr);
+	put32(b + 8, NVMX_VERSION_NUMBER);
+	put64(b + 16, total);
+	put32(b + 32, 1);
+	put32(b + 36, NVMX_CAP_MSR_COUNT);
+	put8(b + 40, c->maxphyaddr);
+	for (unsigned i = 0; i < NVMX_CAP_MSR_COUNT; i++) {
+		put32(b + ST_HDR + i * ST_CAP_REC, NVMX_CAP_MSR_FIRST + i);
+		put64(b + ST_HDR + i * ST_CAP_REC + 8, c->msr[i]);
+	}
+	uint8_t *d = b + hdr;
+	put32(d, SEC_VM_VPID);
+	put32(d + 4, ST_SEC_MANDATORY);
+	put64(d + 8, off_vpid);
+	put64(d + 16, vpid_len);
+	put64(b + 24, checksum(b, total));
+	*len = total;
+	return NVMX_STATUS_OK;
+}
+
+/* The VPID map section: every VPID12 non-zero and listed once. `seen` is
+ * a 65536-bit scratch bitmap. */
+static enum nvmx_status decode_vpids(struct rctx *r, const struct sec *s, uint64_t *seen,
+                                     uint32_t *count)
+{
+	if (s->len < VPID_SEC_HDR)
+		REFUSE(r, STATE_SIZES, s->off);
+	const uint8_t *p = r->b + s->off;
+	uint32_t n = get32(p);
+	if (get32(p + 4))
+		REFUSE(r, STATE_RESERVED_NONZERO, s->off + 4);
+	if (n > 0xffffu || s->len != VPID_SEC_HDR + (uint64_t)n * VPID_REC)
+		REFUSE(r, STATE_SIZES, s->off);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t at = s->off + VPID_SEC_HDR + (uint64_t)i * VPID_REC;
+		uint16_t vpid12 = get16(r->b + at);
+		if (get16(r->b + at + 2))
+			REFUSE(r, STATE_RESERVED_NONZERO, at + 2);
+		if (!vpid12)
+			REFUSE(r, STATE_VPID_ZERO, at);
+		if ((seen[vpid12 / 64u] >> (vpid12 % 64u)) & 1u)
+			REFUSE(r, STATE_VPID_REPEATED, at);
+		seen[vpid12 / 64u] |= 1ull << (vpid12 % 64u);
+	}
+	*count = n;
+	return NVMX_STATUS_OK;
+}
+
+static enum nvmx_status vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+                                   struct nvmx_state_refusal *why, bool apply)
+{
+	struct nvmx_state_refusal dummy;
+	if (!why)
+		why = &dummy;
+	nvmx_memset(why, 0, sizeof(*why));
+	if (!vm || (!buf && len))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	struct rctx r;
+	nvmx_memset(&r, 0, sizeof(r));
+	r.vm = vm;
+	r.b = buf;
+	r.len = len;
+	r.why = why;
+	const size_t seen_size = 65536u / 8u;
+	uint64_t *seen = nvmx_vm_alloc(vm, seen_size);
+	if (!seen)
+		return NVMX_STATUS_NO_MEMORY;
+	nvmx_memset(seen, 0, seen_size);
+	struct sec secs[2];
+	uint32_t n = 0;
+	enum nvmx_status st = decode_frame(&r, ST_VM_MAGIC, 1, secs);
+	if (st == NVMX_STATUS_OK && r.d.flags) {
+		why->reason = NVMX_REASON_STATE_RESERVED_NONZERO;
+		why->offset = 12;
+		st = NVMX_STATUS_CORRUPT_STATE;
+	}
+	if (st == NVMX_STATUS_OK && !secs[SEC_VM_VPID].present) {
+		why->reason = NVMX_REASON_STATE_SECTION_MISSING;
+		why->offset = r.hdr;
+		st = NVMX_STATUS_CORRUPT_STATE;
+	}
+	if (st == NVMX_STATUS_OK)
+		st = decode_vpids(&r, &secs[SEC_VM_VPID], seen, &n);
+	nvmx_vm_free(vm, seen, seen_size);
+	if (st != NVMX_STATUS_OK || !apply) {
+		if (st == NVMX_STATUS_OK)
+			why->reason = NVMX_REASON_STATE_OK;
+		return st;
+	}
+
+	/* Apply. No vCPU of this VM is inside the library (state.h), so the
+	 * capabilities may change; the map is still changed under the lock,
+	 * as every other user of it does. */
+	if (r.d.caps_changed) {
+		vm->caps = r.d.caps;
+		vm->caps_gen++;
+	}
+	const uint8_t *p = r.b + secs[SEC_VM_VPID].off + VPID_SEC_HDR;
+	struct nvmx_ept_vm *e = &vm->ept;
+	nvmx_vm_lock(vm);
+	for (uint32_t i = 0; i < e->nvpid; i++) {
+		e->vpid[i].lru = 0;
+		e->vpid[i].vpid12 = 0;
+	}
+	/* A smaller pool keeps the most recently used VPID12s: the others
+	 * get a VPID02 again when L2 next uses them, as after an eviction. */
+	uint32_t keep = n < e->nvpid ? n : e->nvpid;
+	/* Whatever the hardware still holds for a VPID02 belongs to its
+	 * previous owner: gen 0 differs from every vpid_gen (it starts at 1
+	 * and only grows), so each VPID02 is flushed before its first use
+	 * (SDM 29.4.3.3 has no other way for L1 to learn of it). */
+	e->vpid_gen++;
+	for (uint32_t i = 0; i < keep; i++) {
+		struct nvmx_vpid_slot *s = &e->vpid[i];
+		s->vpid12 = get16(p + (size_t)(n - keep + i) * VPID_REC);
+		s->lru = ++e->vpid_clock;
+		s->gen = 0;
+	}
+	nvmx_vm_unlock(vm);
+	why->reason = NVMX_REASON_STATE_OK;
+	return NVMX_STATUS_OK;
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+                                             struct nvmx_state_refusal *why)
+{
+	return vm_restore(vm, buf, len, why, true);
+}
+
+NVMX_EXPORT enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf,
+                                                   size_t len, struct nvmx_state_refusal *why)
+{
+	return vm_restore(vm, buf, len, why, false);
 }

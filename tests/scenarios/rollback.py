@@ -9,7 +9,8 @@ before it plus `save <tmp>` (its output must be A's first lines, then
 `save ... -> ok`), then, in a fresh nvmx-run, `restore <tmp>` plus the lines
 after it: `restore ... -> ok` and then exactly the rest of A. Also checks
 that saving does not change what the run prints afterwards, and that a
-corrupted blob is refused with a named reason while the run goes on.
+corrupted blob, or VM blob (<file>.vm), is refused with a named reason while
+the run goes on.
 """
 import os
 import subprocess
@@ -89,6 +90,26 @@ def main():
         failures += 1
     else:
         print("ok corrupt blob: %s, the run went on unchanged" % refused[0].split("-> ")[1])
+    # The VM blob beside it (<file>.vm, nvmx_vm_save's bytes): written by
+    # every save; a corrupted one is refused before anything changes.
+    for j in range(len(cuts)):
+        vm = os.path.join(tmp, "cut%d.nvmxstate.vm" % j)
+        if not os.path.exists(vm) or open(vm, "rb").read(4) != b"NMXV":
+            print("FAIL save %d wrote no VM blob %s" % (j, vm))
+            failures += 1
+    with open(bad, "wb") as f:
+        f.write(open(blob, "rb").read())
+    vmdata = bytearray(open(blob + ".vm", "rb").read())
+    vmdata[-1] ^= 0x40
+    open(bad + ".vm", "wb").write(vmdata)
+    rc, out = play(runner, lines[:i] + ["restore %s\n" % bad] + lines[i + 1:])
+    got = [l for l in out if not l.startswith("restore ")]
+    refused = [l for l in out if l.startswith("restore ")]
+    if rc != 0 or got != want or refused != ["restore %s -> refused STATE_CHECKSUM" % bad]:
+        print("FAIL refused VM blob: %s" % refused)
+        failures += 1
+    else:
+        print("ok corrupt VM blob: %s, the run went on unchanged" % refused[0].split("-> ")[1])
     print("%d cut(s), %d failure(s)" % (len(cuts), failures))
     return 1 if failures else 0
 

@@ -782,3 +782,303 @@ Test(state, reason_names_are_stable)
 	cr_assert_str_eq(nvmx_reason_name(NVMX_REASON_STATE_CHECKSUM), "STATE_CHECKSUM");
 	cr_assert_str_eq(nvmx_status_name(NVMX_STATUS_CORRUPT_STATE), "CORRUPT_STATE");
 }
+
+/* ---- the VM blob (docs/nested-state.md, "VM blob") ---- */
+
+#define VM_MAGIC 0x56584d4eu            /* "NMXV" */
+#define VM_SEC_VPID 1u
+
+TestSuite(state_vm, .init = setup, .fini = teardown);
+
+static size_t vm_save(struct entry_fixture *f, uint8_t *out)
+{
+	size_t n = 0, max = 0;
+	cr_assert_eq(nvmx_vm_state_size(f->h.vm, &max), NVMX_STATUS_OK);
+	cr_assert_leq(max, BLOB_MAX);
+	cr_assert_eq(nvmx_vm_save(f->h.vm, out, max, &n), NVMX_STATUS_OK);
+	cr_assert_leq(n, max);
+	return n;
+}
+
+/* L2s of A's L1 used VPID12 7, 3, 9 and 7 again: LRU order 3, 9, 7. */
+static void use_vpids(struct entry_fixture *f)
+{
+	static const uint16_t seq[] = { 7, 3, 9, 7 };
+	bool flush;
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_neq(nvmx_vpid_for_entry(f->v, true, seq[i], &flush), 0);
+}
+
+static void vm_refused(enum nvmx_reason want)
+{
+	static uint8_t before[BLOB_MAX], after[BLOB_MAX];
+	size_t nb = vm_save(&B, before);
+	struct nvmx_state_refusal why;
+	enum nvmx_status s = nvmx_vm_restore(B.h.vm, blob, blen, &why);
+	cr_assert_eq(s, NVMX_STATUS_CORRUPT_STATE, "accepted; wanted %s", nvmx_reason_name(want));
+	cr_assert_eq(why.reason, want, "refused with %s, wanted %s", nvmx_reason_name(why.reason),
+	             nvmx_reason_name(want));
+	size_t na = vm_save(&B, after);
+	cr_assert_eq(na, nb);
+	cr_assert_eq(memcmp(before, after, nb), 0, "a refused VM restore changed the VM");
+}
+
+static uint8_t *vm_vpid_sec(void)
+{
+	uint64_t len;
+	uint64_t off = su_section(blob, VM_SEC_VPID, &len);
+	cr_assert_neq(off, 0);
+	return blob + off;
+}
+
+Test(state_vm, blob_holds_caps_and_vpid12s_oldest_first)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	cr_assert_eq(su_get32(blob), VM_MAGIC);
+	cr_assert_eq(su_get32(blob + SU_OFF_NSEC), 1);
+	cr_assert_eq(su_get32(blob + SU_OFF_NCAPS), 20);
+	cr_assert_eq(blob[SU_OFF_MAXPHY], nvmx_vm_maxphyaddr(A.h.vm));
+	/* Record 0x0b is IA32_VMX_PROCBASED_CTLS2 (0x48b). */
+	cr_assert_eq(su_get32(blob + SU_HDR + 0x0b * SU_CAP_REC), 0x48b);
+	cr_assert_eq(su_get64(blob + SU_HDR + 0x0b * SU_CAP_REC + 8),
+	             fx_cap(&A, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2));
+	uint8_t *p = vm_vpid_sec();
+	cr_assert_eq(su_get32(p), 3);
+	cr_assert_eq(su_get32(p + 8), 3);
+	cr_assert_eq(su_get32(p + 12), 9);
+	cr_assert_eq(su_get32(p + 16), 7);
+	uint64_t len;
+	su_section(blob, VM_SEC_VPID, &len);
+	cr_assert_eq(len, 8 + 3 * 4);
+	cr_assert_eq(blen, SU_HDR + 20 * SU_CAP_REC + SU_DIR_REC + len);
+}
+
+Test(state_vm, roundtrips_bit_exact_into_a_fresh_vm)
+{
+	use_vpids(&A);
+	uint64_t c2 = fx_cap(&A, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2);
+	cr_assert_eq(nvmx_vm_set_cap(A.h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, c2 & ~(1ull << 33)),
+	             NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_set_maxphyaddr(A.h.vm, 39), NVMX_STATUS_OK);
+	blen = vm_save(&A, blob);
+	struct nvmx_state_refusal why;
+	cr_assert_eq(nvmx_vm_restore(B.h.vm, blob, blen, &why), NVMX_STATUS_OK, "%s",
+	             nvmx_reason_name(why.reason));
+	cr_assert_eq(why.reason, NVMX_REASON_STATE_OK);
+	blen2 = vm_save(&B, blob2);
+	cr_assert_eq(blen2, blen);
+	cr_assert_eq(memcmp(blob, blob2, blen), 0, "vm save(restore(x)) differs from x");
+	cr_assert_eq(fx_cap(&B, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2), c2 & ~(1ull << 33));
+	cr_assert_eq(nvmx_vm_maxphyaddr(B.h.vm), 39);
+	/* Then the vCPU blob restores against the capabilities in place. */
+	blen = save(&A, 0, blob);
+	host_copy(&B, &A);
+	restore_ok(&B, blob, blen);
+}
+
+Test(state_vm, restored_vpid12s_get_vpid02s_flushed_before_first_use)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	/* B's L2s used VPID12 3 before: its VPID02 was flushed already. */
+	bool flush;
+	uint16_t old3 = nvmx_vpid_for_entry(B.v, true, 3, &flush);
+	cr_assert_eq(nvmx_vm_restore(B.h.vm, blob, blen, NULL), NVMX_STATUS_OK);
+	static const uint16_t vpid12[] = { 3, 9, 7 };
+	uint16_t v02[3];
+	for (unsigned i = 0; i < 3; i++) {
+		v02[i] = nvmx_vpid_lookup(B.h.vm, vpid12[i]);
+		/* The pool is 0xff00..0xfffe, 0xff00 serving L1s without VPID. */
+		cr_assert(v02[i] >= 0xff01 && v02[i] <= 0xfffe, "VPID02 %#x", v02[i]);
+		for (unsigned j = 0; j < i; j++)
+			cr_assert_neq(v02[i], v02[j]);
+	}
+	cr_assert_eq(nvmx_vpid_lookup(B.h.vm, 5), 0, "an unsaved VPID12 is not mapped");
+	(void)old3;
+	/* SDM 29.4.3.3: a VPID02 that may hold another owner's mappings is
+	 * flushed before L2 runs under it; once, not at every entry. */
+	for (unsigned i = 0; i < 3; i++) {
+		cr_assert_eq(nvmx_vpid_for_entry(B.v, true, vpid12[i], &flush), v02[i]);
+		cr_assert(flush, "VPID12 %u: no flush at its first entry", vpid12[i]);
+		cr_assert_eq(nvmx_vpid_for_entry(B.v, true, vpid12[i], &flush), v02[i]);
+		cr_assert_not(flush);
+	}
+}
+
+Test(state_vm, empty_map_roundtrips)
+{
+	blen = vm_save(&A, blob);
+	cr_assert_eq(su_get32(vm_vpid_sec()), 0);
+	cr_assert_eq(nvmx_vm_restore(B.h.vm, blob, blen, NULL), NVMX_STATUS_OK);
+	blen2 = vm_save(&B, blob2);
+	cr_assert_eq(blen2, blen);
+	cr_assert_eq(memcmp(blob, blob2, blen), 0);
+}
+
+Test(state_vm, refuses_narrower_vm_naming_the_msr)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	uint64_t c2 = fx_cap(&B, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2);
+	cr_assert_eq(nvmx_vm_set_cap(B.h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, c2 & ~(1ull << 37)),
+	             NVMX_STATUS_OK);
+	vm_refused(NVMX_REASON_STATE_CAP_LACKING);
+	struct nvmx_state_refusal why;
+	nvmx_vm_restore(B.h.vm, blob, blen, &why);
+	cr_assert_eq(why.msr, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2);
+	cr_assert_eq(fx_cap(&B, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2), c2 & ~(1ull << 37));
+}
+
+Test(state_vm, refuses_wider_maxphyaddr)
+{
+	blen = vm_save(&A, blob);
+	cr_assert_eq(nvmx_vm_set_maxphyaddr(B.h.vm, 36), NVMX_STATUS_OK);
+	vm_refused(NVMX_REASON_STATE_MAXPHYADDR);
+}
+
+Test(state_vm, refuses_vcpu_blob_and_vcpu_restore_refuses_vm_blob)
+{
+	blen = save(&A, 0, blob);
+	vm_refused(NVMX_REASON_STATE_BLOB_KIND);
+	blen = vm_save(&A, blob);
+	host_copy(&B, &A);
+	refused(NVMX_REASON_STATE_BLOB_KIND);
+}
+
+Test(state_vm, refuses_bad_magic_and_checksum)
+{
+	blen = vm_save(&A, blob);
+	blob[SU_OFF_SUM] ^= 1;
+	vm_refused(NVMX_REASON_STATE_CHECKSUM);
+	blob[0] ^= 0x20;
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_BAD_MAGIC);
+}
+
+Test(state_vm, refuses_truncated)
+{
+	blen = vm_save(&A, blob);
+	blen -= 4;
+	vm_refused(NVMX_REASON_STATE_TRUNCATED);
+}
+
+Test(state_vm, refuses_vpid12_zero)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	su_put32(vm_vpid_sec() + 12, 0);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_VPID_ZERO);
+}
+
+Test(state_vm, refuses_repeated_vpid12)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	su_put32(vm_vpid_sec() + 16, 3);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_VPID_REPEATED);
+}
+
+Test(state_vm, refuses_count_that_disagrees_with_the_section_length)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	su_put32(vm_vpid_sec(), 4);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_SIZES);
+}
+
+Test(state_vm, refuses_nonzero_reserved_bits)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	su_put32(vm_vpid_sec() + 8, 3 | 1u << 16);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_RESERVED_NONZERO);
+	blen = vm_save(&A, blob);
+	su_put32(blob + SU_OFF_FLAGS, 1);  /* a VM blob has no flags */
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_RESERVED_NONZERO);
+}
+
+Test(state_vm, refuses_missing_vpid_section)
+{
+	blen = vm_save(&A, blob);
+	su_put32(su_dir(blob, 0), 0x99);   /* an optional unknown section instead */
+	su_put32(su_dir(blob, 0) + 4, 0);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_SECTION_MISSING);
+	su_put32(su_dir(blob, 0) + 4, 1);  /* the same, mandatory */
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_SECTION_UNKNOWN);
+}
+
+Test(state_vm, refuses_section_outside_the_blob)
+{
+	blen = vm_save(&A, blob);
+	su_put64(su_dir(blob, 0) + 8, blen);
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_SECTION_BOUNDS);
+}
+
+
+Test(state_vm, smaller_pool_keeps_the_most_recent_vpid12s)
+{
+	use_vpids(&A);  /* LRU order 3, 9, 7 */
+	blen = vm_save(&A, blob);
+	struct nvmx_vm_config cfg;
+	nvmx_vm_example_config(&cfg);
+	cfg.vpid02_first = 0x100;
+	cfg.vpid02_count = 3;   /* 0x100 serves L1s without VPID: two to map */
+	static struct refhost h;
+	cr_assert_eq(refhost_init(&h, 4ull << 20, &cfg), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_restore(h.vm, blob, blen, NULL), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vpid_lookup(h.vm, 3), 0, "the least recently used VPID12 is dropped");
+	uint16_t v9 = nvmx_vpid_lookup(h.vm, 9), v7 = nvmx_vpid_lookup(h.vm, 7);
+	cr_assert(v9 >= 0x101 && v9 <= 0x102 && v7 >= 0x101 && v7 <= 0x102 && v9 != v7);
+	/* Its next use takes the least recently used slot (9's) with a flush. */
+	bool flush;
+	cr_assert_eq(nvmx_vpid_for_entry(h.vcpu, true, 3, &flush), v9);
+	cr_assert(flush);
+	refhost_fini(&h);
+}
+
+Test(state_vm, refuses_unknown_format_version)
+{
+	blen = vm_save(&A, blob);
+	blob[SU_OFF_VERSION] = 2;
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_VERSION);
+}
+
+Test(state_vm, refuses_unknown_capability_msr_naming_it)
+{
+	blen = vm_save(&A, blob);
+	su_put32(blob + SU_HDR + 5 * SU_CAP_REC, 0x3a); /* IA32_FEATURE_CONTROL */
+	su_reseal(blob, blen);
+	vm_refused(NVMX_REASON_STATE_CAP_UNKNOWN_MSR);
+	struct nvmx_state_refusal why;
+	nvmx_vm_restore(B.h.vm, blob, blen, &why);
+	cr_assert_eq(why.msr, 0x3a);
+}
+
+Test(state_vm, check_answers_as_restore_and_changes_nothing)
+{
+	use_vpids(&A);
+	blen = vm_save(&A, blob);
+	static uint8_t before[BLOB_MAX];
+	size_t nb = vm_save(&B, before);
+	struct nvmx_state_refusal why;
+	cr_assert_eq(nvmx_vm_restore_check(B.h.vm, blob, blen, &why), NVMX_STATUS_OK);
+	cr_assert_eq(why.reason, NVMX_REASON_STATE_OK);
+	blen2 = vm_save(&B, blob2);
+	cr_assert_eq(blen2, nb);
+	cr_assert_eq(memcmp(before, blob2, nb), 0);
+	su_put32(vm_vpid_sec() + 12, 0);
+	su_reseal(blob, blen);
+	cr_assert_eq(nvmx_vm_restore_check(B.h.vm, blob, blen, &why), NVMX_STATUS_CORRUPT_STATE);
+	cr_assert_eq(why.reason, NVMX_REASON_STATE_VPID_ZERO);
+	cr_assert_eq(why.offset, su_section(blob, VM_SEC_VPID, NULL) + 12);
+}
