@@ -79,8 +79,8 @@ NVMX_API enum nvmx_status nvmx_vcpu_flush(struct nvmx_vcpu *vcpu);
  * around its read of the VPID map and may run beside vCPU calls.
  */
 struct nvmx_vm;
-enum nvmx_status nvmx_vm_state_size(const struct nvmx_vm *vm, size_t *size);
-enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t *len);
+NVMX_API enum nvmx_status nvmx_vm_state_size(const struct nvmx_vm *vm, size_t *size);
+NVMX_API enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t *len);
 
 /*
  * Restore a VM blob; restore the VM before its vCPUs (their blobs then find
@@ -93,12 +93,12 @@ enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t cap, size_t 
  * maps the saved VPID12s (the most recent ones when its VPID02 pool is
  * smaller) to VPID02s of its pool, each flushed before its first use.
  */
-enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
+NVMX_API enum nvmx_status nvmx_vm_restore(struct nvmx_vm *vm, const void *buf, size_t len,
                                  struct nvmx_state_refusal *why);
 /* Validate a VM blob exactly as nvmx_vm_restore does, changing nothing:
  * OK when nvmx_vm_restore would accept it now. For a host that must know
  * both its VM and vCPU blobs are acceptable before changing anything. */
-enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf, size_t len,
+NVMX_API enum nvmx_status nvmx_vm_restore_check(struct nvmx_vm *vm, const void *buf, size_t len,
                                        struct nvmx_state_refusal *why);
 
 #ifdef __cplusplus
