@@ -146,6 +146,26 @@ static enum nvmx_status sync_l2(struct nvmx_vcpu *v, struct l2_live *l2)
 	return NVMX_STATUS_OK;
 }
 
+/* The header both blob kinds share (docs/nested-state.md, "Header (64 bytes)"), with
+ * the capability records after it; the checksum at offset 24 comes last. */
+static void put_header(uint8_t *b, uint32_t magic, size_t hdr, uint32_t flags, uint64_t total,
+                       uint32_t nsec, const struct nvmx_caps *c)
+{
+	put32(b, magic);
+	put16(b + 4, NVMX_STATE_FORMAT_VERSION);
+	put16(b + 6, (uint16_t)hdr);
+	put32(b + 8, NVMX_VERSION_NUMBER);
+	put32(b + 12, flags);
+	put64(b + 16, total);
+	put32(b + 32, nsec);
+	put32(b + 36, NVMX_CAP_MSR_COUNT);
+	put8(b + 40, c->maxphyaddr);
+	for (unsigned i = 0; i < NVMX_CAP_MSR_COUNT; i++) {
+		put32(b + ST_HDR + i * ST_CAP_REC, NVMX_CAP_MSR_FIRST + i);
+		put64(b + ST_HDR + i * ST_CAP_REC + 8, c->msr[i]);
+	}
+}
+
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags, void *buf,
                                             size_t cap, size_t *len)
 {
@@ -195,19 +215,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 
 	uint8_t *b = buf;
 	nvmx_memset(b, 0, total);
-	put32(b, ST_MAGIC);
-	put16(b + 4, NVMX_STATE_FORMAT_VERSION);
-	put16(b + 6, (uint16_t)hdr);
-	put32(b + 8, NVMX_VERSION_NUMBER);
-	put32(b + 12, in_memory ? ST_FLAG_IN_MEMORY : 0);
-	put64(b + 16, total);
-	put32(b + 32, nsec);
-	put32(b + 36, NVMX_CAP_MSR_COUNT);
-	put8(b + 40, c->maxphyaddr);
-	for (unsigned i = 0; i < NVMX_CAP_MSR_COUNT; i++) {
-		put32(b + ST_HDR + i * ST_CAP_REC, NVMX_CAP_MSR_FIRST + i);
-		put64(b + ST_HDR + i * ST_CAP_REC + 8, c->msr[i]);
-	}
+	put_header(b, ST_MAGIC, hdr, in_memory ? ST_FLAG_IN_MEMORY : 0, total, nsec, c);
 	uint8_t *d = b + hdr;
 	put32(d, SEC_VCPU);
 	put32(d + 4, ST_SEC_MANDATORY);
@@ -925,18 +933,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_save(struct nvmx_vm *vm, void *buf, size_t 
 	nvmx_vm_free(vm, h, idx_size);
 
 	const struct nvmx_caps *c = &vm->caps;
-	put32(b, ST_VM_MAGIC);
-	put16(b + 4, NVMX_STATE_FORMAT_VERSION);
-	put16(b + 6, (uint16_t)hdr);
-	put32(b + 8, NVMX_VERSION_NUMBER);
-	put64(b + 16, total);
-	put32(b + 32, 1);
-	put32(b + 36, NVMX_CAP_MSR_COUNT);
-	put8(b + 40, c->maxphyaddr);
-	for (unsigned i = 0; i < NVMX_CAP_MSR_COUNT; i++) {
-		put32(b + ST_HDR + i * ST_CAP_REC, NVMX_CAP_MSR_FIRST + i);
-		put64(b + ST_HDR + i * ST_CAP_REC + 8, c->msr[i]);
-	}
+	put_header(b, ST_VM_MAGIC, hdr, 0, total, 1, c);
 	uint8_t *d = b + hdr;
 	put32(d, SEC_VM_VPID);
 	put32(d + 4, ST_SEC_MANDATORY);
