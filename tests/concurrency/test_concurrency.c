@@ -130,11 +130,15 @@ static bool l1_inv(struct worker *w, uint32_t reason, uint64_t type, uint64_t d0
 	return true;
 }
 
-/* One L2 read of gpa, through EPT violations, to completion. */
+/* One L2 read of gpa, through EPT violations, to completion. A fault whose
+ * install an invalidation on another thread overtakes is retried by L2 (reason
+ * EPT_INVALIDATED), and the mapping it installs can be invalidated again before
+ * the access, so progress is bounded generously: 64 tries, not the 1 or 2 a
+ * quiet VM needs (8 was seen exhausted under coverage instrumentation). */
 static void l2_read(struct worker *w, uint64_t gpa)
 {
 	struct refhost *h = w->h;
-	for (int tries = 0; tries < 8; tries++) {
+	for (int tries = 0; tries < 64; tries++) {
 		uint64_t hpa = 0;
 		struct refhost_l2_exit ex;
 		enum refhost_l2_result r = refhost_l2_access(h, gpa, REFHOST_L2_READ, &hpa, &ex);
