@@ -682,7 +682,7 @@ Test(state, refuses_wrong_revision)
 Test(state, refuses_unknown_field_encoding)
 {
 	valid_root_blob();
-	uint64_t at;
+	uint64_t at = 0;
 	cr_assert_neq(su_field(blob, 0, 0x681e, &at), ~0ull);
 	su_put32(blob + at - 4, 0x7ffe);
 	su_reseal(blob, blen);
@@ -692,7 +692,7 @@ Test(state, refuses_unknown_field_encoding)
 Test(state, refuses_value_wider_than_its_field)
 {
 	valid_root_blob();
-	uint64_t at; /* GUEST_CS_SELECTOR (0x802) is 16 bits wide */
+	uint64_t at = 0; /* GUEST_CS_SELECTOR (0x802) is 16 bits wide */
 	cr_assert_neq(su_field(blob, 0, 0x802, &at), ~0ull);
 	su_put64(blob + at, 0x10008);
 	su_reseal(blob, blen);
@@ -722,7 +722,7 @@ Test(state, refuses_l2_under_vmcs12_failing_entry_checks)
 {
 	valid_l2_blob();
 	/* SDM 27.3.1.1: with "IA-32e mode guest", CR0.PG must be 1. */
-	uint64_t at;
+	uint64_t at = 0;
 	uint64_t cr0 = su_field(blob, 0, 0x6800, &at);
 	cr_assert_neq(cr0, ~0ull);
 	su_put64(blob + at, cr0 & ~(uint64_t)NVMX_CR0_PG);
