@@ -42,6 +42,9 @@
 	X(STATE_BAD_VALUE, 0x4021, "a flag byte or indicator holds a value outside its range")        \
 	X(STATE_BLOB_KIND, 0x4022, "a VM blob was given to nvmx_vcpu_restore or a vCPU blob to nvmx_vm_restore") \
 	X(STATE_VPID_ZERO, 0x4023, "the VPID map holds VPID12 0, which L1 cannot enable VPID with")  \
-	X(STATE_VPID_REPEATED, 0x4024, "the VPID map lists a VPID12 twice")
+	X(STATE_VPID_REPEATED, 0x4024, "the VPID map lists a VPID12 twice")                          \
+	X(STATE_POLICY_RECORD, 0x4025, "a policy record is malformed: a bad section length, a repeated item, reserved flag bits or a presence bit on an item without one") \
+	X(STATE_POLICY_UNKNOWN, 0x4026, "a policy item marked checked that this version does not know") \
+	X(STATE_POLICY_MISMATCH, 0x4027, "the vCPU's L0 policy differs from the saved one in a checked item (why->field names it)")
 
 #endif

@@ -25,6 +25,36 @@ struct nvmx_vcpu;
  * Without it the VMCS12 contents travel in the blob. */
 #define NVMX_STATE_FLUSH_VMCS12 (1u << 0)
 
+/*
+ * The items of the L0-policy section of a vCPU blob (struct nvmx_l0_policy,
+ * nvmx/entry.h), by the number each record carries. "Checked" items must
+ * equal the policy the host has set on the vCPU it restores into (else
+ * STATE_POLICY_MISMATCH naming the item): they decide which exits are L0's
+ * and what VMCS02 holds, so a rollback under another policy would not
+ * behave as the saved vCPU did. The others are L0-local values (a physical
+ * address, L0's own VPID, L1's TSC offset and multiplier on this host) that
+ * a migration legitimately changes: saved for the record, never compared.
+ * L0's bitmaps are saved as XXH64 digests of their 4 KiB contents.
+ */
+enum nvmx_state_policy_item {
+	NVMX_STATE_POLICY_FLAGS = 1,            /* checked */
+	NVMX_STATE_POLICY_PIN_SET = 2,          /* checked */
+	NVMX_STATE_POLICY_PROC_SET = 3,         /* checked */
+	NVMX_STATE_POLICY_PROC2_SET = 4,        /* checked */
+	NVMX_STATE_POLICY_EXIT_SET = 5,         /* checked */
+	NVMX_STATE_POLICY_ENTRY_SET = 6,        /* checked */
+	NVMX_STATE_POLICY_EXCEPTION_BITMAP = 7, /* checked */
+	NVMX_STATE_POLICY_CR0_MASK = 8,         /* checked */
+	NVMX_STATE_POLICY_CR4_MASK = 9,         /* checked */
+	NVMX_STATE_POLICY_MSR_BITMAP = 10,      /* checked: present, and its digest */
+	NVMX_STATE_POLICY_IO_BITMAP_A = 11,     /* checked: present, and its digest */
+	NVMX_STATE_POLICY_IO_BITMAP_B = 12,     /* checked: present, and its digest */
+	NVMX_STATE_POLICY_TSC_OFFSET = 13,      /* L0-local */
+	NVMX_STATE_POLICY_TSC_MULTIPLIER = 14,  /* L0-local */
+	NVMX_STATE_POLICY_EPTP01 = 15,          /* L0-local */
+	NVMX_STATE_POLICY_VPID01 = 16,          /* L0-local */
+};
+
 /* Blob format version this library writes and reads. */
 #define NVMX_STATE_FORMAT_VERSION 1u
 
@@ -49,7 +79,8 @@ struct nvmx_state_refusal {
 	enum nvmx_reason reason;        /* NVMX_REASON_STATE_*, STATE_OK when restored */
 	enum nvmx_reason entry_reason;  /* STATE_ENTRY_CHECKS / STATE_EVENT: the entry check */
 	uint32_t msr;                   /* STATE_CAP_*: the capability MSR */
-	uint32_t field;                 /* STATE_VMCS12_FIELD_*: the field encoding */
+	uint32_t field;                 /* STATE_VMCS12_FIELD_*: the field encoding;
+	                                 * STATE_POLICY_*: the item (NVMX_STATE_POLICY_*) */
 	uint64_t offset;                /* byte offset in the blob of what was refused */
 	uint64_t reserved[2];
 };

@@ -17,7 +17,9 @@
  *   then the section directory: per section u32 type, u32 flags (bit 0:
  *   mandatory), u64 offset, u64 length; then the section payloads.
  * Sections: 1 vCPU (64 bytes), 2 VMCS12s, 3 L2 (40 bytes, present exactly
- * when L2 has run since its last entry). A reader skips an unknown section
+ * when L2 has run since its last entry), 4 L0 policy (optional: u32 count,
+ * u32 zero, then per item u32 item number (NVMX_STATE_POLICY_*), u32 flags
+ * (bit 0 checked, bit 1 present: L0's bitmaps only), u64 value). A reader skips an unknown section
  * without the mandatory bit and refuses one with it.
  */
 #include "../core.h"
@@ -37,7 +39,7 @@
 #define ST_FLAG_IN_MEMORY 1u
 #define ST_SEC_MANDATORY 1u
 
-enum { SEC_VCPU = 1, SEC_VMCS12 = 2, SEC_L2 = 3 };
+enum { SEC_VCPU = 1, SEC_VMCS12 = 2, SEC_L2 = 3, SEC_POLICY = 4 };
 
 #define VCPU_LEN 64u
 #define L2_LEN 40u
@@ -76,9 +78,60 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 /* ---- sizes ---- */
 
+/* ---- the L0-policy section ---- */
+
+#define POL_SEC_HDR 8u
+#define POL_REC 16u
+#define POL_NITEMS 16u          /* items this version writes */
+#define POL_MAX_RECORDS 64u     /* records a reader accepts */
+#define POL_CHECKED 1u
+#define POL_PRESENT 2u
+
+struct pol_item {
+	uint32_t item, flags;
+	uint64_t value;
+};
+
+static uint64_t page_digest(const uint8_t *page)
+{
+	return page ? XXH64(page, 4096, 0) : 0;
+}
+
+/* The policy as the section's items, in item order (o[k] is item k + 1). */
+static void policy_items(const struct nvmx_l0_policy *p, struct pol_item o[POL_NITEMS])
+{
+	const uint32_t C = POL_CHECKED;
+	const uint8_t *bm[3] = { p->msr_bitmap, p->io_bitmap_a, p->io_bitmap_b };
+	uint64_t val[POL_NITEMS] = { p->flags, p->pin_set, p->proc_set, p->proc2_set,
+		                     p->exit_set, p->entry_set, p->exception_bitmap,
+		                     p->cr0_mask, p->cr4_mask, page_digest(bm[0]),
+		                     page_digest(bm[1]), page_digest(bm[2]), p->tsc_offset,
+		                     p->tsc_multiplier, p->eptp01, p->vpid01 };
+	for (uint32_t k = 0; k < POL_NITEMS; k++) {
+		uint32_t item = k + 1u;
+		uint32_t f = item <= NVMX_STATE_POLICY_IO_BITMAP_B ? C : 0;
+		if (item >= NVMX_STATE_POLICY_MSR_BITMAP && item <= NVMX_STATE_POLICY_IO_BITMAP_B &&
+		    bm[item - NVMX_STATE_POLICY_MSR_BITMAP])
+			f |= POL_PRESENT;
+		o[k] = (struct pol_item){ item, f, val[k] };
+	}
+}
+
+/* The policy in force on v, without installing the default as a side
+ * effect (a refused restore changes nothing). */
+static const struct nvmx_l0_policy *policy_of(const struct nvmx_vcpu *v,
+                                              struct nvmx_l0_policy *def)
+{
+	if (v->entry.have_policy)
+		return &v->entry.pol;
+	nvmx_l0_policy_default(def);
+	return def;
+}
+
 static size_t max_size(uint32_t ncache)
 {
-	return ST_HDR + NVMX_CAP_MSR_COUNT * ST_CAP_REC + 3u * ST_DIR_REC + VCPU_LEN + L2_LEN +
+	return ST_HDR + NVMX_CAP_MSR_COUNT * ST_CAP_REC + 4u * ST_DIR_REC + VCPU_LEN + L2_LEN +
+	       POL_SEC_HDR + POL_NITEMS * POL_REC +
 	       VMCS12_SEC_HDR + (size_t)ncache * (REC_HDR + (size_t)NVMX_FIELD_COUNT * FIELD_REC);
 }
 
@@ -204,12 +257,14 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 			for (unsigned k = 0; k < NVMX_FIELD_COUNT; k++)
 				vmcs_len += field_saved(c, order[i], k) ? FIELD_REC : 0;
 	}
-	uint32_t nsec = l2_ran ? 3u : 2u;
+	uint32_t nsec = l2_ran ? 4u : 3u;
 	size_t hdr = ST_HDR + NVMX_CAP_MSR_COUNT * ST_CAP_REC;
 	size_t off_vcpu = hdr + nsec * ST_DIR_REC;
 	size_t off_vmcs = off_vcpu + VCPU_LEN;
 	size_t off_l2 = off_vmcs + vmcs_len;
-	size_t total = off_l2 + (l2_ran ? L2_LEN : 0);
+	size_t off_pol = off_l2 + (l2_ran ? L2_LEN : 0);
+	const size_t pol_len = POL_SEC_HDR + POL_NITEMS * POL_REC;
+	size_t total = off_pol + pol_len;
 	if (cap < total)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 
@@ -233,6 +288,11 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 		put64(d + 8, off_l2);
 		put64(d + 16, L2_LEN);
 	}
+	d += ST_DIR_REC;
+	put32(d, SEC_POLICY);
+	put32(d + 4, 0);
+	put64(d + 8, off_pol);
+	put64(d + 16, pol_len);
 
 	uint8_t *p = b + off_vcpu;
 	put8(p, v->vmxon);
@@ -279,6 +339,17 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 		put64(p + 16, l2.insn_len);
 		put64(p + 24, l2.timer_valid);
 		put64(p + 32, l2.timer);
+	}
+	struct nvmx_l0_policy def;
+	struct pol_item items[POL_NITEMS];
+	policy_items(policy_of(v, &def), items);
+	p = b + off_pol;
+	put32(p, POL_NITEMS);
+	p += POL_SEC_HDR;
+	for (uint32_t k = 0; k < POL_NITEMS; k++, p += POL_REC) {
+		put32(p, items[k].item);
+		put32(p + 4, items[k].flags);
+		put64(p + 8, items[k].value);
 	}
 	put64(b + 24, checksum(b, total));
 	*len = total;
@@ -709,10 +780,70 @@ static enum nvmx_status decode_frame(struct rctx *r, uint32_t magic, uint32_t nk
 	return NVMX_STATUS_OK;
 }
 
+/* The policy section, when the blob has one: every checked item must equal
+ * the policy in force on the vCPU (nvmx/state.h). */
+static enum nvmx_status decode_policy(struct rctx *r, const struct sec *s)
+{
+	if (!s->present)
+		return NVMX_STATUS_OK; /* a blob written before the section existed */
+	if (s->len < POL_SEC_HDR)
+		REFUSE(r, STATE_POLICY_RECORD, s->off);
+	const uint8_t *p = r->b + s->off;
+	uint32_t n = get32(p);
+	if (get32(p + 4) != 0)
+		REFUSE(r, STATE_RESERVED_NONZERO, s->off + 4);
+	if (n > POL_MAX_RECORDS || s->len != POL_SEC_HDR + (uint64_t)n * POL_REC)
+		REFUSE(r, STATE_POLICY_RECORD, s->off);
+	struct nvmx_l0_policy def;
+	struct pol_item want[POL_NITEMS];
+	policy_items(policy_of(r->v, &def), want);
+	uint32_t seen = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t at = s->off + POL_SEC_HDR + (uint64_t)i * POL_REC;
+		const uint8_t *e = r->b + at;
+		uint32_t item = get32(e), f = get32(e + 4);
+		uint64_t val = get64(e + 8);
+		if (f & ~(POL_CHECKED | POL_PRESENT))
+			REFUSE(r, STATE_POLICY_RECORD, at + 4);
+		if (item == 0 || item > POL_NITEMS) {
+			if (f & POL_PRESENT)
+				REFUSE(r, STATE_POLICY_RECORD, at + 4);
+			if (f & POL_CHECKED) {
+				r->why->field = item;
+				REFUSE(r, STATE_POLICY_UNKNOWN, at);
+			}
+			continue; /* an L0-local item of a later version */
+		}
+		const struct pol_item *w = &want[item - 1u];
+		if (seen & (1u << item))
+			REFUSE(r, STATE_POLICY_RECORD, at);
+		seen |= 1u << item;
+		bool bitmap = item >= NVMX_STATE_POLICY_MSR_BITMAP &&
+		              item <= NVMX_STATE_POLICY_IO_BITMAP_B;
+		/* This version knows which items are checked: a record that says
+		 * otherwise, or a presence bit where none belongs, is malformed. */
+		if ((f & POL_CHECKED) != (w->flags & POL_CHECKED) ||
+		    ((f & POL_PRESENT) && !bitmap) || (bitmap && !(f & POL_PRESENT) && val))
+			REFUSE(r, STATE_POLICY_RECORD, at + 4);
+		if ((f & POL_CHECKED) && (f != w->flags || val != w->value)) {
+			r->why->field = item;
+			REFUSE(r, STATE_POLICY_MISMATCH, at);
+		}
+	}
+	/* A section that leaves out a checked item this version knows cannot be
+	 * compared: refused as malformed (a writer of this format writes all). */
+	for (uint32_t k = 0; k < POL_NITEMS; k++)
+		if ((want[k].flags & POL_CHECKED) && !(seen & (1u << (k + 1u)))) {
+			r->why->field = k + 1u;
+			REFUSE(r, STATE_POLICY_RECORD, s->off);
+		}
+	return NVMX_STATUS_OK;
+}
+
 static enum nvmx_status decode(struct rctx *r)
 {
-	struct sec secs[4];
-	NVMX_CHECK(decode_frame(r, ST_MAGIC, 3, secs));
+	struct sec secs[5];
+	NVMX_CHECK(decode_frame(r, ST_MAGIC, 4, secs));
 	uint32_t hdr = r->hdr;
 	if (!secs[SEC_VCPU].present)
 		REFUSE(r, STATE_SECTION_MISSING, hdr);
@@ -721,6 +852,7 @@ static enum nvmx_status decode(struct rctx *r)
 	NVMX_CHECK(decode_vcpu(r, &secs[SEC_VCPU]));
 	NVMX_CHECK(decode_vmcs12s(r, &secs[SEC_VMCS12]));
 	NVMX_CHECK(decode_l2(r, &secs[SEC_L2]));
+	NVMX_CHECK(decode_policy(r, &secs[SEC_POLICY]));
 	if (r->d.have_l2 && r->d.l2.timer_valid &&
 	    !(V12(&r->sc->rec[r->d.cur], PIN_BASED_VM_EXEC_CONTROL) & NVMX_PIN_PREEMPTION_TIMER))
 		REFUSE(r, STATE_BAD_VALUE, secs[SEC_L2].off + 24);
