@@ -230,6 +230,24 @@ NVMX_EXPORT uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *v)
 	return v->current_vmptr;
 }
 
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmcs12_peek(const struct nvmx_vcpu *v, uint64_t encoding,
+                                                   uint64_t *value)
+{
+	if (!v || !value)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	if (!v->vmxon || !v->cur)
+		return NVMX_STATUS_WRONG_STATE;
+	int idx = nvmx_field_lookup(encoding);
+	if (idx < 0 || !nvmx_caps_has(&v->vm->caps, nvmx_field_table[idx].feature))
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	unsigned type = NVMX_FIELD_TYPE((uint32_t)encoding);
+	if (type != NVMX_FIELD_TYPE_CONTROL && type != NVMX_FIELD_TYPE_HOST)
+		return NVMX_STATUS_INVALID_ARGUMENT;
+	uint64_t x = v->cur->f[idx];
+	*value = NVMX_FIELD_ACCESS_HIGH((uint32_t)encoding) ? x >> 32 : x;
+	return NVMX_STATUS_OK;
+}
+
 /* ---- INIT and RESET (SDM 24.8, 26.2) ---- */
 
 static enum nvmx_status init_signal(struct nvmx_vcpu *v, struct nvmx_result *res)

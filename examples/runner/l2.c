@@ -97,12 +97,43 @@ static bool num(const char *s, uint64_t max, uint64_t *v, const char *what,
  * them when L2 executes the instruction: registers in L2's GPRs, the memory
  * operand at the runner's scratch address (an L2 linear address = L2
  * physical address: L2 runs the model's flat paging). The memory operand is
- * stored in L1 memory when L2's physical addresses are L1's (VMCS02 runs on
- * EPT01, L1 gave L2 no EPT); with EPT12 the exit happens all the same (VMX
- * instructions exit before any operand access) and L1 finds the operand
- * where its EPT12 maps the scratch address. Fills the exit's instruction
- * information and qualification (displacement 0).
+ * stored in L1 memory: at that address when L2's physical addresses are
+ * L1's (L1 gave L2 no EPT), else where L1's EPT12 maps it, which is where
+ * L1 finds it when it emulates the instruction (the exit happens before any
+ * operand access, so an address EPT12 does not map gets no operand). Fills
+ * the exit's instruction information and qualification (displacement 0).
  */
+/*
+ * L1's EPT12 translation of an L2 physical address, walked as the SDM
+ * describes the EPT paging structures (30.3.2): 4 or 5 levels from the EPTP,
+ * an entry present when any of bits 2:0 is set, bit 7 mapping a 1 GiB page
+ * at level 3 or a 2 MiB page at level 2. Access rights do not matter here:
+ * L1 reads the operand through its own mapping. False when nothing maps it.
+ */
+static bool ept12_translate(const struct runner *r, uint64_t eptp, uint64_t gpa, uint64_t *l1_gpa)
+{
+	const uint64_t addr_mask = 0x000ffffffffff000ull;
+	unsigned levels = (unsigned)((eptp >> 3) & 7u) + 1u;
+	if (levels != 4 && levels != 5)
+		return false;
+	uint64_t table = eptp & addr_mask;
+	for (unsigned l = levels; l >= 1; l--) {
+		unsigned shift = 12u + 9u * (l - 1u);
+		uint64_t e;
+		if (!refhost_mem_read(&r->h, table + ((gpa >> shift) & 511u) * 8u, &e, sizeof(e)))
+			return false;
+		if (!(e & 7u))
+			return false;
+		if (l == 1 || ((l == 2 || l == 3) && (e & 0x80u))) {
+			uint64_t off = (1ull << shift) - 1u;
+			*l1_gpa = (e & addr_mask & ~off) | (gpa & off);
+			return true;
+		}
+		table = e & addr_mask;
+	}
+	return false;
+}
+
 static bool stage_vmx_operands(struct runner *r, size_t k, const char *const *t, unsigned n,
                                struct l2model_event *m, struct outcome *o)
 {
@@ -143,8 +174,15 @@ static bool stage_vmx_operands(struct runner *r, size_t k, const char *const *t,
 	if (in.mem) {
 		r->h.gpr[L2_REG_BASE] = in.la;
 		bool l2_on_ept01 = !refhost_page_va(&r->h, refhost_vmcs02_get(&r->h, NVMX_F_EPT_POINTER));
-		if (memlen && l2_on_ept01)
-			refhost_mem_write(&r->h, in.la, mem, memlen);
+		uint64_t at = in.la, eptp12;
+		bool placed = l2_on_ept01;
+		if (!l2_on_ept01 &&
+		    nvmx_vcpu_vmcs12_peek(r->h.vcpu, NVMX_F_EPT_POINTER, &eptp12) == NVMX_STATUS_OK)
+			placed = ept12_translate(r, eptp12, in.la, &at);
+		/* The 16-byte descriptors stay within the scratch page, which is
+		 * 4 KiB aligned: one translation covers them. */
+		if (memlen && placed)
+			refhost_mem_write(&r->h, at, mem, memlen);
 	}
 	m->vmx_info = refhost_insn_info(&in);
 	m->vmx_qual = 0;

@@ -210,6 +210,20 @@ NVMX_API bool nvmx_vcpu_in_vmx_operation(const struct nvmx_vcpu *vcpu);
 NVMX_API bool nvmx_vcpu_in_l2(const struct nvmx_vcpu *vcpu);
 /* The current-VMCS pointer, all ones when there is none (SDM 25.1). */
 NVMX_API uint64_t nvmx_vcpu_current_vmptr(const struct nvmx_vcpu *vcpu);
+/*
+ * Inspect the current VMCS12 without an exit, for tools, debuggers and
+ * tracing: the value of a VM-execution/exit/entry control field or a
+ * host-state field (encoding bits 11:10 = 0 or 3) as L1 last wrote it or
+ * the last VM exit stored it (what L1's VMREAD returns in root operation;
+ * while L2 runs, an exit may still change it, e.g. the valid bit of the
+ * VM-entry interruption information); the high access type (bit 0) of a 64-bit field gives its upper
+ * 32 bits. Changes nothing. WRONG_STATE: no current VMCS. INVALID_ARGUMENT:
+ * an encoding that is no field for L1, a guest-state field or an exit
+ * information field (while L2 runs their current values are in VMCS02, and
+ * only an exit brings them into VMCS12).
+ */
+NVMX_API enum nvmx_status nvmx_vcpu_vmcs12_peek(const struct nvmx_vcpu *vcpu, uint64_t encoding,
+                                                uint64_t *value);
 
 #ifdef __cplusplus
 }

@@ -260,3 +260,59 @@ Test(vmcs12_one_slot, switching_evicts_the_current_vmcs12_with_write_back)
 	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0xa);
 }
+
+/* ---- nvmx_vcpu_vmcs12_peek: what the current VMCS12 holds, without an exit ---- */
+
+TestSuite(vmcs12_peek, .init = start8, .fini = stop);
+
+Test(vmcs12_peek, no_current_vmcs_is_wrong_state)
+{
+	uint64_t x = 7;
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_EPT_POINTER, &x), NVMX_STATUS_WRONG_STATE);
+	cr_assert_eq(x, 7, "a refused peek wrote its output");
+}
+
+Test(vmcs12_peek, control_and_host_fields_as_l1_wrote_them)
+{
+	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	vmwrite(NVMX_F_EPT_POINTER, 0x123456789001eull);
+	vmwrite(NVMX_F_HOST_RIP, 0xffffffff81000000ull);
+	uint64_t x = 0;
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_EPT_POINTER, &x), NVMX_STATUS_OK);
+	cr_assert_eq(x, 0x123456789001eull);
+	/* SDM 25.11.2: the high access type (bit 0) of a 64-bit field reads
+	 * its bits 63:32. */
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_EPT_POINTER | 1u, &x), NVMX_STATUS_OK);
+	cr_assert_eq(x, 0x12345);
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_HOST_RIP, &x), NVMX_STATUS_OK);
+	cr_assert_eq(x, 0xffffffff81000000ull);
+}
+
+Test(vmcs12_peek, guest_state_exit_information_and_unknown_fields_are_refused)
+{
+	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	uint64_t x = 7;
+	/* Encoding bits 11:10: 2 is guest state (GUEST_RIP 0x681e), 1 exit
+	 * information (VM_EXIT_REASON 0x4402). */
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, 0x681e, &x), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, 0x4402, &x), NVMX_STATUS_INVALID_ARGUMENT);
+	/* No field: index 0x1ff of the 32-bit control type; the high access
+	 * type of a 32-bit field; bits above 14. */
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, 0x43fe, &x), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, 0x4001, &x), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, 1ull << 32, &x), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(x, 7);
+}
+
+Test(vmcs12_peek, a_field_l1_is_not_offered_is_refused)
+{
+	/* Without "enable EPT" in the secondary controls' allowed-1 bits
+	 * (IA32_VMX_PROCBASED_CTLS2 bit 33), EPT_POINTER is no field for L1. */
+	uint64_t c2;
+	cr_assert_eq(nvmx_vm_get_cap(h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, &c2), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_set_cap(h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, c2 & ~(1ull << 33)),
+	             NVMX_STATUS_OK);
+	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	uint64_t x;
+	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_EPT_POINTER, &x), NVMX_STATUS_INVALID_ARGUMENT);
+}
