@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "entry_fixture.h"
 #include "vmcs12_valid.h"
+#include "vmx_on.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,12 +83,10 @@ int fx_init(struct entry_fixture *f)
 	f->v = f->h.vcpu;
 	refhost_mem_w32(&f->h, FX_VMXON, 4);
 	refhost_mem_w32(&f->h, FX_VMCS12, 4);
-	f->v->vmxon = true;
-	f->v->vmxon_ptr = FX_VMXON;
-	if (nvmx_vmcs12_load(f->v, FX_VMCS12, &f->s) != NVMX_STATUS_OK)
+	/* VMXON and VMPTRLD as L1 executes them (tests/support/vmx_on.h). */
+	if (tsup_vmx_on(&f->h, FX_OPERAND, FX_VMXON, FX_VMCS12) != 0)
 		return -1;
-	f->v->cur = f->s;
-	f->v->current_vmptr = FX_VMCS12;
+	f->s = f->v->cur;
 	nvmx_l0_policy_default(&f->pol);
 	f->pol.eptp01 = FX_EPTP01;
 	f->l0_msr[FX_L0_MSR_READ / 8] |= 1u << (FX_L0_MSR_READ % 8);
