@@ -19,6 +19,7 @@
 #include <string.h>
 #include "core.h"
 #include "refhost.h"
+#include "vmcs12_valid.h"
 #include "x86_gen.h"
 
 #define VMCS12_GPA 0x10000ull
@@ -39,6 +40,11 @@ enum cls {
 	C_SGDT, C_SIDT, C_LGDT, C_LIDT, C_SLDT, C_STR, C_LLDT, C_LTR, C_RDRAND, C_RDSEED,
 	C_INOUT, C_STRIO, C_COUNT
 };
+
+static void set12(void *ctx, unsigned idx, uint64_t val)
+{
+	nvmx_vmcs12_set(ctx, idx, val);
+}
 
 static bool start(void)
 {
@@ -69,13 +75,7 @@ static bool start(void)
 	                NVMX_PROC2_DESC_TABLE_EXITING | NVMX_PROC2_RDRAND_EXITING |
 	                        NVMX_PROC2_RDSEED_EXITING);
 	nvmx_vmcs12_set(s, NVMX_IDX_VM_EXIT_CONTROLS, NVMX_EXIT_HOST_ADDR_SPACE_SIZE);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_CR0, 0x80050033ull);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_CR3, 0x5000);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_CS_SELECTOR, 0x10);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_SS_SELECTOR, 0x18);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_TR_SELECTOR, 0x40);
-	nvmx_vmcs12_set(s, NVMX_IDX_HOST_RIP, 0x401000);
+	tsup_vmcs12_host64(set12, s);
 	return true;
 }
 

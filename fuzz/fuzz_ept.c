@@ -425,7 +425,7 @@ static void l2_step(struct fuzz_src *in)
 	/* The outcome must agree with the independent walk. */
 	unsigned need = (acc & 3) | ((acc & 4) ? ((cur_mbec && (acc & REFHOST_L2_USER)) ? 8u : 4u) : 0);
 	if (ad && (acc & REFHOST_L2_GPAGING))
-		need |= 2;  /* SDM 30.3.3.2: a write with EPT A/D */
+		need |= 2;  /* SDM 29.3.3.2: a write with EPT A/D */
 	switch (w.st) {
 	case W_UNBACKED:
 		if (res != NVMX_EPT_L0)

@@ -2,8 +2,8 @@
 /*
  * Events while L2 runs (`l2 ...`). Each event is parsed and checked here into
  * a struct l2_event; deliver_l2_event() is the one place where an event is
- * turned into a hardware exit under VMCS02 (examples/l2model.h, and
- * examples/hw_ept.h for accesses) and handed to the library.
+ * turned into a hardware exit under VMCS02 (tests/oracle/l2model.h, and
+ * tests/oracle/hw_ept.h for accesses) and handed to the library.
  */
 #include "runner.h"
 #include "hw_ept.h"
@@ -347,7 +347,7 @@ static void deliver_access(struct runner *r, const struct l2_event *ev, struct o
 
 /*
  * Deliver a checked event to L2: the reference host's hardware model
- * (examples/l2model.h) decides from VMCS02 whether it is a VM exit and, if
+ * (tests/oracle/l2model.h) decides from VMCS02 whether it is a VM exit and, if
  * so, hands it to the library (nvmx_vcpu_handle_exit). `no-exit`: VMCS02
  * does not intercept it; otherwise the library's result (`exit-to-l1`,
  * `l0-handled`, `vmx-abort`). Accesses go through the EPT model.

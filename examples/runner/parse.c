@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmcs/fields.h"
 
 bool word_is(const char *w, const char *lit)
 {
@@ -64,23 +63,11 @@ bool parse_field(const char *s, uint64_t *enc)
 	char name[64];
 	if (!upper_copy(s, name, sizeof(name)))
 		return false;
-	int idx = nvmx_field_by_name(name);
-	if (idx >= 0) {
-		*enc = nvmx_field_table[idx].encoding;
-		return true;
-	}
-	/* NAME_HIGH: the high 32 bits of a 64-bit field (access type 1). */
-	size_t n = strlen(name);
-	if (n > 5 && strcmp(name + n - 5, "_HIGH") == 0) {
-		name[n - 5] = 0;
-		idx = nvmx_field_by_name(name);
-		if (idx >= 0 && NVMX_FIELD_WIDTH(nvmx_field_table[idx].encoding) ==
-		                        NVMX_FIELD_WIDTH_64) {
-			*enc = nvmx_field_table[idx].encoding | 1u;
-			return true;
-		}
-	}
-	return false;
+	uint32_t e;
+	if (!nvmx_vmcs_field_by_name(name, &e))
+		return false;
+	*enc = e;
+	return true;
 }
 
 /* SDM appendix A names (and IA32_FEATURE_CONTROL, SDM 24.7). */

@@ -25,6 +25,10 @@
 #ifndef NVMX_VMCS_FIELDS_H
 #define NVMX_VMCS_FIELDS_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include "api.h"
+
 #define NVMX_VMCS_FIELDS(X)                                                   \
 	/* 16-bit control fields (SDM B.1.1) */                               \
 	X(VIRTUAL_PROCESSOR_ID, 0x0000, VPID)                                 \
@@ -257,5 +261,23 @@ enum nvmx_field_width {
 	NVMX_FIELD_WIDTH_32 = 2,
 	NVMX_FIELD_WIDTH_NATURAL = 3,
 };
+
+/*
+ * Field names, for hosts, tools and logs (the names of the list above, as
+ * the SDM's appendix B spells them in upper case: "GUEST_CR0").
+ *
+ * nvmx_vmcs_field_name: the name of the field a VMREAD/VMWRITE encoding
+ * names, or NULL when no such field exists (SDM 25.11.2: bits 31:15 or
+ * reserved bit 12 set, an unknown index, or the high access type of a field
+ * that is not 64-bit). The high half of a 64-bit field (access type 1) has
+ * the field's name; NVMX_FIELD_ACCESS_HIGH tells them apart.
+ *
+ * nvmx_vmcs_field_by_name: the encoding of the field `name` names, with the
+ * suffix "_HIGH" for the high half of a 64-bit field; false, and *encoding
+ * unchanged, for any other name. Names are compared exactly (upper case)
+ * and are at most 63 characters long.
+ */
+NVMX_API const char *nvmx_vmcs_field_name(uint32_t encoding);
+NVMX_API bool nvmx_vmcs_field_by_name(const char *name, uint32_t *encoding);
 
 #endif

@@ -45,3 +45,39 @@ int nvmx_field_by_name(const char *name)
 	}
 	return -1;
 }
+
+NVMX_EXPORT const char *nvmx_vmcs_field_name(uint32_t encoding)
+{
+	int idx = nvmx_field_lookup(encoding);
+	return idx < 0 ? NULL : nvmx_field_table[idx].name;
+}
+
+NVMX_EXPORT bool nvmx_vmcs_field_by_name(const char *name, uint32_t *encoding)
+{
+	/* Copy at most 63 characters: a longer name is no field's. */
+	char buf[64];
+	unsigned n = 0;
+	while (n < sizeof(buf) && name[n] != 0) {
+		buf[n] = name[n];
+		n++;
+	}
+	if (n == sizeof(buf))
+		return false;
+	buf[n] = 0;
+	int idx = nvmx_field_by_name(buf);
+	if (idx >= 0) {
+		*encoding = nvmx_field_table[idx].encoding;
+		return true;
+	}
+	/* NAME_HIGH: the high 32 bits of a 64-bit field (access type 1). */
+	if (n > 5 && buf[n - 5] == '_' && buf[n - 4] == 'H' && buf[n - 3] == 'I' &&
+	    buf[n - 2] == 'G' && buf[n - 1] == 'H') {
+		buf[n - 5] = 0;
+		idx = nvmx_field_by_name(buf);
+		if (idx >= 0 && NVMX_FIELD_WIDTH(nvmx_field_table[idx].encoding) == NVMX_FIELD_WIDTH_64) {
+			*encoding = nvmx_field_table[idx].encoding | 1u;
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "entry_fixture.h"
+#include "vmcs12_valid.h"
+#include "vmx_on.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,51 +19,45 @@ static uint32_t a0(struct entry_fixture *f, uint32_t true_msr)
 	return (uint32_t)fx_cap(f, true_msr);
 }
 
+static void fx_set_cb(void *ctx, unsigned idx, uint64_t val)
+{
+	nvmx_vmcs12_set(ctx, idx, val);
+}
+
 void fx_baseline(struct entry_fixture *f)
 {
 	struct nvmx_vmcs12 *s = f->s;
 	for (unsigned i = 0; i < NVMX_FIELD_COUNT; i++)
 		nvmx_vmcs12_set(s, i, 0);
+	tsup_vmcs12_valid(f->h.vm, fx_set_cb, s);
 #define S(name, v) nvmx_vmcs12_set(s, NVMX_IDX_##name, (v))
+	/* What the entry tests add to the shared baseline: NMI and HLT
+	 * exiting, the MSR bitmap, CR masks, and a kernel-like layout. */
 	S(PIN_BASED_VM_EXEC_CONTROL, a0(f, NVMX_MSR_IA32_VMX_TRUE_PINBASED_CTLS) |
 	                                     NVMX_PIN_EXT_INTR_EXITING | NVMX_PIN_NMI_EXITING);
 	S(CPU_BASED_VM_EXEC_CONTROL, a0(f, NVMX_MSR_IA32_VMX_TRUE_PROCBASED_CTLS) |
 	                                     NVMX_PROC_HLT_EXITING | NVMX_PROC_USE_MSR_BITMAPS |
 	                                     NVMX_PROC_SECONDARY_CONTROLS);
-	S(SECONDARY_VM_EXEC_CONTROL, 0);
-	S(VM_EXIT_CONTROLS, a0(f, NVMX_MSR_IA32_VMX_TRUE_EXIT_CTLS) | NVMX_EXIT_HOST_ADDR_SPACE_SIZE);
-	S(VM_ENTRY_CONTROLS, a0(f, NVMX_MSR_IA32_VMX_TRUE_ENTRY_CTLS) | NVMX_ENTRY_IA32E_MODE_GUEST);
 	S(MSR_BITMAP, FX_MSR_BITMAP);
 	S(EXCEPTION_BITMAP, 1u << 6);
 	S(CR0_GUEST_HOST_MASK, NVMX_CR0_PE | NVMX_CR0_PG);
 	S(CR0_READ_SHADOW, 0x80000011ull);
 	S(CR4_GUEST_HOST_MASK, NVMX_CR4_VMXE);
 	S(CR4_READ_SHADOW, NVMX_CR4_PAE);
-	/* Host state: L1 is a 64-bit hypervisor. */
-	S(HOST_CR0, 0x80050033ull);
 	S(HOST_CR3, FX_HOST_CR3);
 	S(HOST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE | (1ull << 9) | (1ull << 10));
-	S(HOST_CS_SELECTOR, 0x10);
-	S(HOST_SS_SELECTOR, 0x18);
-	S(HOST_DS_SELECTOR, 0x18);
-	S(HOST_ES_SELECTOR, 0x18);
-	S(HOST_TR_SELECTOR, 0x40);
 	S(HOST_TR_BASE, 0xffff888000010000ull);
 	S(HOST_GDTR_BASE, 0xffff888000011000ull);
 	S(HOST_IDTR_BASE, 0xffff888000012000ull);
 	S(HOST_RIP, 0xffffffff81000000ull);
 	S(HOST_RSP, 0xffffc90000008000ull);
-	/* Guest state: a 64-bit L2 at CPL 0. */
 	S(GUEST_CR0, 0x80050033ull);
 	S(GUEST_CR3, FX_GUEST_CR3);
-	S(GUEST_CR4, NVMX_CR4_VMXE | NVMX_CR4_PAE);
-	S(GUEST_DR7, 0x400);
 	S(GUEST_RFLAGS, 0x202);
 	S(GUEST_RIP, 0x400000);
 	S(GUEST_RSP, 0x7ff000);
 	S(GUEST_CS_SELECTOR, 0x08);
-	S(GUEST_CS_AR_BYTES, 0xa09b);
-	S(GUEST_CS_LIMIT, 0xffffffff);
+	S(GUEST_SS_SELECTOR, 0x10);
 	static const unsigned data[] = { NVMX_IDX_GUEST_ES_SELECTOR, NVMX_IDX_GUEST_SS_SELECTOR,
 	                                 NVMX_IDX_GUEST_DS_SELECTOR, NVMX_IDX_GUEST_FS_SELECTOR,
 	                                 NVMX_IDX_GUEST_GS_SELECTOR };
@@ -71,15 +67,11 @@ void fx_baseline(struct entry_fixture *f)
 		nvmx_vmcs12_set(s, NVMX_IDX_GUEST_ES_AR_BYTES + seg, 0xc093);
 		nvmx_vmcs12_set(s, NVMX_IDX_GUEST_ES_LIMIT + seg, 0xffffffff);
 	}
-	S(GUEST_LDTR_AR_BYTES, NVMX_AR_UNUSABLE);
 	S(GUEST_TR_SELECTOR, 0x18);
-	S(GUEST_TR_AR_BYTES, 0x8b);
-	S(GUEST_TR_LIMIT, 0x67);
 	S(GUEST_GDTR_LIMIT, 0x27);
 	S(GUEST_IDTR_LIMIT, 0xfff);
 	S(GUEST_IA32_PAT, 0x0007040600070406ull);
 	S(GUEST_IA32_EFER, NVMX_EFER_LMA | NVMX_EFER_LME | NVMX_EFER_SCE);
-	S(VMCS_LINK_POINTER, ~0ull);
 #undef S
 }
 
@@ -91,12 +83,10 @@ int fx_init(struct entry_fixture *f)
 	f->v = f->h.vcpu;
 	refhost_mem_w32(&f->h, FX_VMXON, 4);
 	refhost_mem_w32(&f->h, FX_VMCS12, 4);
-	f->v->vmxon = true;
-	f->v->vmxon_ptr = FX_VMXON;
-	if (nvmx_vmcs12_load(f->v, FX_VMCS12, &f->s) != NVMX_STATUS_OK)
+	/* VMXON and VMPTRLD as L1 executes them (tests/support/vmx_on.h). */
+	if (tsup_vmx_on(&f->h, FX_OPERAND, FX_VMXON, FX_VMCS12) != 0)
 		return -1;
-	f->v->cur = f->s;
-	f->v->current_vmptr = FX_VMCS12;
+	f->s = f->v->cur;
 	nvmx_l0_policy_default(&f->pol);
 	f->pol.eptp01 = FX_EPTP01;
 	f->l0_msr[FX_L0_MSR_READ / 8] |= 1u << (FX_L0_MSR_READ % 8);

@@ -29,6 +29,8 @@
 #define FX_VE 0x28000ull
 #define FX_EXIT_MSR 0x29000ull
 #define FX_ENTRY_MSR 0x2a000ull
+/* Scratch for VMXON/VMPTRLD's m64 operand. */
+#define FX_OPERAND 0x2f000ull
 #define FX_EPTP01 (0x7e00000000ull | 0x1eull)
 /* L0's bitmaps: L0 intercepts RDMSR 0x10 (TSC), WRMSR 0xc0000080 (EFER),
  * and port 0x80. */

@@ -305,7 +305,7 @@ Test(ept_invalidate, invept_single_context_makes_the_next_entry_see_l1s_edit)
 	struct refhost_l2_exit ex;
 	cr_assert_eq(refhost_l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &ex), REFHOST_L2_OK);
 	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x300000);
-	/* SDM 30.4.3.1: after INVEPT of this EPTRTA, no translation derived
+	/* SDM 29.4.3.1: after INVEPT of this EPTRTA, no translation derived
 	 * from the old EPT12 is used. L1 then resumes L2 (a VM entry). */
 	cr_assert_eq(nvmx_ept_invept(h.vcpu, 1, t.eptp), NVMX_STATUS_OK);
 	enter_l2(&h, t.eptp);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The EPT12 walker on hand-built tables (SDM 30.3.2, 30.3.3, 30.3.5). */
+/* The EPT12 walker on hand-built tables (SDM 29.3.2, 29.3.3, 29.3.5). */
 #include <criterion/criterion.h>
 #include "ept_helpers.h"
 

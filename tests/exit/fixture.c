@@ -1,8 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #include "fixture.h"
+#include "vmcs12_valid.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
+
+static void fx_set12(void *ctx, unsigned idx, uint64_t val)
+{
+	((struct nvmx_vmcs12 *)ctx)->f[idx] = val;
+}
 
 void fx_init(struct fx *f)
 {
@@ -22,13 +28,7 @@ void fx_init(struct fx *f)
 	S12(f, IO_BITMAP_B) = FX_IO_B;
 	S12(f, EPTP_LIST_ADDRESS) = FX_EPTP_LIST;
 	S12(f, VM_EXIT_CONTROLS) = NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
-	S12(f, HOST_CR0) = 0x80050033ull;
-	S12(f, HOST_CR3) = 0x5000;
-	S12(f, HOST_CR4) = NVMX_CR4_VMXE | NVMX_CR4_PAE;
-	S12(f, HOST_CS_SELECTOR) = 0x10;
-	S12(f, HOST_SS_SELECTOR) = 0x18;
-	S12(f, HOST_DS_SELECTOR) = 0x18;
-	S12(f, HOST_ES_SELECTOR) = 0x18;
+	tsup_vmcs12_host64(fx_set12, f->s);
 	S12(f, HOST_FS_SELECTOR) = 0;
 	S12(f, HOST_GS_SELECTOR) = 0x18;
 	S12(f, HOST_TR_SELECTOR) = 0x40;
@@ -37,8 +37,6 @@ void fx_init(struct fx *f)
 	S12(f, HOST_TR_BASE) = 0x9000;
 	S12(f, HOST_GDTR_BASE) = 0xa000;
 	S12(f, HOST_IDTR_BASE) = 0xb000;
-	S12(f, HOST_RIP) = 0x401000;
-	S12(f, HOST_RSP) = 0x402000;
 	/* L1 ran at another RIP with other state when it entered L2. */
 	refhost_l1_set(&f->h, NVMX_F_GUEST_RIP, 0x100000);
 	refhost_l1_set(&f->h, NVMX_F_GUEST_RFLAGS, 0x246);

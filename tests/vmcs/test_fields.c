@@ -4,6 +4,8 @@
 #include <criterion/parameterized.h>
 #include "vmcs/fields.h"
 
+#include <string.h>
+
 /* Names are stored inline: Criterion copies parameters into the test's own
  * process, where pointers into this image's data need not be valid. */
 struct enc_case {
@@ -128,4 +130,40 @@ Test(fields, widths_and_types_derive_from_the_encoding)
 	cr_assert(nvmx_field_is_exit_info(0x6400));
 	cr_assert_eq(nvmx_field_mask(0x0800), 0xffffull);
 	cr_assert_eq(nvmx_field_mask(0x4002), 0xffffffffull);
+}
+
+/* The public name lookup (include/nvmx/vmcs_fields.h), against encodings
+ * written from SDM appendix B and the encoding rules of SDM 25.11.2. */
+Test(fields, public_name_lookup_by_encoding)
+{
+	cr_assert_str_eq(nvmx_vmcs_field_name(0x6800), "GUEST_CR0");            /* B.4.3 */
+	cr_assert_str_eq(nvmx_vmcs_field_name(0x0000), "VIRTUAL_PROCESSOR_ID"); /* B.1.1 */
+	cr_assert_str_eq(nvmx_vmcs_field_name(0x2804), "GUEST_IA32_PAT");       /* B.2.3 */
+	/* Access type 1 of a 64-bit field: the field's name. */
+	cr_assert_str_eq(nvmx_vmcs_field_name(0x2805), "GUEST_IA32_PAT");
+	/* Access type 1 of a natural-width field, reserved bit 12, bits 31:15. */
+	cr_assert_null(nvmx_vmcs_field_name(0x6801));
+	cr_assert_null(nvmx_vmcs_field_name(0x7800));
+	cr_assert_null(nvmx_vmcs_field_name(0x16800));
+}
+
+Test(fields, public_lookup_by_name)
+{
+	uint32_t e = 0x1234;
+	cr_assert(nvmx_vmcs_field_by_name("GUEST_CR0", &e));
+	cr_assert_eq(e, 0x6800);
+	cr_assert(nvmx_vmcs_field_by_name("GUEST_IA32_PAT_HIGH", &e));
+	cr_assert_eq(e, 0x2805);
+	e = 0x1234;
+	/* No high half of a natural-width field; no such field; case matters;
+	 * a name longer than any field's. A refusal leaves *encoding alone. */
+	cr_assert_not(nvmx_vmcs_field_by_name("GUEST_CR0_HIGH", &e));
+	cr_assert_not(nvmx_vmcs_field_by_name("GUEST_CR9", &e));
+	cr_assert_not(nvmx_vmcs_field_by_name("guest_cr0", &e));
+	cr_assert_not(nvmx_vmcs_field_by_name("_HIGH", &e));
+	char longname[200];
+	memset(longname, 'A', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	cr_assert_not(nvmx_vmcs_field_by_name(longname, &e));
+	cr_assert_eq(e, 0x1234);
 }

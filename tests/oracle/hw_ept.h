@@ -2,7 +2,7 @@
 /*
  * The hardware model of an L2 memory access: the processor walks the EPT
  * paging structures named by VMCS02's EPT pointer (the library's EPT02, which
- * lives in pages the reference host handed out), as SDM 30.3 describes, and
+ * lives in pages the reference host handed out), as SDM 29.3 describes, and
  * either yields the host-physical address or an EPT violation / EPT
  * misconfiguration exit with the exit qualification it would report. When
  * VMCS02's EPT pointer is not a library page, VMCS02 runs on L0's own EPT01

@@ -153,7 +153,7 @@ static enum refhost_l2_result walk(struct refhost *h, uint64_t l2_gpa, unsigned 
 			q |= 1ull << 6;
 		return exit_with(ex, REFHOST_L2_EPT_VIOLATION, q, l2_gpa);
 	}
-	/* SDM 30.3.5: the processor sets A (and D on a write) in EPT02. */
+	/* SDM 29.3.5: the processor sets A (and D on a write) in EPT02. */
 	if (ad) {
 		for (unsigned l = levels; l >= level; l--)
 			__atomic_fetch_or(ent[l - 1], 1ull << 8, __ATOMIC_RELAXED);
