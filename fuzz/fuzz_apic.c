@@ -36,7 +36,7 @@
 		abort();                                                \
 	} while (0)
 
-#define MEM (1u << 20)
+#define MEM (1u << 18)
 #define VMCS12 0x10000ull
 #define VAPIC 0x30000ull
 #define PIDESC 0x32000ull
