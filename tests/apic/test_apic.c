@@ -641,3 +641,54 @@ Test(apic_pi, wrong_state_when_l2_is_not_running)
 	f.v->in_l2 = true;
 	fx_fini(&f);
 }
+
+/* ---- exits to L1 around virtual interrupts ---- */
+
+Test(apic_exits, pending_injection_blocks_virtual_delivery_and_is_kept)
+{
+	struct fx f;
+	init(&f, VID, true);
+	S12(&f, GUEST_INTR_STATUS) = 0x0050;
+	/* L0 is re-injecting an event into L2: one event per VM entry. */
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, 0x80000b0eu);
+	struct nvmx_result r;
+	cr_assert_eq(nvmx_vcpu_apic_deliver(f.v, &r), NVMX_STATUS_OK);
+	cr_expect_eq(r.reason, NVMX_REASON_APIC_INTR_BLOCKED);
+	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD), 0x80000b0eu);
+	cr_expect_eq(S12(&f, GUEST_INTR_STATUS), 0x0050);
+	fx_fini(&f);
+}
+
+Test(apic_exits, other_vector_becomes_external_interrupt_exit_with_ack)
+{
+	struct fx f;
+	pi_setup(&f);
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_ACK_INTR_ON_EXIT;
+	struct nvmx_result r;
+	cr_assert_eq(nvmx_vcpu_apic_interrupt(f.v, 0x33, &r), NVMX_STATUS_OK);
+	cr_expect_eq(r.reason, NVMX_REASON_APIC_PI_OTHER_VECTOR);
+	/* The host makes it an ordinary external interrupt (SDM 28.2.2:
+	 * vector, type 0, valid with "acknowledge interrupt on exit"). */
+	struct nvmx_synth_exit x;
+	memset(&x, 0, sizeof(x));
+	x.size = sizeof(x);
+	x.kind = NVMX_SYNTH_EXTINT;
+	x.vector = 0x33;
+	cr_assert_eq(nvmx_vcpu_inject_exit(f.v, &x, &r), NVMX_STATUS_OK);
+	cr_expect_eq(S12(&f, VM_EXIT_REASON), 1);
+	cr_expect_eq(S12(&f, VM_EXIT_INTR_INFO), 0x80000033u);
+	fx_fini(&f);
+}
+
+Test(apic_exits, vm_entry_with_vid_makes_no_tpr_threshold_check)
+{
+	struct fx f;
+	init(&f, VAA | VID, true);
+	vw32(&f, 0x80, 0x00);
+	S12(&f, TPR_THRESHOLD) = 5;
+	struct nvmx_result r;
+	cr_assert_eq(nvmx_vcpu_apic_after_entry(f.v, &r), NVMX_STATUS_OK);
+	cr_expect_eq(r.reason, NVMX_REASON_APIC_NONE);
+	cr_expect(f.v->in_l2);
+	fx_fini(&f);
+}
