@@ -8,6 +8,7 @@
 #include "runner.h"
 #include "hw_ept.h"
 #include "l2model.h"
+#include <nvmx/apic.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,7 +17,8 @@
 enum l2_kind {
 	L2_CPUID, L2_HLT, L2_VMCALL, L2_RDTSC, L2_RDMSR, L2_WRMSR, L2_IO, L2_CR_WRITE,
 	L2_CR_READ, L2_EXCEPTION, L2_EXTINT, L2_NMI, L2_ACCESS, L2_VMX, L2_PREEMPTION_TIMER,
-	L2_INVLPG,
+	L2_INVLPG, L2_APIC_READ, L2_APIC_WRITE, L2_APIC_FETCH, L2_X2APIC_RDMSR, L2_X2APIC_WRMSR,
+	L2_INTERRUPT, L2_POSTED, L2_EOI,
 };
 
 /* A parsed event. Operands by kind:
@@ -53,6 +55,14 @@ static const struct l2_verb l2_verbs[] = {
 	{ "vmx", L2_VMX, 1, 4, "l2 vmx <instruction> [<operands as for the L1 command>]" },
 	{ "preemption-timer", L2_PREEMPTION_TIMER, 0, 0, "l2 preemption-timer" },
 	{ "invlpg", L2_INVLPG, 1, 1, "l2 invlpg <address>" },
+	{ "apic-read", L2_APIC_READ, 2, 2, "l2 apic-read <offset> <width>" },
+	{ "apic-write", L2_APIC_WRITE, 3, 3, "l2 apic-write <offset> <width> <value>" },
+	{ "apic-fetch", L2_APIC_FETCH, 1, 1, "l2 apic-fetch <offset>" },
+	{ "x2apic-rdmsr", L2_X2APIC_RDMSR, 1, 1, "l2 x2apic-rdmsr <msr>" },
+	{ "x2apic-wrmsr", L2_X2APIC_WRMSR, 2, 2, "l2 x2apic-wrmsr <msr> <value>" },
+	{ "interrupt", L2_INTERRUPT, 1, 1, "l2 interrupt <vector>" },
+	{ "posted", L2_POSTED, 1, 1, "l2 posted <vector>" },
+	{ "eoi", L2_EOI, 0, 0, "l2 eoi" },
 };
 
 /*
@@ -268,9 +278,141 @@ static bool parse_event(const struct l2_verb *vb, const struct cmd_line *cl,
 		return false;
 	case L2_INVLPG:
 		return num(t[0], ~0ull, &ev->a, "address", o);
+	case L2_APIC_READ:
+	case L2_APIC_WRITE:
+		if (!num(t[0], 0xfff, &ev->a, "APIC offset", o) || !num(t[1], 8, &ev->b, "width", o))
+			return false;
+		if (ev->b == 0 || ev->a + ev->b > 0x1000) {
+			outcome_error(o, "width is 1 to 8 bytes within the page");
+			return false;
+		}
+		return vb->kind == L2_APIC_READ || num(t[2], ~0ull, &ev->c, "value", o);
+	case L2_APIC_FETCH:
+		return num(t[0], 0xfff, &ev->a, "APIC offset", o);
+	case L2_X2APIC_RDMSR:
+	case L2_X2APIC_WRMSR:
+		if (!num(t[0], 0x8ff, &ev->a, "x2APIC MSR", o))
+			return false;
+		if (ev->a < 0x800) {
+			outcome_error(o, "x2APIC MSRs are 0x800-0x8ff");
+			return false;
+		}
+		return vb->kind == L2_X2APIC_RDMSR || num(t[1], ~0ull, &ev->b, "value", o);
+	case L2_INTERRUPT:
+	case L2_POSTED:
+		return num(t[0], 255, &ev->a, "interrupt vector", o);
 	default:
 		return true;
 	}
+}
+
+/*
+ * The APIC events: the reference host plays an L0 whose processor does not
+ * virtualize the APIC for L2, so it hands each event to libnvmx/apic
+ * (docs/apic-virtualization.md). After an event that leaves L2 running, a
+ * pending virtual interrupt is delivered as at the next instruction
+ * boundary. Outcomes: `exit-to-l1 ...`, `ok <value>` (a virtualized read),
+ * `no-exit` (virtualized, no exit), `virtual-interrupt <vector>`
+ * (virtualized, and a virtual interrupt was then delivered to L2 through
+ * its IDT), `l2-#GP` (L2 takes #GP(0)), `l0-handled` (not virtualized: L0
+ * handles it for L1's own APIC or memory).
+ */
+static void deliver_apic(struct runner *r, const struct l2_event *ev, struct outcome *o)
+{
+	struct nvmx_vcpu *v = r->h.vcpu;
+	struct nvmx_result res;
+	enum nvmx_status st = NVMX_STATUS_OK;
+	bool has_value = false;
+	if (ev->kind == L2_APIC_READ || ev->kind == L2_APIC_WRITE || ev->kind == L2_APIC_FETCH) {
+		struct nvmx_apic_access a;
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.type = ev->kind == L2_APIC_READ ? NVMX_APIC_LINEAR_READ
+		       : ev->kind == L2_APIC_WRITE ? NVMX_APIC_LINEAR_WRITE : NVMX_APIC_LINEAR_FETCH;
+		a.offset = (uint32_t)ev->a;
+		a.width = ev->kind == L2_APIC_FETCH ? 1 : (uint32_t)ev->b;
+		a.value = ev->c;
+		a.insn_len = 3;
+		st = nvmx_vcpu_apic_access(v, &a, &res);
+		has_value = ev->kind == L2_APIC_READ;
+	} else if (ev->kind == L2_X2APIC_RDMSR || ev->kind == L2_X2APIC_WRMSR) {
+		st = nvmx_vcpu_apic_msr(v, ev->kind == L2_X2APIC_WRMSR, (uint32_t)ev->a, ev->b, &res);
+		has_value = ev->kind == L2_X2APIC_RDMSR;
+	} else if (ev->kind == L2_EOI) {
+		st = nvmx_vcpu_apic_eoi(v, 3, &res);
+	} else {
+		if (ev->kind == L2_POSTED) {
+			/* Another vCPU of L1 posts the vector (PIR bit, ON) in L1's
+			 * descriptor and sends the notification vector. */
+			/* L0 finds L1's descriptor and vector in VMCS02 (the merge put
+			 * the descriptor's host-physical address there). */
+			uint64_t hpa = refhost_vmcs02_get(&r->h, NVMX_F_POSTED_INTR_DESC_ADDR) & ~0x3full;
+			uint64_t desc = hpa - REFHOST_HPA_BASE;
+			uint8_t nv = (uint8_t)refhost_vmcs02_get(&r->h, NVMX_F_POSTED_INTR_NV);
+			if (hpa >= REFHOST_HPA_BASE && desc + 64 <= r->h.mem_size) {
+				uint64_t w = refhost_mem_r64(&r->h, desc + 8 * (ev->a / 64));
+				refhost_mem_w64(&r->h, desc + 8 * (ev->a / 64), w | 1ull << (ev->a % 64));
+				refhost_mem_w64(&r->h, desc + 32, refhost_mem_r64(&r->h, desc + 32) | 1);
+			}
+			st = nvmx_vcpu_apic_interrupt(v, nv, &res);
+		} else {
+			st = nvmx_vcpu_apic_interrupt(v, (uint8_t)ev->a, &res);
+		}
+		if (st == NVMX_STATUS_OK && (res.reason == NVMX_REASON_APIC_PI_NOT_ENABLED ||
+		                             res.reason == NVMX_REASON_APIC_PI_OTHER_VECTOR)) {
+			/* An ordinary external interrupt while L2 runs. */
+			struct l2model_event m;
+			memset(&m, 0, sizeof(m));
+			m.kind = L2EV_EXTINT;
+			m.vector = ev->kind == L2_POSTED
+			           ? (uint8_t)refhost_vmcs02_get(&r->h, NVMX_F_POSTED_INTR_NV)
+			           : (uint8_t)ev->a;
+			enum l2model_outcome out;
+			st = l2model_run(&r->h, &m, &res, &out);
+			if (st != NVMX_STATUS_OK)
+				outcome_status(o, st);
+			else if (out == L2M_NO_EXIT)
+				outcome_no_exit(o);
+			else
+				outcome_from_result(r, &res, false, 0, o);
+			return;
+		}
+	}
+	if (st != NVMX_STATUS_OK) {
+		outcome_status(o, st);
+		return;
+	}
+	if (res.outcome != NVMX_OUTCOME_L0_EXIT) {
+		outcome_from_result(r, &res, false, 0, o);
+		return;
+	}
+	switch (res.reason) {
+	case NVMX_REASON_APIC_NOT_ENABLED:
+	case NVMX_REASON_APIC_MSR_L1_APIC:
+	case NVMX_REASON_APIC_VAPIC_UNMAPPED:
+	case NVMX_REASON_APIC_PI_DESC_UNMAPPED:
+		outcome_from_result(r, &res, false, 0, o);
+		return;
+	case NVMX_REASON_APIC_MSR_GP:
+		outcome_set(o, "l2-#GP");
+		return;
+	default:
+		break;
+	}
+	/* A read changes no virtual-APIC state: no evaluation point. */
+	if (has_value) {
+		outcome_set(o, "ok 0x%" PRIx64, res.value);
+		return;
+	}
+	struct nvmx_result d;
+	if (nvmx_vcpu_apic_deliver(v, &d) == NVMX_STATUS_OK &&
+	    d.reason == NVMX_REASON_APIC_INTR_DELIVERED) {
+		/* L2 takes it: the injection is consumed by the next VM entry. */
+		refhost_vmcs02_set(&r->h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, 0);
+		outcome_set(o, "virtual-interrupt 0x%" PRIx64, d.value);
+		return;
+	}
+	outcome_no_exit(o);
 }
 
 /* How many times an `l2 access` is tried: the first walk of EPT02, and a
@@ -359,6 +501,10 @@ static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const 
 		deliver_access(r, ev, o);
 		return;
 	}
+	if (ev->kind >= L2_APIC_READ) {
+		deliver_apic(r, ev, o);
+		return;
+	}
 	struct l2model_event m;
 	memset(&m, 0, sizeof(m));
 	switch (ev->kind) {
@@ -414,6 +560,7 @@ static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const 
 		m.address = ev->a;
 		break;
 	case L2_ACCESS:
+	default:
 		return; /* handled above */
 	}
 	struct nvmx_result res;

@@ -204,7 +204,8 @@ bool canonical_outcome(const char *in, char *out, size_t outsz, char *err, size_
 		return true;
 	}
 	static const char *const bare[] = { "vmfail-invalid", "l2-running", "l0-handled",
-		                            "no-exit", "vmx-abort", "init-l1", "init-blocked" };
+		                            "no-exit", "vmx-abort", "init-l1", "init-blocked",
+	                            "l2-#GP" };
 	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
 		if (word_is(k, bare[i])) {
 			ARGS(0);
@@ -236,6 +237,13 @@ bool canonical_outcome(const char *in, char *out, size_t outsz, char *err, size_
 		for (char *c = out + 8; *c; c++)
 			if (*c >= 'a' && *c <= 'z')
 				*c = (char)(*c - 'a' + 'A');
+		return true;
+	}
+	if (word_is(k, "virtual-interrupt")) {
+		ARGS(1);
+		if (!parse_u64(w.tok[1], &a))
+			goto bad_number;
+		snprintf(out, outsz, "virtual-interrupt 0x%" PRIx64, a);
 		return true;
 	}
 	if (word_is(k, "l2-access-ok")) {

@@ -16,5 +16,6 @@
 #include "exit.h"
 #include "state.h"
 #include "msr.h"
+#include "apic.h"
 
 #endif

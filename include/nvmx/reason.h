@@ -3,11 +3,11 @@
  * enum nvmx_reason: every decision and refusal of the library has a named
  * reason, visible in struct nvmx_result and in trace events. Each module
  * owns a numeric block of 0x1000 values (insn 0x100, entry 0x1000, exit
- * 0x2000, ept 0x3000, state 0x4000, msr 0x5000, vcpu 0x6000); every row of a block's
+ * 0x2000, ept 0x3000, state 0x4000, msr 0x5000, vcpu 0x6000, apic 0x7000); every row of a block's
  * X-macro list carries its
  * number explicitly. The numbers are ABI: a row is never renumbered or
  * reused, and a new row takes the next free number at the end of its block.
- * A later module gets the next free block (0x7000, ...).
+ * A later module gets the next free block (0x8000, ...).
  */
 #ifndef NVMX_REASON_H
 #define NVMX_REASON_H
@@ -19,6 +19,7 @@
 #include "reasons_state.h"
 #include "reasons_msr.h"
 #include "reasons_vcpu.h"
+#include "reasons_apic.h"
 
 #include "api.h"
 
@@ -43,6 +44,8 @@ enum nvmx_reason {
 	NVMX_REASONS_MSR(NVMX_X_REASON_)
 	NVMX_REASON_VCPU_BLOCK_ = 0x6000,
 	NVMX_REASONS_VCPU(NVMX_X_REASON_)
+	NVMX_REASON_APIC_BLOCK_ = 0x7000,
+	NVMX_REASONS_APIC(NVMX_X_REASON_)
 #undef NVMX_X_REASON_
 };
 

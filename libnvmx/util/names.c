@@ -19,6 +19,7 @@
 #define NVMX_IN_STATE_(name, num, text) NVMX_IN_BLOCK_(name, num, text, 0x4000)
 #define NVMX_IN_MSR_(name, num, text) NVMX_IN_BLOCK_(name, num, text, 0x5000)
 #define NVMX_IN_VCPU_(name, num, text) NVMX_IN_BLOCK_(name, num, text, 0x6000)
+#define NVMX_IN_APIC_(name, num, text) NVMX_IN_BLOCK_(name, num, text, 0x7000)
 NVMX_REASONS_INSN(NVMX_IN_INSN_)
 NVMX_REASONS_ENTRY(NVMX_IN_ENTRY_)
 NVMX_REASONS_EXIT(NVMX_IN_EXIT_)
@@ -26,6 +27,7 @@ NVMX_REASONS_EPT(NVMX_IN_EPT_)
 NVMX_REASONS_STATE(NVMX_IN_STATE_)
 NVMX_REASONS_MSR(NVMX_IN_MSR_)
 NVMX_REASONS_VCPU(NVMX_IN_VCPU_)
+NVMX_REASONS_APIC(NVMX_IN_APIC_)
 
 NVMX_EXPORT const char *nvmx_status_name(enum nvmx_status s)
 {
@@ -61,6 +63,7 @@ NVMX_EXPORT const char *nvmx_reason_name(enum nvmx_reason r)
 	NVMX_REASONS_STATE(X)
 	NVMX_REASONS_MSR(X)
 	NVMX_REASONS_VCPU(X)
+	NVMX_REASONS_APIC(X)
 #undef X
 	default: break;
 	}
@@ -79,6 +82,7 @@ NVMX_EXPORT const char *nvmx_reason_describe(enum nvmx_reason r)
 	NVMX_REASONS_STATE(X)
 	NVMX_REASONS_MSR(X)
 	NVMX_REASONS_VCPU(X)
+	NVMX_REASONS_APIC(X)
 #undef X
 	default: break;
 	}

@@ -310,6 +310,33 @@ static const struct golden reasons[] = {
 	R(VCPU_INIT_BLOCKED_WAIT_SIPI, 0x6004),
 	R(VCPU_INIT_EXIT, 0x6005),
 	R(VCPU_RESET, 0x6006),
+	R(APIC_NONE, 0x7001),
+	R(APIC_NOT_ENABLED, 0x7002),
+	R(APIC_ACCESS_EXIT, 0x7003),
+	R(APIC_READ_VIRTUALIZED, 0x7004),
+	R(APIC_WRITE_VIRTUALIZED, 0x7005),
+	R(APIC_WRITE_EXIT, 0x7006),
+	R(APIC_TPR_BELOW_THRESHOLD, 0x7007),
+	R(APIC_EOI_EXIT, 0x7008),
+	R(APIC_CR8_VIRTUALIZED, 0x7009),
+	R(APIC_CR8_INTERCEPTED, 0x700a),
+	R(APIC_CR8_GP, 0x700b),
+	R(APIC_MSR_VIRTUALIZED, 0x700c),
+	R(APIC_MSR_EXIT, 0x700d),
+	R(APIC_MSR_L1_APIC, 0x700e),
+	R(APIC_MSR_GP, 0x700f),
+	R(APIC_VAPIC_UNMAPPED, 0x7010),
+	R(APIC_PI_PROCESSED, 0x7011),
+	R(APIC_PI_NOT_ENABLED, 0x7012),
+	R(APIC_PI_OTHER_VECTOR, 0x7013),
+	R(APIC_PI_DESC_UNMAPPED, 0x7014),
+	R(APIC_PI_CONTENDED, 0x7015),
+	R(APIC_INTR_DELIVERED, 0x7016),
+	R(APIC_INTR_NONE, 0x7017),
+	R(APIC_INTR_BLOCKED, 0x7018),
+	R(APIC_EOI_VIRTUALIZED, 0x7019),
+	R(APIC_SELF_IPI_VIRTUALIZED, 0x701a),
+	R(APIC_ENTRY_TPR_EXIT, 0x701b),
 };
 
 #define S(name, num) { #name, num, NVMX_STATUS_##name }
@@ -372,6 +399,7 @@ Test(names, every_reason_row_is_in_the_golden_table)
 	NVMX_REASONS_STATE(X)
 	NVMX_REASONS_MSR(X)
 	NVMX_REASONS_VCPU(X)
+	NVMX_REASONS_APIC(X)
 #undef X
 	cr_expect_eq(rows + 1, N(reasons), "golden table has rows no header has");
 }
@@ -416,7 +444,7 @@ Test(names, every_action_and_outcome_keeps_its_number_and_name)
 Test(names, unknown_numbers_have_unknown_names)
 {
 	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x0100), "UNKNOWN");
-	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x7001), "UNKNOWN");
+	cr_expect_str_eq(nvmx_reason_name((enum nvmx_reason)0x8001), "UNKNOWN");
 	cr_expect_str_eq(nvmx_reason_describe((enum nvmx_reason)0x0fff), "unknown reason");
 	cr_expect_str_eq(nvmx_status_name((enum nvmx_status)999), "UNKNOWN");
 	cr_expect_str_eq(nvmx_action_name((enum nvmx_action)77), "UNKNOWN");
