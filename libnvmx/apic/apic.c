@@ -62,13 +62,17 @@ static bool arv(const struct ctx *c) { return c->proc2 & NVMX_PROC2_APIC_REG_VIR
 
 /* Load 080H..27FH of the virtual-APIC page. *mapped false: L0 backs no
  * memory there (the caller refuses with APIC_VAPIC_UNMAPPED). */
-static enum nvmx_status vapic_load(struct ctx *c, bool *mapped)
+/* Load the virtual-APIC page's registers; *mapped false (the operation
+ * refused with APIC_VAPIC_UNMAPPED in *res, nothing changed) when L0 backs
+ * no memory there. */
+static enum nvmx_status vapic_ready(struct ctx *c, struct nvmx_result *res, bool *mapped)
 {
 	enum nvmx_status st = nvmx_gpa_read(c->v, c->va + VAPIC_BASE, c->ap.b, VAPIC_LEN);
 	*mapped = st == NVMX_STATUS_OK;
-	if (st == NVMX_STATUS_NOT_MAPPED)
-		return NVMX_STATUS_OK;
-	return st;
+	if (st != NVMX_STATUS_NOT_MAPPED)
+		return st;
+	result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	return NVMX_STATUS_OK;
 }
 
 static uint32_t rd32(const struct ctx *c, uint32_t off)
@@ -347,11 +351,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 		return apic_exit(&c, &a, res);
 
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	if (!write) {
 		/* Within one low dword: the virtual-APIC page at that offset. */
 		uint32_t base = a.offset & ~3u;
@@ -430,11 +432,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_cr8(struct nvmx_vcpu *v, bool write,
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	v->run_pending = false;
 	if (!write) {
 		/* Bits 3:0 get VTPR[7:4], bits 63:4 are cleared. */
@@ -512,11 +512,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_msr(struct nvmx_vcpu *v, bool write,
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	v->run_pending = false;
 	NVMX_CHECK(nvmx_gpa_write(v, c.va + (reg << 4), &value, 8));
 	if (tpr) {
@@ -544,11 +542,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_eoi(struct nvmx_vcpu *v, uint32_t in
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	v->run_pending = false;
 	return eoi_virt(&c, insn_len, res);
 }
@@ -562,11 +558,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	/* Evaluation (SDM "Evaluation of Pending Virtual Interrupts"): with
 	 * interrupt-window exiting 0, recognized when RVI[7:4] > VPPR[7:4]. */
 	uint16_t is = intr_status(&c);
@@ -611,11 +605,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	uint32_t thr = (uint32_t)V12(c.s, TPR_THRESHOLD) & 0xfu;
 	if (((rd32(&c, R_TPR) >> 4) & 0xfu) < thr) {
 		v->run_pending = false;
@@ -670,11 +662,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_interrupt(struct nvmx_vcpu *v, uint8
 		return NVMX_STATUS_OK;
 	}
 	bool mapped;
-	NVMX_CHECK(vapic_load(&c, &mapped));
-	if (!mapped) {
-		result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
+	NVMX_CHECK(vapic_ready(&c, res, &mapped));
+	if (!mapped)
 		return NVMX_STATUS_OK;
-	}
 	uint64_t pd = V12(c.s, POSTED_INTR_DESC_ADDR) & ~0x3full;
 	uint8_t probe[64];
 	enum nvmx_status st = nvmx_gpa_read(v, pd, probe, sizeof(probe));
