@@ -187,6 +187,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
 	v->vm = vm;
 	v->host = host;
 	v->current_vmptr = NVMX_NO_VMPTR;
+	nvmx_sync_init(&v->sync);
 	enum nvmx_status s = nvmx_ept_vcpu_init(v);
 	if (s != NVMX_STATUS_OK) {
 		nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
@@ -290,10 +291,11 @@ NVMX_EXPORT void nvmx_vcpu_reset(struct nvmx_vcpu *v)
 	v->current_vmptr = NVMX_NO_VMPTR;
 	/* VMCS02 is the host's to reset: nothing of it is read back, and the
 	 * next entry writes every field (as after nvmx_vcpu_vmcs02_reset). */
-	v->exit.rare_pending = false;
+	nvmx_sync_lazy_drop(&v->sync);
+	nvmx_sync_vmcs02_forget_all(&v->sync);
+	nvmx_sync_set_as_built(&v->sync, false);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	v->entry.host_ok = false;
 	v->entry.ctl_ok = false;
-	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 	nvmx_trace(v, NVMX_TRACE_VCPU, NVMX_REASON_VCPU_RESET, 0, 0);
 }

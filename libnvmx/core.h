@@ -12,6 +12,7 @@
 #include "caps/caps.h"
 #include "vmcs/fields.h"
 #include "vmcs/vmcs12.h"
+#include "vmcs/sync.h"
 #include "entry/entry_state.h"
 #include "exit/exit_state.h"
 #include "ept/ept_state.h"
@@ -38,11 +39,6 @@ struct nvmx_vcpu {
 	void *host;
 	bool vmxon;                     /* in VMX operation (root or non-root) */
 	bool in_l2;                     /* L2 is the current guest (VMX non-root for L1) */
-	/* A VMLAUNCH/VMRESUME was accepted and the host has not reported an
-	 * exit of L2 since: VMCS02 is exactly what the merge built from VMCS12
-	 * (event injection, MTF, pending debug exceptions and the timer value
-	 * still as VMCS12 gives them). Nested-state save relies on it. */
-	bool run_pending;
 	/* The VMX-abort indicator of a VMX abort that shut L1 down (SDM 28.7),
 	 * 0 when none happened. */
 	uint32_t abort_pending;
@@ -53,6 +49,7 @@ struct nvmx_vcpu {
 	uint32_t ncache;
 	uint64_t lru_clock;
 	struct nvmx_vcpu_stats stats;
+	struct nvmx_sync sync;          /* which VMCS02 and VMCS12 values agree (vmcs/sync.h) */
 	struct nvmx_entry_vcpu entry;
 	struct nvmx_exit_vcpu exit;
 	struct nvmx_ept_vcpu ept;
@@ -80,10 +77,13 @@ static inline void nvmx_vmcs02_read_n(struct nvmx_vcpu *v, const uint32_t *field
 		values[i] = o->vmcs_read(v->host, fields[i]);
 }
 
-static inline void nvmx_vmcs02_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
+/* Write VMCS02 field `idx` (compact index): the only write path, so the
+ * VMCS02 shadow (vmcs/sync.h) knows every value the library wrote. */
+static inline void nvmx_vmcs02_put(struct nvmx_vcpu *v, unsigned idx, uint64_t value)
 {
 	v->stats.vmcs_writes++;
-	v->vm->ops.vmcs_write(v->host, field, value);
+	nvmx_sync_note_write(&v->sync, idx, value);
+	v->vm->ops.vmcs_write(v->host, nvmx_field_table[idx].encoding, value);
 }
 
 static inline uint64_t nvmx_l1_read(struct nvmx_vcpu *v, uint32_t field)

@@ -427,7 +427,7 @@ enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x)
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	/* Segments and descriptor tables: only lazily synced fields, under
-	 * the mode bits nvmx_exit_rare_key keeps equal. */
+	 * the mode bits nvmx_sync_lazy_key keeps equal. */
 	if (!x->rare_trusted)
 		NVMX_CHECK(check_segs(x));
 	if (x->reason)

@@ -22,7 +22,7 @@ struct nvmx_entry_ctx {
 	bool ia32e;             /* IA-32e mode guest */
 	bool ug;                /* unrestricted guest */
 	/* VMRESUME right after a reflected exit that left the lazily synced
-	 * guest fields in VMCS02, untouched by L1 (nvmx_exit_rare_trusted):
+	 * guest fields in VMCS02, untouched by L1 (nvmx_sync_lazy_trusted):
 	 * their checks are skipped and they are read only when a check on
 	 * another field needs one (nvmx_entry_rare). */
 	bool rare_trusted;

@@ -178,8 +178,9 @@ static enum nvmx_status refresh_root(struct ept_ctx *c, struct nvmx_vcpu *v, int
 		v->ept.list_roots[slot] = r;
 		v->ept.list_va[slot] = eptp02;
 	}
-	nvmx_vmcs02_write(v, NVMX_F_EPT_POINTER, eptp02);
-	v->entry.stale[NVMX_IDX_EPT_POINTER / 64u] |= 1ull << (NVMX_IDX_EPT_POINTER % 64u);
+	/* A value VMCS12's EPTP is not: the next entry rewrites it
+	 * (vmcs/sync.h). */
+	nvmx_sync_vmcs02_diverge(v, NVMX_IDX_EPT_POINTER, eptp02);
 	*root = r;
 	return NVMX_STATUS_OK;
 }

@@ -40,9 +40,9 @@ enum nvmx_status nvmx_exit_vmx_abort(struct nvmx_vcpu *v, uint32_t indicator,
 		(void)nvmx_gpa_write(v, s->gpa + 4u, &indicator, 4);
 	}
 	v->in_l2 = false;
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 	v->abort_pending = indicator;
-	v->exit.rare_pending = false;
+	nvmx_sync_lazy_drop(&v->sync);
 	res->action = NVMX_ACTION_SHUTDOWN_L1;
 	res->outcome = NVMX_OUTCOME_VMX_ABORT;
 	res->reason = why;
@@ -386,7 +386,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		return NVMX_STATUS_WRONG_STATE;
 	load_host_state(v);
 	v->in_l2 = false;
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 	uint32_t ind = 0;
 	enum nvmx_status mst = NVMX_STATUS_OK;
 	if (!load_pdptes(v))
@@ -400,7 +400,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		v->cur->abort = ind;
 		v->abort_pending = ind;
 		(void)nvmx_gpa_write(v, v->cur->gpa + 4u, &ind, 4);
-		v->exit.rare_pending = false;
+		nvmx_sync_lazy_drop(&v->sync);
 		*abort = true;
 	}
 	return NVMX_STATUS_OK;

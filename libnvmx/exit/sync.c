@@ -7,15 +7,10 @@
  *    fields the VM-exit controls ask to save (DR7/DEBUGCTL, PAT, EFER,
  *    preemption-timer value);
  *  - lazy: segments, GDTR/IDTR, SYSENTER MSRs and PDPTRs, which L1 reads
- *    rarely; they stay in VMCS02 until nvmx_exit_sync_rare() (exit.h).
+ *    rarely; they are handed to the lazy copy of vmcs/sync.h, which owns
+ *    the question of which VMCS12 values agree with VMCS02.
  */
 #include "exit.h"
-#include "../entry/entry.h"
-
-static inline __attribute__((always_inline)) void copy(struct nvmx_vcpu *v, unsigned idx)
-{
-	nvmx_exit_store_synced(v, idx, nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding));
-}
 
 /*
  * CR0/CR4 as L1 sees L2's (SDM 28.3.1 with the merge of masks): bits L1
@@ -26,7 +21,7 @@ static inline __attribute__((always_inline)) void copy(struct nvmx_vcpu *v, unsi
 static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 {
 	uint64_t val;
-	if (nvmx_entry_vmcs02_ctl(v, idx, &val))
+	if (nvmx_sync_vmcs02_known(&v->sync, idx, &val))
 		return val;
 	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
 }
@@ -77,17 +72,17 @@ static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t
 	struct nvmx_exit_vcpu *x = &v->exit;
 	if (!x->sets_ready) {
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++) {
-			set_bit(x->rare_only, rare_fields[i]);
-			set_bit(x->rare_all, rare_fields[i]);
+			set_bit(x->set_lazy, rare_fields[i]);
+			set_bit(x->set_lazy_pdptr, rare_fields[i]);
 		}
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
-			set_bit(x->rare_all, pdptr_fields[i]);
+			set_bit(x->set_lazy_pdptr, pdptr_fields[i]);
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
-			set_bit(x->eager, eager_fields[i]);
+			set_bit(x->set_eager, eager_fields[i]);
 		x->sets_ready = true;
 	}
-	*rare = x->rare_only;
-	*rare_pdptr = x->rare_all;
+	*rare = x->set_lazy;
+	*rare_pdptr = x->set_lazy_pdptr;
 }
 
 /* The VMCS02 reads of one exit (encodings and values, in read order): at
@@ -109,7 +104,7 @@ static inline __attribute__((always_inline)) void put(struct nvmx_vcpu *v,
                                                       const struct eager_batch *b, unsigned at,
                                                       unsigned idx)
 {
-	nvmx_exit_store_synced(v, idx, b->val[at]);
+	nvmx_vmcs12_store_as02(v->cur, idx, b->val[at]);
 }
 
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
@@ -118,10 +113,6 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 
-	if (v->exit.synced_gpa != s->gpa) {
-		nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
-		v->exit.synced_gpa = s->gpa;
-	}
 	const uint64_t *rare, *rare_pdptr;
 	rare_sets(v, &rare, &rare_pdptr);
 
@@ -158,14 +149,11 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
 
-	/* The seven: stored with one mask update. */
+	/* The seven: stored with one mask update (they now agree with VMCS02). */
 	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
 		s->f[eager_fields[i]] = b.val[i];
 	s->mem_dirty = true;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		s->dirty[w] &= ~v->exit.eager[w];
-		v->exit.synced[w] |= v->exit.eager[w];
-	}
+	nvmx_vmcs12_clear_differs(s, v->exit.set_eager);
 
 	/* When L1's view equals the hardware value (no bit differs between
 	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
@@ -173,16 +161,16 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	uint64_t cr0 = guest_cr(v, NVMX_IDX_CR0_GUEST_HOST_MASK, NVMX_IDX_CR0_READ_SHADOW, cr02,
 	                        V12(s, GUEST_CR0), V12(s, CR0_GUEST_HOST_MASK));
 	if (cr0 == cr02)
-		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
+		nvmx_vmcs12_store_as02(s, NVMX_IDX_GUEST_CR0, cr0);
 	else
-		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
+		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_GUEST_CR0, cr0);
 	cr02 = b.val[at_cr4];
 	uint64_t cr4 = guest_cr(v, NVMX_IDX_CR4_GUEST_HOST_MASK, NVMX_IDX_CR4_READ_SHADOW, cr02,
 	                        V12(s, GUEST_CR4), V12(s, CR4_GUEST_HOST_MASK));
 	if (cr4 == cr02)
-		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);
+		nvmx_vmcs12_store_as02(s, NVMX_IDX_GUEST_CR4, cr4);
 	else
-		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4, cr4);
+		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_GUEST_CR4, cr4);
 
 	if (at_dbg != ~0u) {
 		put(v, &b, at_dbg, NVMX_IDX_GUEST_DR7);
@@ -194,7 +182,7 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		put(v, &b, at_efer, NVMX_IDX_GUEST_IA32_EFER);
 	if (save_timer) {
 		if (timer_exit)
-			nvmx_exit_store_changed(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
+			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
 		else
 			put(v, &b, at_timer, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	}
@@ -202,8 +190,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	 * interruption-information field (hardware did so in VMCS02 too). */
 	uint64_t ei = V12(s, VM_ENTRY_INTR_INFO_FIELD);
 	if (ei & NVMX_INTR_INFO_VALID)
-		nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
-		                        ei & ~(uint64_t)NVMX_INTR_INFO_VALID);
+		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
+		                           ei & ~(uint64_t)NVMX_INTR_INFO_VALID);
 
 	/* SDM 28.3.x: IA32_EFER.LMA is stored into the "IA-32e mode guest"
 	 * VM-entry control. */
@@ -213,15 +201,12 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_IA32E_MODE_GUEST)
 		                                       : (ent & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
 		if (nent != ent)
-			nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
+			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
 	}
 
 	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
 	 * before the entry has been consumed by it. */
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		s->dirty[w] &= ~rare_pdptr[w];
-		v->exit.synced[w] |= rare_pdptr[w];
-	}
+	nvmx_vmcs12_clear_differs(s, rare_pdptr);
 	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
 	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
 	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
@@ -229,68 +214,5 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
 	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
 	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
-	nvmx_memcpy(v->exit.rare_mask, pdptrs ? rare_pdptr : rare, sizeof(v->exit.rare_mask));
-	nvmx_memcpy(v->exit.rare_set, v->exit.rare_mask, sizeof(v->exit.rare_set));
-	v->exit.rare_key = nvmx_exit_rare_key(s);
-	v->exit.rare_pending = true;
-	v->exit.rare_gpa = s->gpa;
-}
-
-static void copy_unless_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsigned idx)
-{
-	if (s->dirty[idx / 64u] & (1ull << (idx % 64u)))
-		return;
-	copy(v, idx);
-}
-
-/* Whether lazy state of the current VMCS12 is pending; drops a stale
- * pending set (its VMCS12 is no longer current: every path that changes
- * the current VMCS12 syncs first, see exit.h). */
-static bool pending_for_current(struct nvmx_vcpu *v)
-{
-	if (!v->exit.rare_pending)
-		return false;
-	if (!v->cur || v->cur->gpa != v->exit.rare_gpa) {
-		v->exit.rare_pending = false;
-		return false;
-	}
-	return true;
-}
-
-bool nvmx_exit_rare_trusted(const struct nvmx_vcpu *v)
-{
-	const struct nvmx_vmcs12 *s = v->cur;
-	if (!v->exit.rare_pending || !s || s->gpa != v->exit.rare_gpa)
-		return false;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++)
-		if (s->dirty[w] & v->exit.rare_set[w])
-			return false;
-	return nvmx_exit_rare_key(s) == v->exit.rare_key;
-}
-
-enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx)
-{
-	if (idx >= NVMX_FIELD_COUNT || !pending_for_current(v))
-		return NVMX_STATUS_OK;
-	uint64_t bit = 1ull << (idx % 64u);
-	if (!(v->exit.rare_mask[idx / 64u] & bit))
-		return NVMX_STATUS_OK;
-	v->exit.rare_mask[idx / 64u] &= ~bit;
-	copy_unless_dirty(v, v->cur, idx);
-	return NVMX_STATUS_OK;
-}
-
-enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v)
-{
-	if (!pending_for_current(v))
-		return NVMX_STATUS_OK;
-	v->exit.rare_pending = false;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		uint64_t m = v->exit.rare_mask[w];
-		v->exit.rare_mask[w] = 0;
-		for (unsigned b = 0; m && b < 64u; b++, m >>= 1)
-			if (m & 1u)
-				copy_unless_dirty(v, v->cur, w * 64u + b);
-	}
-	return NVMX_STATUS_OK;
+	nvmx_sync_lazy_begin(v, pdptrs ? rare_pdptr : rare);
 }

@@ -409,7 +409,7 @@ static enum nvmx_status do_vmread(struct nvmx_insn_ctx *c)
 	/* The field's value: the high access type reads bits 63:32 of a 64-bit
 	 * field; shorter fields zero-extend, longer ones are truncated to the
 	 * 32-bit operand size outside 64-bit mode (31.3 VMREAD). */
-	NVMX_CHECK(nvmx_exit_sync_field(v, (unsigned)idx)); /* lazy L2 state (exit.h) */
+	NVMX_CHECK(nvmx_sync_lazy_field(v, (unsigned)idx)); /* lazy L2 state (vmcs/sync.h) */
 	uint64_t val = v->cur->f[idx] & nvmx_field_mask((uint32_t)enc);
 	if (NVMX_FIELD_ACCESS_HIGH((uint32_t)enc))
 		val >>= 32;
@@ -691,13 +691,13 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_OK;
 	}
 	NVMX_CHECK(nvmx_insn_get_operands(c));
-	/* Guest state a reflected exit left in VMCS02 (exit.h) must be in
-	 * VMCS12 before the current VMCS12 changes. VM entry decides itself
+	/* Guest state a reflected exit left in VMCS02 (vmcs/sync.h) must be
+	 * in VMCS12 before the current VMCS12 changes. VM entry decides itself
 	 * whether it can stay in VMCS02 (entry.c, rare_trusted). */
 	if (reason != NVMX_EXIT_VMREAD && reason != NVMX_EXIT_VMWRITE &&
 	    reason != NVMX_EXIT_VMPTRST && reason != NVMX_EXIT_VMLAUNCH &&
 	    reason != NVMX_EXIT_VMRESUME)
-		NVMX_CHECK(nvmx_exit_sync_rare(v));
+		NVMX_CHECK(nvmx_sync_lazy_all(v));
 	if (needs_memory(reason) && !c->op.mem) {
 		ud(c, NVMX_REASON_INSN_UD_BAD_ENCODING);
 		return NVMX_STATUS_OK;
