@@ -6,6 +6,7 @@
 #include "../deps.h"
 #include <nvmx/caps.h>
 #include <nvmx/status.h>
+#include <nvmx/reason.h>
 
 struct nvmx_caps {
 	uint64_t base[NVMX_CAP_MSR_COUNT];  /* hardware intersected with the library */
@@ -43,5 +44,17 @@ static inline uint32_t nvmx_caps_revision(const struct nvmx_caps *c)
 {
 	return (uint32_t)(nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_BASIC) & NVMX_BASIC_REVISION_MASK);
 }
+
+/*
+ * The one EPTP validity rule (SDM 27.2.1.1, "VM-Execution Control Fields",
+ * EPTP checks, and 25.6.11): a memory type the processor reports (UC with
+ * EPT_VPID_CAP[8], WB with [14]), a page-walk length it reports (4 with
+ * [6], 5 with [7]), A/D only with [21], bit 7 (supervisor shadow stack)
+ * only with [23], bits 11:8 and 63:MAXPHYADDR zero. The VM-entry control
+ * checks, INVEPT (SDM 31.3: the same checks, VMfail otherwise) and the
+ * shadow-EPT walker all ask this. Returns NVMX_REASON_NONE for a valid
+ * EPTP, else the entry reason naming the rule that fails.
+ */
+enum nvmx_reason nvmx_caps_eptp_check(const struct nvmx_caps *c, uint64_t eptp);
 
 #endif

@@ -192,24 +192,7 @@ enum nvmx_status nvmx_ept12_walk(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t 
 
 bool nvmx_ept_eptp_valid(const struct nvmx_vm *vm, uint64_t eptp)
 {
-	uint64_t cap = ept_cap(vm);
-	unsigned mt = (unsigned)(eptp & 7u);
-	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
-		return false;
-	unsigned levels = ept_levels_of(eptp);
-	if (!((levels == 4 && (cap & NVMX_EPT_CAP_PWL4)) ||
-	      (levels == 5 && (cap & NVMX_EPT_CAP_PWL5))))
-		return false;
-	if ((eptp & (1u << 6)) && !(cap & NVMX_EPT_CAP_AD))
-		return false;
-	if ((eptp & (1u << 7)) && !(cap & NVMX_EPT_CAP_SSS))
-		return false;
-	if (eptp & 0xf00u)
-		return false;
-	unsigned maxphy = vm->caps.maxphyaddr;
-	if (maxphy < 64 && (eptp >> maxphy))
-		return false;
-	return true;
+	return nvmx_caps_eptp_check(&vm->caps, eptp) == NVMX_REASON_NONE;
 }
 
 uint8_t nvmx_ept_memtype_combine(uint8_t mt12, uint8_t mt01)

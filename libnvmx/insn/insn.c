@@ -544,27 +544,10 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 
 /* ---- INVEPT / INVVPID ---- */
 
+/* SDM 31.3 INVEPT: the EPTP checks of VM entry (caps.h, the one rule). */
 static bool eptp_ok(const struct nvmx_vcpu *v, uint64_t eptp)
 {
-	const struct nvmx_caps *caps = &v->vm->caps;
-	uint64_t cap = nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
-	unsigned mt = eptp & 7u;
-	unsigned walk = (unsigned)(eptp >> 3) & 7u;
-	/* SDM 27.2.1.1, EPTP checks: a memory type and a page-walk length the
-	 * processor reports, A/D only if supported, bit 7 (supervisor shadow
-	 * stack) only if supported, reserved bits 11:8 and 63:MAXPHYADDR zero. */
-	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
-		return false;
-	if (!((walk == 3 && (cap & NVMX_EPT_CAP_PWL4)) || (walk == 4 && (cap & NVMX_EPT_CAP_PWL5))))
-		return false;
-	if ((eptp & NVMX_BIT(6)) && !(cap & NVMX_EPT_CAP_AD))
-		return false;
-	if ((eptp & NVMX_BIT(7)) && !(cap & NVMX_EPT_CAP_SSS))
-		return false;
-	if (eptp & 0xf00ull)
-		return false;
-	unsigned w = caps->maxphyaddr;
-	return w >= 64 || (eptp >> w) == 0;
+	return nvmx_caps_eptp_check(&v->vm->caps, eptp) == NVMX_REASON_NONE;
 }
 
 static enum nvmx_status do_invept(struct nvmx_insn_ctx *c)
