@@ -121,7 +121,7 @@ static enum nvmx_status vmfail_valid(struct nvmx_entry_ctx *x, uint32_t n, struc
 	trace_fail(x);
 	nvmx_vmcs12_store(x->s, NVMX_IDX_VM_INSTRUCTION_ERROR, n);
 	uint64_t rfl = nvmx_l1_read(x->v, NVMX_F_GUEST_RFLAGS);
-	nvmx_l1_write(x->v, NVMX_F_GUEST_RFLAGS, (rfl & ~NVMX_RFLAGS_ARITH) | NVMX_RFLAGS_ZF);
+	nvmx_l1_write(x->v, NVMX_F_GUEST_RFLAGS, nvmx_vmx_outcome_rflags(rfl, NVMX_OUTCOME_VMFAIL_VALID));
 	res->action = NVMX_ACTION_RESUME_L1;
 	res->outcome = NVMX_OUTCOME_VMFAIL_VALID;
 	res->vm_insn_error = n;

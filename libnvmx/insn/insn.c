@@ -21,11 +21,7 @@ static void finish(struct nvmx_insn_ctx *c, enum nvmx_outcome outcome, enum nvmx
                    uint32_t err)
 {
 	struct nvmx_vcpu *v = c->v;
-	uint64_t fl = c->rflags & ~NVMX_RFLAGS_ARITH;
-	if (outcome == NVMX_OUTCOME_VMFAIL_INVALID)
-		fl |= NVMX_RFLAGS_CF;
-	else if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
-		fl |= NVMX_RFLAGS_ZF;
+	uint64_t fl = nvmx_vmx_outcome_rflags(c->rflags, outcome);
 	if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
 		nvmx_vmcs12_store(v->cur, NVMX_IDX_VM_INSTRUCTION_ERROR, err);
 	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, fl);

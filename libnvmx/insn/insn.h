@@ -7,6 +7,7 @@
 #ifndef NVMX_INSN_H
 #define NVMX_INSN_H
 
+#include "../util/rules.h"
 #include "../core.h"
 
 /* Segment registers in the order of the instruction-information field. */

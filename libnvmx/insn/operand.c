@@ -205,9 +205,7 @@ void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enu
 
 bool nvmx_insn_canonical(struct nvmx_insn_ctx *c, uint64_t la)
 {
-	unsigned bits = (c->v->vm->caps.la57 && (insn_cr4(c) & NVMX_CR4_LA57)) ? 57 : 48;
-	uint64_t top = la >> (bits - 1);
-	return top == 0 || top == (~0ull >> (bits - 1));
+	return nvmx_canonical(la, c->v->vm->caps.la57 && (insn_cr4(c) & NVMX_CR4_LA57));
 }
 
 static void seg_fault(struct nvmx_insn_ctx *c)
