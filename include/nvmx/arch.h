@@ -225,6 +225,9 @@ enum nvmx_exit_reason {
 #undef NVMX_X_EXIT_
 };
 #define NVMX_EXIT_REASON_ENTRY_FAIL (1u << 31)
+/* The basic exit reason: bits 15:0 of the exit-reason field (SDM 25.9.1,
+ * "Basic VM-Exit Information", table 25-17). */
+#define NVMX_EXIT_REASON_BASIC(r) ((uint32_t)(r) & 0xffffu)
 
 /* VM-instruction error numbers (SDM 31.4). */
 enum nvmx_vm_insn_error {

@@ -218,7 +218,7 @@ enum nvmx_status nvmx_exit_l1_wants(struct nvmx_vcpu *v, const struct nvmx_l2_ex
 	uint32_t proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
 	uint32_t proc2 = proc2_of(s);
 	uint64_t proc3 = proc3_of(s);
-	uint32_t basic = e->exit_reason & 0xffffu;
+	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);
 	bool w = false;
 
 	*why = NVMX_REASON_EXIT_L1_CONTROL;

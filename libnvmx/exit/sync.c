@@ -144,7 +144,7 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
 	 * exit. Entry checks make the save control need the pin control. */
 	bool save_timer = (exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER);
-	bool timer_exit = (e->exit_reason & 0xffffu) == NVMX_EXIT_PREEMPTION_TIMER;
+	bool timer_exit = NVMX_EXIT_REASON_BASIC(e->exit_reason) == NVMX_EXIT_PREEMPTION_TIMER;
 	if (save_timer && !timer_exit)
 		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
