@@ -229,6 +229,40 @@ enum nvmx_exit_reason {
  * "Basic VM-Exit Information", table 25-17). */
 #define NVMX_EXIT_REASON_BASIC(r) ((uint32_t)(r) & 0xffffu)
 
+/*
+ * The VM-exit instruction-information field of the VMX instructions and
+ * INVEPT/INVPCID/INVVPID (SDM 28.2.5, "Information for VM Exits Due to
+ * Instruction Execution", the tables for VMCLEAR/VMPTRLD/VMPTRST/VMXON,
+ * VMREAD/VMWRITE and INVEPT/INVPCID/INVVPID): scaling 1:0, reg1 6:3,
+ * address size 9:7 (0: 16-bit, 1: 32-bit, 2: 64-bit), register operand 10
+ * (VMREAD/VMWRITE), segment 17:15, index 21:18 and its invalid bit 22, base
+ * 26:23 and its invalid bit 27, reg2 31:28. The exit describer, the operand
+ * decoder and the reference host all use these.
+ */
+#define NVMX_INSN_INFO_SCALE_SHIFT 0
+#define NVMX_INSN_INFO_SCALE_MASK 3u
+#define NVMX_INSN_INFO_REG1_SHIFT 3
+#define NVMX_INSN_INFO_REG1_MASK 15u
+#define NVMX_INSN_INFO_ASIZE_SHIFT 7
+#define NVMX_INSN_INFO_ASIZE_MASK 7u
+#define NVMX_INSN_INFO_REG_OPERAND (1u << 10)
+#define NVMX_INSN_INFO_SEG_SHIFT 15
+#define NVMX_INSN_INFO_SEG_MASK 7u
+#define NVMX_INSN_INFO_INDEX_SHIFT 18
+#define NVMX_INSN_INFO_INDEX_MASK 15u
+#define NVMX_INSN_INFO_INDEX_INVALID (1u << 22)
+#define NVMX_INSN_INFO_BASE_SHIFT 23
+#define NVMX_INSN_INFO_BASE_MASK 15u
+#define NVMX_INSN_INFO_BASE_INVALID (1u << 27)
+#define NVMX_INSN_INFO_REG2_SHIFT 28
+#define NVMX_INSN_INFO_REG2_MASK 15u
+/* Field F (SCALE, REG1, ASIZE, SEG, INDEX, BASE, REG2) of info i, and
+ * value x placed as field F. */
+#define NVMX_INSN_INFO_GET(i, F) \
+	(((uint32_t)(i) >> NVMX_INSN_INFO_##F##_SHIFT) & NVMX_INSN_INFO_##F##_MASK)
+#define NVMX_INSN_INFO_PUT(F, x) \
+	(((uint32_t)(x) & NVMX_INSN_INFO_##F##_MASK) << NVMX_INSN_INFO_##F##_SHIFT)
+
 /* VM-instruction error numbers (SDM 31.4). */
 enum nvmx_vm_insn_error {
 	NVMX_VMERR_VMCALL_IN_ROOT = 1,

@@ -8,18 +8,17 @@
 #include "insn.h"
 #include "../decode/decode.h"
 
-/* Instruction-information field bits common to the formats of SDM 28.2.5
- * (VMCLEAR/VMPTRLD/VMPTRST/VMXON; VMREAD/VMWRITE; INVEPT/INVPCID/INVVPID). */
-#define INFO_SCALE(i) ((i) & 3u)
-#define INFO_REG1(i) (((i) >> 3) & 15u)
-#define INFO_ASIZE(i) (((i) >> 7) & 7u)
-#define INFO_REG_OPERAND (1u << 10)
-#define INFO_SEG(i) (((i) >> 15) & 7u)
-#define INFO_INDEX(i) (((i) >> 18) & 15u)
-#define INFO_INDEX_INVALID (1u << 22)
-#define INFO_BASE(i) (((i) >> 23) & 15u)
-#define INFO_BASE_INVALID (1u << 27)
-#define INFO_REG2(i) (((i) >> 28) & 15u)
+/* Instruction-information field bits (SDM 28.2.5): nvmx/arch.h. */
+#define INFO_SCALE(i) NVMX_INSN_INFO_GET(i, SCALE)
+#define INFO_REG1(i) NVMX_INSN_INFO_GET(i, REG1)
+#define INFO_ASIZE(i) NVMX_INSN_INFO_GET(i, ASIZE)
+#define INFO_REG_OPERAND NVMX_INSN_INFO_REG_OPERAND
+#define INFO_SEG(i) NVMX_INSN_INFO_GET(i, SEG)
+#define INFO_INDEX(i) NVMX_INSN_INFO_GET(i, INDEX)
+#define INFO_INDEX_INVALID NVMX_INSN_INFO_INDEX_INVALID
+#define INFO_BASE(i) NVMX_INSN_INFO_GET(i, BASE)
+#define INFO_BASE_INVALID NVMX_INSN_INFO_BASE_INVALID
+#define INFO_REG2(i) NVMX_INSN_INFO_GET(i, REG2)
 
 static enum nvmx_insn_class class_for_exit(uint32_t reason)
 {
