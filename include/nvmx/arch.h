@@ -188,6 +188,15 @@ enum nvmx_cap_msr {
 	NVMX_MSR_IA32_VMX_PROCBASED_CTLS3 = 0x492,
 	NVMX_MSR_IA32_VMX_EXIT_CTLS2 = 0x493,
 };
+/* Other MSR indices the library names (SDM vol. 4, chapter 2). */
+#define NVMX_MSR_IA32_BIOS_UPDT_TRIG 0x79u
+#define NVMX_MSR_IA32_BIOS_SIGN_ID 0x8bu
+#define NVMX_MSR_IA32_SMM_MONITOR_CTL 0x9bu
+#define NVMX_MSR_IA32_SMBASE 0x9eu
+#define NVMX_MSR_IA32_FS_BASE 0xc0000100u
+#define NVMX_MSR_IA32_GS_BASE 0xc0000101u
+/* x2APIC MSRs: indices 800H-8FFH (bits 31:8 = 8). */
+#define NVMX_MSR_IS_X2APIC(idx) (((uint32_t)(idx) >> 8) == 0x8u)
 #define NVMX_CAP_MSR_FIRST 0x480u
 #define NVMX_CAP_MSR_COUNT 20u /* 0x480..0x493 */
 

@@ -9,11 +9,7 @@
 #include "../ept/ept.h"
 #include <nvmx/msr.h>
 
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_SMBASE 0x9eu
-#define MSR_BIOS_UPDT_TRIG 0x79u
-#define MSR_SMM_MONITOR_CTL 0x9bu
+#include "../util/rules.h"
 
 /* VMX-abort indicators (SDM 28.7). */
 #define ABORT_MSR_STORE 1u
@@ -82,7 +78,7 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
-		if ((ent[0] >> 32) != 0 || (msr >> 8) == 0x8u || msr == MSR_SMBASE)
+		if ((ent[0] >> 32) != 0 || NVMX_MSR_IS_X2APIC(msr) || msr == NVMX_MSR_IA32_SMBASE)
 			return false;
 		uint64_t val;
 		if (!arch_ok(v->vm->ops.msr_store(v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
@@ -93,9 +89,9 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 	return true;
 }
 
-/* SDM 28.6: each entry is WRMSR'd into L1. Fails (a VMX abort) for FS_BASE,
- * GS_BASE, x2APIC MSRs, the microcode-update trigger, SMBASE, SMM monitor
- * control, reserved bits 63:32 set, or when WRMSR would fault. Entries
+/* SDM 28.6: each entry is WRMSR'd into L1. Fails (a VMX abort) for an
+ * entry the MSR-area rule refuses (util/rules.h, the one shared with VM
+ * entry) or when WRMSR would fault. Entries
  * before the failing one stay loaded. */
 static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 {
@@ -111,9 +107,7 @@ static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 16), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
-		if ((ent[0] >> 32) != 0 || msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
-		    (msr >> 8) == 0x8u || msr == MSR_BIOS_UPDT_TRIG || msr == MSR_SMBASE ||
-		    msr == MSR_SMM_MONITOR_CTL)
+		if (nvmx_msr_area_load_rule(msr, (uint32_t)(ent[0] >> 32)) != NVMX_REASON_NONE)
 			return false;
 		/* WRMSR's architectural rules (nvmx/msr.h), then the host. */
 		enum nvmx_reason w = nvmx_vm_msr_write_check(v->vm, msr, ent[1]);

@@ -9,6 +9,7 @@
 #include "../deps.h"
 #include <nvmx/arch.h>
 #include <nvmx/vcpu.h>
+#include <nvmx/reason.h>
 
 /* A linear address is canonical when bits 63:N-1 are all equal, N = 48, or
  * 57 with 5-level paging (SDM vol. 1 3.3.7.1, vol. 3 4.5). Used by the
@@ -34,6 +35,30 @@ static inline uint64_t nvmx_vmx_outcome_rflags(uint64_t rflags, enum nvmx_outcom
 	else if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
 		fl |= NVMX_RFLAGS_ZF;
 	return fl;
+}
+
+/* Which MSR-area entry the library refuses to load, the same rule for the
+ * VM-entry MSR-load area (SDM 27.4, "Loading MSRs") and the VM-exit
+ * MSR-load area (SDM 28.6): reserved bits 63:32 of the index qword set;
+ * IA32_FS_BASE or IA32_GS_BASE; an x2APIC MSR (bits 31:8 = 8); an MSR
+ * writable only in SMM (IA32_SMM_MONITOR_CTL, IA32_SMBASE: neither entry nor
+ * exit commences or ends in SMM here); the microcode-update MSRs, which the
+ * library refuses as "model-specific reasons" allow. NVMX_REASON_NONE for
+ * an entry the area may load; the exit treats any other value as a VMX
+ * abort (SDM 28.7). */
+static inline enum nvmx_reason nvmx_msr_area_load_rule(uint32_t idx, uint32_t reserved)
+{
+	if (reserved)
+		return NVMX_REASON_ENTRY_MSR_LOAD_RESERVED;
+	if (idx == NVMX_MSR_IA32_FS_BASE || idx == NVMX_MSR_IA32_GS_BASE)
+		return NVMX_REASON_ENTRY_MSR_LOAD_FS_GS_BASE;
+	if (NVMX_MSR_IS_X2APIC(idx))
+		return NVMX_REASON_ENTRY_MSR_LOAD_X2APIC;
+	if (idx == NVMX_MSR_IA32_SMM_MONITOR_CTL || idx == NVMX_MSR_IA32_SMBASE)
+		return NVMX_REASON_ENTRY_MSR_LOAD_SMM;
+	if (idx == NVMX_MSR_IA32_BIOS_UPDT_TRIG || idx == NVMX_MSR_IA32_BIOS_SIGN_ID)
+		return NVMX_REASON_ENTRY_MSR_LOAD_MICROCODE;
+	return NVMX_REASON_NONE;
 }
 
 #endif
