@@ -37,7 +37,7 @@ static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32
 {
 	struct nvmx_l0_map m;
 	nvmx_memset(&m, 0, sizeof(m));
-	enum nvmx_status st = x->v->vm->ops.gpa_to_hpa(x->v->host, gpa, &m);
+	enum nvmx_status st = nvmx_host_gpa_to_hpa(&x->v->vm->ops, x->v->host, gpa, &m);
 	/* The SDM checks these addresses for alignment and width only: one L0
 	 * does not back gets a page of ones (bitmaps.c). */
 	if (st == NVMX_STATUS_NOT_MAPPED)

@@ -49,7 +49,7 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 		if (r == NVMX_REASON_NONE) {
 			/* NOT_SUPPORTED: WRMSR would fault, an entry failure L1
 			 * sees; anything else is the host's failure, not L1's. */
-			st = x->v->vm->ops.msr_load(x->v->host, true, e[0], val);
+			st = nvmx_host_msr_load(&x->v->vm->ops, x->v->host, true, e[0], val);
 			if (st == NVMX_STATUS_NOT_SUPPORTED)
 				r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
 			else if (st != NVMX_STATUS_OK)

@@ -89,7 +89,7 @@ void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v)
 	list_unpin(&c, v);
 	nvmx_vm_unlock(v->vm);
 	if (v->ept.list_va)
-		v->vm->ops.page_free(v->host, v->ept.list_va, v->ept.list_hpa);
+		nvmx_host_page_free(&v->vm->ops, v->host, v->ept.list_va, v->ept.list_hpa);
 	nvmx_vm_free(v->vm, v->ept.list_roots, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
 	v->ept.list_va = NULL;
 	v->ept.list_roots = NULL;
@@ -365,7 +365,7 @@ enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t e
 	out->l1_gpa = w.l1_gpa;
 	struct nvmx_l0_map m;
 	nvmx_memset(&m, 0, sizeof(m));
-	enum nvmx_status s = vm->ops.gpa_to_hpa(v->host, w.l1_gpa & ~0xfffull, &m);
+	enum nvmx_status s = nvmx_host_gpa_to_hpa(&vm->ops, v->host, w.l1_gpa & ~0xfffull, &m);
 	if (s == NVMX_STATUS_NOT_MAPPED) {
 		out->kind = NVMX_EPT_L0;
 		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
@@ -451,12 +451,12 @@ enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa,
 	if (!v->ept.list_va) {
 		void *va = NULL;
 		uint64_t hpa = 0;
-		enum nvmx_status s = vm->ops.page_alloc(v->host, &va, &hpa);
+		enum nvmx_status s = nvmx_host_page_alloc(&vm->ops, v->host, &va, &hpa);
 		if (s != NVMX_STATUS_OK)
 			return s == NVMX_STATUS_NO_MEMORY ? s : NVMX_STATUS_HOST_FAILURE;
 		v->ept.list_roots = nvmx_vm_alloc(vm, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
 		if (!v->ept.list_roots) {
-			vm->ops.page_free(v->host, va, hpa);
+			nvmx_host_page_free(&vm->ops, v->host, va, hpa);
 			return NVMX_STATUS_NO_MEMORY;
 		}
 		nvmx_memset(v->ept.list_roots, 0, sizeof(*v->ept.list_roots) * EPT_ENTRIES);

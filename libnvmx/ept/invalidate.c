@@ -119,7 +119,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa)
 	drop_tables(&c, page, 4096);
 	/* Pinned roots stay shadowed (emptied): keep those protected. */
 	if (vm->ept.wp && !nvmx_ept_gpa_shadowed(vm, page))
-		vm->ops.l0_write_protect(vm->host, page, false);
+		nvmx_host_l0_write_protect(&vm->ops, vm->host, page, false);
 	nvmx_ept_commit(&c);
 	nvmx_vm_unlock(vm);
 	return NVMX_STATUS_OK;

@@ -126,7 +126,7 @@ static uint32_t hw_type(const struct nvmx_vm *vm, uint32_t type)
 static void invvpid(struct nvmx_vcpu *v, uint32_t type, uint16_t vpid02, uint64_t la)
 {
 	uint32_t t = hw_type(v->vm, type);
-	v->vm->ops.hw_invvpid(v->host, t, t == 2 ? 0 : vpid02, t == 0 ? la : 0);
+	nvmx_host_hw_invvpid(&v->vm->ops, v->host, t, t == 2 ? 0 : vpid02, t == 0 ? la : 0);
 }
 
 void nvmx_vpid_flush(struct nvmx_vcpu *v, uint16_t vpid)

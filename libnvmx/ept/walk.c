@@ -16,7 +16,7 @@ static enum nvmx_status cmpxchg(struct nvmx_vcpu *v, uint64_t gpa, uint64_t old,
 {
 	struct nvmx_vm *vm = v->vm;
 	if (vm->ops.gpa_cmpxchg64)
-		return vm->ops.gpa_cmpxchg64(v->host, gpa, old, new_, swapped);
+		return nvmx_host_gpa_cmpxchg64(&vm->ops, v->host, gpa, old, new_, swapped);
 	/* Without the host's atomic op: correct only without concurrent
 	 * writers to the entry (documented in host.h). */
 	uint64_t cur;

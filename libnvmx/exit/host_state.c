@@ -81,7 +81,7 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 		if ((ent[0] >> 32) != 0 || NVMX_MSR_IS_X2APIC(msr) || msr == NVMX_MSR_IA32_SMBASE)
 			return false;
 		uint64_t val;
-		if (!arch_ok(v->vm->ops.msr_store(v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
+		if (!arch_ok(nvmx_host_msr_store(&v->vm->ops, v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
 		if (!arch_ok(nvmx_gpa_write(v, addr + i * 16u + 8u, &val, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
@@ -113,7 +113,7 @@ static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 		enum nvmx_reason w = nvmx_vm_msr_write_check(v->vm, msr, ent[1]);
 		if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 			return false;
-		if (!arch_ok(v->vm->ops.msr_load(v->host, false, msr, ent[1]),
+		if (!arch_ok(nvmx_host_msr_load(&v->vm->ops, v->host, false, msr, ent[1]),
 		             NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
 	}
@@ -319,7 +319,7 @@ static void load_host_state(struct nvmx_vcpu *v)
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}
 	if (v->vm->ops.l1_write_n) {
-		v->vm->ops.l1_write_n(v->host, xv->hs, xv->hs_n);
+		nvmx_host_l1_write_n(&v->vm->ops, v->host, xv->hs, xv->hs_n);
 	} else {
 		for (unsigned i = 0; i < xv->hs_n; i++)
 			nvmx_l1_write(v, xv->hs[i].field, xv->hs[i].value);

@@ -141,7 +141,7 @@ static enum nvmx_status do_vmxon(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_OK;
 	}
 	uint64_t fc = 0;
-	enum nvmx_status s = v->vm->ops.l1_msr_read(v->host, NVMX_MSR_IA32_FEATURE_CONTROL, &fc);
+	enum nvmx_status s = nvmx_host_l1_msr_read(&v->vm->ops, v->host, NVMX_MSR_IA32_FEATURE_CONTROL, &fc);
 	if (s == NVMX_STATUS_NOT_SUPPORTED)
 		fc = 0; /* no such MSR for L1: reads as locked-off */
 	else if (s != NVMX_STATUS_OK)

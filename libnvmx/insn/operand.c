@@ -292,8 +292,8 @@ static enum nvmx_status access(struct nvmx_insn_ctx *c, void *rbuf, const void *
 	struct nvmx_fault f;
 	nvmx_memset(&f, 0, sizeof(f));
 	struct nvmx_host_ops *o = &c->v->vm->ops;
-	enum nvmx_status s = wbuf ? o->lin_write(c->v->host, la, wbuf, len, &f)
-	                          : o->lin_read(c->v->host, la, rbuf, len, &f);
+	enum nvmx_status s = wbuf ? nvmx_host_lin_write(o, c->v->host, la, wbuf, len, &f)
+	                          : nvmx_host_lin_read(o, c->v->host, la, rbuf, len, &f);
 	if (s == NVMX_STATUS_GUEST_FAULT) {
 		struct nvmx_result *r = c->res;
 		r->action = NVMX_ACTION_INJECT_L1;
