@@ -24,7 +24,7 @@ struct writer {
 };
 
 /* A control-like field: compared with what VMCS02 holds. */
-static inline __attribute__((always_inline)) void put_ctl(struct writer *w, unsigned idx,
+static NVMX_ALWAYS_INLINE void put_ctl(struct writer *w, unsigned idx,
                                                          uint64_t val)
 {
 	if (!w->full && nvmx_sync_vmcs02_holds(&w->v->sync, idx, val))
@@ -80,14 +80,12 @@ enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x)
 /* a * b >> 48 with a 128-bit intermediate (SDM 25.6.5, TSC scaling). */
 static uint64_t mul48(uint64_t a, uint64_t b)
 {
-	__extension__ typedef unsigned __int128 u128;
-	return (uint64_t)(((u128)a * b) >> 48);
+	return nvmx_mul_shr48(a, b);
 }
 
 static uint64_t smul48(uint64_t off, uint64_t m)
 {
-	__extension__ typedef __int128 s128;
-	return (uint64_t)(int64_t)(((s128)(int64_t)off * (s128)m) >> 48);
+	return nvmx_smul_shr48(off, m);
 }
 
 #define PUT(w, name, val) put_ctl(w, NVMX_IDX_##name, val)
@@ -370,7 +368,7 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 	for (unsigned wd = 0; wd < NVMX_FIELD_WORDS; wd++) {
 		uint64_t m = e->guest[wd] & (w.full ? ~0ull : nvmx_vmcs12_differs_word(s, wd));
 		for (; m; m &= m - 1) {
-			unsigned i = wd * 64u + (unsigned)__builtin_ctzll(m);
+			unsigned i = wd * 64u + nvmx_ctz64(m);
 			if (i == NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE && emulate_timer)
 				continue;
 			if (x->pdpte_from_mem && i >= NVMX_IDX_GUEST_PDPTR0 && i <= NVMX_IDX_GUEST_PDPTR3)

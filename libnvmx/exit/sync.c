@@ -27,7 +27,7 @@ static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 }
 
 /* L1's view of L2's CR0 or CR4, from VMCS02's value cr02. */
-static inline __attribute__((always_inline)) uint64_t
+static NVMX_ALWAYS_INLINE uint64_t
 guest_cr(struct nvmx_vcpu *v, unsigned i_mask, unsigned i_shadow, uint64_t cr02, uint64_t cr12,
          uint64_t mask12)
 {
@@ -93,14 +93,14 @@ struct eager_batch {
 	unsigned n;
 };
 
-static inline __attribute__((always_inline)) unsigned add(struct eager_batch *b, unsigned idx)
+static NVMX_ALWAYS_INLINE unsigned add(struct eager_batch *b, unsigned idx)
 {
 	b->enc[b->n] = nvmx_field_table[idx].encoding;
 	return b->n++;
 }
 
 /* Copy batch value `at` into VMCS12 field idx (stored = VMCS02's value). */
-static inline __attribute__((always_inline)) void put(struct nvmx_vcpu *v,
+static NVMX_ALWAYS_INLINE void put(struct nvmx_vcpu *v,
                                                       const struct eager_batch *b, unsigned at,
                                                       unsigned idx)
 {
