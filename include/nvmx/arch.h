@@ -313,6 +313,17 @@ enum nvmx_intr_type {
 	NVMX_INTR_TYPE_OTHER = 7,
 };
 #define NVMX_INTR_INFO_VECTOR_MASK 0xffu
+/* Exception vectors (SDM vol. 3 6.3.1, table 6-1). */
+#define NVMX_VEC_DB 1u
+#define NVMX_VEC_NMI 2u
+#define NVMX_VEC_UD 6u
+#define NVMX_VEC_DF 8u
+#define NVMX_VEC_TS 10u
+#define NVMX_VEC_SS 12u
+#define NVMX_VEC_GP 13u
+#define NVMX_VEC_PF 14u
+#define NVMX_VEC_AC 17u
+#define NVMX_VEC_MC 18u
 #define NVMX_INTR_INFO_TYPE_SHIFT 8
 #define NVMX_INTR_INFO_TYPE_MASK (7u << 8)
 #define NVMX_INTR_INFO_DELIVER_CODE (1u << 11)

@@ -199,7 +199,8 @@ static enum nvmx_status check_exit(struct nvmx_entry_ctx *x)
 /* Exceptions that push an error code (SDM 6.3.1): #DF #TS #NP #SS #GP #PF #AC. */
 static bool has_error_code(unsigned vector)
 {
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+	return vector == NVMX_VEC_DF || (vector >= NVMX_VEC_TS && vector <= NVMX_VEC_PF) ||
+	       vector == NVMX_VEC_AC;
 }
 
 /* SDM 27.2.1.3: the event-injection fields (they change at every exit and
@@ -222,7 +223,7 @@ static enum nvmx_status check_event(struct nvmx_entry_ctx *x)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_TYPE, f);
 		if (type == NVMX_INTR_TYPE_OTHER && !mtf)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_TYPE_OTHER, f);
-		if (type == NVMX_INTR_TYPE_NMI && vec != 2)
+		if (type == NVMX_INTR_TYPE_NMI && vec != NVMX_VEC_NMI)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_NMI_VECTOR, f);
 		if (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec > 31)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_HW_VECTOR, f);

@@ -311,11 +311,11 @@ static enum nvmx_status check_nonreg(struct nvmx_entry_ctx *x)
 		bool ok;
 		if (act == 1)
 			ok = type == NVMX_INTR_TYPE_EXT_INTR || type == NVMX_INTR_TYPE_NMI ||
-			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && (vec == 1 || vec == 18)) ||
+			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && (vec == NVMX_VEC_DB || vec == NVMX_VEC_MC)) ||
 			     (type == NVMX_INTR_TYPE_OTHER && vec == 0);
 		else if (act == 2)
 			ok = type == NVMX_INTR_TYPE_NMI ||
-			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec == 18);
+			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec == NVMX_VEC_MC);
 		else
 			ok = false;
 		if (!ok)

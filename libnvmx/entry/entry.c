@@ -13,7 +13,7 @@ NVMX_EXPORT void nvmx_l0_policy_default(struct nvmx_l0_policy *p)
 	p->size = sizeof(*p);
 	p->pin_set = NVMX_PIN_EXT_INTR_EXITING | NVMX_PIN_NMI_EXITING;
 	p->exit_set = NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
-	p->exception_bitmap = 1u << 18; /* #MC */
+	p->exception_bitmap = 1u << NVMX_VEC_MC;
 	p->cr4_mask = NVMX_CR4_VMXE;
 }
 

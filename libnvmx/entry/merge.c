@@ -196,7 +196,7 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 	/* Exceptions: union; when L0 takes #PF, every #PF must exit. */
 	uint32_t eb = (uint32_t)V12(s, EXCEPTION_BITMAP) | pol->exception_bitmap;
 	uint64_t pfm = V12(s, PAGE_FAULT_ERROR_CODE_MASK), pfmt = V12(s, PAGE_FAULT_ERROR_CODE_MATCH);
-	if (pol->exception_bitmap & (1u << 14))
+	if (pol->exception_bitmap & (1u << NVMX_VEC_PF))
 		pfm = pfmt = 0;
 	PUT(w, EXCEPTION_BITMAP, eb);
 	PUT(w, PAGE_FAULT_ERROR_CODE_MASK, pfm);

@@ -50,7 +50,7 @@ static bool wants_exception(const struct nvmx_vmcs12 *s, const struct nvmx_l2_ex
 	if (vec >= 32)
 		return false;
 	bool bit = (V12(s, EXCEPTION_BITMAP) >> vec) & 1u;
-	if (vec == 14) {
+	if (vec == NVMX_VEC_PF) {
 		uint32_t mask = (uint32_t)V12(s, PAGE_FAULT_ERROR_CODE_MASK);
 		uint32_t match = (uint32_t)V12(s, PAGE_FAULT_ERROR_CODE_MATCH);
 		return ((e->intr_error_code & mask) == match) ? bit : !bit;

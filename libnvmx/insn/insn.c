@@ -56,12 +56,12 @@ static void vmfail(struct nvmx_insn_ctx *c, uint32_t err, enum nvmx_reason why)
 
 static void ud(struct nvmx_insn_ctx *c, enum nvmx_reason why)
 {
-	nvmx_insn_fault(c, 6, false, why);
+	nvmx_insn_fault(c, NVMX_VEC_UD, false, why);
 }
 
 static void gp0(struct nvmx_insn_ctx *c, enum nvmx_reason why)
 {
-	nvmx_insn_fault(c, 13, true, why);
+	nvmx_insn_fault(c, NVMX_VEC_GP, true, why);
 }
 
 static unsigned cpl(const struct nvmx_insn_ctx *c)

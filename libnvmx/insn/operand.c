@@ -210,9 +210,9 @@ bool nvmx_insn_canonical(struct nvmx_insn_ctx *c, uint64_t la)
 static void seg_fault(struct nvmx_insn_ctx *c)
 {
 	if (c->op.seg == NVMX_SEG_SS)
-		nvmx_insn_fault(c, 12, true, NVMX_REASON_INSN_SS_SEGMENT);
+		nvmx_insn_fault(c, NVMX_VEC_SS, true, NVMX_REASON_INSN_SS_SEGMENT);
 	else
-		nvmx_insn_fault(c, 13, true, NVMX_REASON_INSN_GP_SEGMENT);
+		nvmx_insn_fault(c, NVMX_VEC_GP, true, NVMX_REASON_INSN_GP_SEGMENT);
 }
 
 static uint64_t addr_mask(unsigned size)
