@@ -276,7 +276,7 @@ static void compose_leaf(const struct nvmx_vm *vm, const struct nvmx_ept_walk *w
 
 	/* Rights: EPT12 (AND over its walk) intersected with EPT01. With EPT
 	 * A/D, write stays off until the EPT12 leaf is dirty, so that the first
-	 * write comes back here to set the dirty flag (SDM 30.3.5). */
+	 * write comes back here to set the dirty flag (SDM 29.3.5). */
 	uint64_t r = w->rights & 7u & m->rights;
 	if ((w->rights & NVMX_EPT_UX) && (m->rights & NVMX_ACCESS_EXEC))
 		r |= EPT_UX;

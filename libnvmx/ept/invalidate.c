@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Invalidation of the shadow EPT: INVEPT (SDM 30.4.3.1, INVEPT in chapter
- * 32), L0's changes to EPT01, and L1's writes to write-protected EPT12
+ * Invalidation of the shadow EPT: INVEPT (SDM 29.4.3.1, INVEPT in chapter
+ * 31), L0's changes to EPT01, and L1's writes to write-protected EPT12
  * table pages.
  *
  * INVEPT retires shadow trees in constant time (shadow.c): no page is

@@ -10,7 +10,7 @@
  * depend only on its EPT12 table and on EPT01, never on the path, which is
  * what makes sharing sound: non-leaf EPT02 entries carry the EPT12 entry's
  * rights and the hardware ANDs them along the walk as it does for EPT12
- * (SDM 30.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12 large
+ * (SDM 29.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12 large
  * page that EPT01 maps with smaller pages; they hang off one parent entry
  * and are not shared.
  *
@@ -236,7 +236,7 @@ uint64_t nvmx_ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *roo
 	uint64_t mt = (hw & NVMX_EPT_CAP_MT_WB) ? 6u : 0u;
 	uint64_t eptp = root->hpa | mt | ((uint64_t)(root->level - 1u) << 3);
 	/* EPT A/D on in EPTP02 when L1 asked for it: the hardware then treats
-	 * guest paging-structure accesses as writes (SDM 30.3.3.2) and reports
+	 * guest paging-structure accesses as writes (SDM 29.3.3.2) and reports
 	 * them so, as L1's hardware would. The flags it sets are in our pages. */
 	if ((root->root & (1u << 6)) && (hw & NVMX_EPT_CAP_AD))
 		eptp |= 1u << 6;
@@ -691,7 +691,7 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 		uint64_t old = ept_get(sp, idx);
 		/* Fewer rights or another page: the hardware may hold the old one.
 		 * More rights need no flush (an EPT violation invalidates the
-		 * faulting translation, SDM 30.4.3.3 style). */
+		 * faulting translation, SDM 29.4.3.3 style). */
 		if ((old & ~leaf & (7u | EPT_UX)) || ((old ^ leaf) & ~(7ull | EPT_UX | EPT_A | EPT_D)))
 			note_flush(c, sp);
 		nvmx_ept_rmap_del(vm, sp->slot[idx]);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VPIDs for L2 (SDM 29.1 VPIDs, 29.4.3 maintenance of the TLBs, INVVPID in
- * chapter 32). L1 names L2's address space with VPID12; the hardware sees a
+ * chapter 31). L1 names L2's address space with VPID12; the hardware sees a
  * VPID02 from the host's pool (cfg.vpid02_first/count). The pool is bounded:
  * when it runs out, the least recently used VPID02 is taken from its VPID12,
  * and its next user starts with a flush. All-context INVVPID is one
