@@ -55,6 +55,21 @@ static inline uint32_t nvmx_caps_revision(const struct nvmx_caps *c)
  * shadow-EPT walker all ask this. Returns NVMX_REASON_NONE for a valid
  * EPTP, else the entry reason naming the rule that fails.
  */
-enum nvmx_reason nvmx_caps_eptp_check(const struct nvmx_caps *c, uint64_t eptp);
+static inline enum nvmx_reason nvmx_caps_eptp_check(const struct nvmx_caps *c, uint64_t eptp)
+{
+	uint64_t cap = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
+	unsigned mt = (unsigned)(eptp & 7u), wl = (unsigned)(eptp >> 3) & 7u;
+	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
+		return NVMX_REASON_ENTRY_CTL_EPTP_MEMTYPE;
+	if (!((wl == 3 && (cap & NVMX_EPT_CAP_PWL4)) || (wl == 4 && (cap & NVMX_EPT_CAP_PWL5))))
+		return NVMX_REASON_ENTRY_CTL_EPTP_WALK_LENGTH;
+	if ((eptp & (1ull << 6)) && !(cap & NVMX_EPT_CAP_AD))
+		return NVMX_REASON_ENTRY_CTL_EPTP_AD;
+	uint64_t rsvd = 0xf00ull | ((cap & NVMX_EPT_CAP_SSS) ? 0 : 0x80ull);
+	unsigned w = c->maxphyaddr;
+	if ((eptp & rsvd) || (w < 64 && (eptp >> w)))
+		return NVMX_REASON_ENTRY_CTL_EPTP_RESERVED;
+	return NVMX_REASON_NONE;
+}
 
 #endif
