@@ -29,22 +29,6 @@ void nvmx_sync_init(struct nvmx_sync *y)
 	}
 }
 
-void nvmx_sync_l2_ran(struct nvmx_sync *y)
-{
-	y->as_built = false;
-	for (unsigned w = 0; w < NVMX_FIELD_WORDS; w++)
-		y->known[w] &= ~y->volatile02[w];
-	/* SDM 28.3.1: PAT and EFER are saved per VMCS02's exit controls (all
-	 * of them when those are unknown). */
-	uint64_t exitc;
-	if (!nvmx_sync_vmcs02_known(y, NVMX_IDX_VM_EXIT_CONTROLS, &exitc))
-		exitc = ~0ull;
-	if (exitc & NVMX_EXIT_SAVE_PAT)
-		y->known[NVMX_IDX_GUEST_IA32_PAT / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_PAT % 64u));
-	if (exitc & NVMX_EXIT_SAVE_EFER)
-		y->known[NVMX_IDX_GUEST_IA32_EFER / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_EFER % 64u));
-}
-
 void nvmx_sync_vmcs02_forget(struct nvmx_vcpu *v, unsigned idx)
 {
 	if (idx >= NVMX_FIELD_COUNT)

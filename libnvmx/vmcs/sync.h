@@ -121,7 +121,21 @@ static inline void nvmx_sync_entered(struct nvmx_sync *y)
 
 /* An exit of L2 was reported (or L1 left L2 otherwise): VMCS02 holds L2's
  * state, not the merge's; the shadow forgets what the run may change. */
-void nvmx_sync_l2_ran(struct nvmx_sync *y);
+static inline void nvmx_sync_l2_ran(struct nvmx_sync *y)
+{
+	y->as_built = false;
+	for (unsigned w = 0; w < NVMX_FIELD_WORDS; w++)
+		y->known[w] &= ~y->volatile02[w];
+	/* SDM 28.3.1: PAT and EFER are saved per VMCS02's exit controls (all
+	 * of them when those are unknown). */
+	uint64_t exitc;
+	if (!nvmx_sync_vmcs02_known(y, NVMX_IDX_VM_EXIT_CONTROLS, &exitc))
+		exitc = ~0ull;
+	if (exitc & NVMX_EXIT_SAVE_PAT)
+		y->known[NVMX_IDX_GUEST_IA32_PAT / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_PAT % 64u));
+	if (exitc & NVMX_EXIT_SAVE_EFER)
+		y->known[NVMX_IDX_GUEST_IA32_EFER / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_EFER % 64u));
+}
 
 static inline bool nvmx_sync_as_built(const struct nvmx_sync *y)
 {
