@@ -38,6 +38,19 @@ guest_cr(struct nvmx_vcpu *v, unsigned i_mask, unsigned i_shadow, uint64_t cr02,
 	return (cr02 & ~mask02 & ~mask12) | (shadow02 & l0_only) | (cr12 & mask12);
 }
 
+/* Store L1's view of L2's CR0 or CR4 (guest_cr) into VMCS12 field i_cr.
+ * When it equals the hardware value (no bit differs between the masks'
+ * owners) VMCS02 needs no rewrite at the next entry. */
+static void store_guest_cr(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsigned i_cr,
+                           unsigned i_mask, unsigned i_shadow, uint64_t cr02)
+{
+	uint64_t cr = guest_cr(v, i_mask, i_shadow, cr02, s->f[i_cr], s->f[i_mask]);
+	if (cr == cr02)
+		nvmx_vmcs12_store_as02(s, i_cr, cr);
+	else
+		nvmx_vmcs12_store_unlike02(s, i_cr, cr);
+}
+
 /* The lazily synced fields. */
 static const uint16_t rare_fields[] = {
 #define S(seg) NVMX_IDX_GUEST_##seg##_SELECTOR, NVMX_IDX_GUEST_##seg##_BASE, \
@@ -155,22 +168,10 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	s->mem_dirty = true;
 	nvmx_vmcs12_clear_differs(s, v->exit.set_eager);
 
-	/* When L1's view equals the hardware value (no bit differs between
-	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
-	uint64_t cr02 = b.val[at_cr0];
-	uint64_t cr0 = guest_cr(v, NVMX_IDX_CR0_GUEST_HOST_MASK, NVMX_IDX_CR0_READ_SHADOW, cr02,
-	                        V12(s, GUEST_CR0), V12(s, CR0_GUEST_HOST_MASK));
-	if (cr0 == cr02)
-		nvmx_vmcs12_store_as02(s, NVMX_IDX_GUEST_CR0, cr0);
-	else
-		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_GUEST_CR0, cr0);
-	cr02 = b.val[at_cr4];
-	uint64_t cr4 = guest_cr(v, NVMX_IDX_CR4_GUEST_HOST_MASK, NVMX_IDX_CR4_READ_SHADOW, cr02,
-	                        V12(s, GUEST_CR4), V12(s, CR4_GUEST_HOST_MASK));
-	if (cr4 == cr02)
-		nvmx_vmcs12_store_as02(s, NVMX_IDX_GUEST_CR4, cr4);
-	else
-		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_GUEST_CR4, cr4);
+	store_guest_cr(v, s, NVMX_IDX_GUEST_CR0, NVMX_IDX_CR0_GUEST_HOST_MASK,
+	               NVMX_IDX_CR0_READ_SHADOW, b.val[at_cr0]);
+	store_guest_cr(v, s, NVMX_IDX_GUEST_CR4, NVMX_IDX_CR4_GUEST_HOST_MASK,
+	               NVMX_IDX_CR4_READ_SHADOW, b.val[at_cr4]);
 
 	if (at_dbg != ~0u) {
 		put(v, &b, at_dbg, NVMX_IDX_GUEST_DR7);
