@@ -337,6 +337,39 @@ static uint64_t fault_begin(struct nvmx_vcpu *v, uint64_t *key, bool *have_root)
 	return seq;
 }
 
+/*
+ * The EPT01 side of a fault the EPT12 walk allowed: how L0 backs L1's page
+ * and whether L0's rights allow the access (with EPT A/D, guest
+ * paging-structure accesses count as writes, SDM 29.3.3.2). *l0s is set
+ * (and *out filled) when the fault is L0's own.
+ */
+static enum nvmx_status l0_backing(struct nvmx_vcpu *v, const struct nvmx_ept_walk *w, bool ad,
+                                   unsigned access, unsigned flags, struct nvmx_l0_map *m,
+                                   struct nvmx_ept_outcome *out, bool *l0s)
+{
+	struct nvmx_vm *vm = v->vm;
+	*l0s = true;
+	nvmx_memset(m, 0, sizeof(*m));
+	enum nvmx_status s = nvmx_host_gpa_to_hpa(&vm->ops, v->host, w->l1_gpa & ~0xfffull, m);
+	if (s == NVMX_STATUS_NOT_MAPPED) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
+		return NVMX_STATUS_OK;
+	}
+	if (s != NVMX_STATUS_OK)
+		return NVMX_STATUS_HOST_FAILURE;
+	unsigned need = access;
+	if (ad && (flags & NVMX_EPT_WALK_GPAGING))
+		need |= NVMX_ACCESS_WRITE;
+	if (need & ~m->rights) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_RIGHTS;
+		return NVMX_STATUS_OK;
+	}
+	*l0s = false;
+	return NVMX_STATUS_OK;
+}
+
 enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t exit_qual,
                                 uint64_t guest_linear, struct nvmx_ept_outcome *out)
 {
@@ -364,30 +397,17 @@ enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t e
 
 	out->l1_gpa = w.l1_gpa;
 	struct nvmx_l0_map m;
-	nvmx_memset(&m, 0, sizeof(m));
-	enum nvmx_status s = nvmx_host_gpa_to_hpa(&vm->ops, v->host, w.l1_gpa & ~0xfffull, &m);
-	if (s == NVMX_STATUS_NOT_MAPPED) {
-		out->kind = NVMX_EPT_L0;
-		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
-		goto done;
-	}
-	if (s != NVMX_STATUS_OK)
-		return NVMX_STATUS_HOST_FAILURE;
 	bool ad = (eptp12 & (1u << 6)) && (ept_cap(vm) & NVMX_EPT_CAP_AD);
-	unsigned need = access;
-	if (ad && (flags & NVMX_EPT_WALK_GPAGING))
-		need |= NVMX_ACCESS_WRITE;
-	if (need & ~m.rights) {
-		out->kind = NVMX_EPT_L0;
-		out->reason = NVMX_REASON_EPT01_RIGHTS;
+	bool l0s;
+	NVMX_CHECK(l0_backing(v, &w, ad, access, flags, &m, out, &l0s));
+	if (l0s)
 		goto done;
-	}
 
 	struct leaf_plan p;
 	compose_leaf(vm, &w, &m, ad, &p);
 	bool retry;
 	nvmx_vm_lock(vm);
-	s = install_locked(v, seq, key, &w, l2_gpa, &p, &retry);
+	enum nvmx_status s = install_locked(v, seq, key, &w, l2_gpa, &p, &retry);
 	nvmx_vm_unlock(vm);
 	if (s != NVMX_STATUS_OK)
 		return s;
