@@ -120,6 +120,25 @@ static NVMX_ALWAYS_INLINE void put(struct nvmx_vcpu *v,
 	nvmx_vmcs12_store_as02(v->cur, idx, b->val[at]);
 }
 
+/* The lazy half of the save (SDM 28.3.1, 28.3.2): segments, descriptor
+ * tables, SYSENTER and, when the processor saved them, the PDPTEs stay in
+ * VMCS02; the sync owner (vmcs/sync.h) copies them on first need. */
+static void hand_over_lazy(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, const uint64_t *rare,
+                           const uint64_t *rare_pdptr)
+{
+	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
+	 * before the entry has been consumed by it. */
+	nvmx_vmcs12_clear_differs(s, rare_pdptr);
+	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
+	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
+	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
+	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
+	nvmx_sync_lazy_begin(v, pdptrs ? rare_pdptr : rare);
+}
+
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 {
 	struct nvmx_vmcs12 *s = v->cur;
@@ -205,15 +224,5 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
 	}
 
-	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
-	 * before the entry has been consumed by it. */
-	nvmx_vmcs12_clear_differs(s, rare_pdptr);
-	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
-	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
-	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
-	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
-	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
-	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
-	nvmx_sync_lazy_begin(v, pdptrs ? rare_pdptr : rare);
+	hand_over_lazy(v, s, rare, rare_pdptr);
 }
