@@ -20,43 +20,18 @@
 #define INFO_BASE_INVALID NVMX_INSN_INFO_BASE_INVALID
 #define INFO_REG2(i) NVMX_INSN_INFO_GET(i, REG2)
 
-static enum nvmx_insn_class class_for_exit(uint32_t reason)
-{
-	switch (reason) {
-	case NVMX_EXIT_VMCLEAR: return NVMX_IC_VMCLEAR;
-	case NVMX_EXIT_VMPTRLD: return NVMX_IC_VMPTRLD;
-	case NVMX_EXIT_VMPTRST: return NVMX_IC_VMPTRST;
-	case NVMX_EXIT_VMXON: return NVMX_IC_VMXON;
-	case NVMX_EXIT_VMREAD: return NVMX_IC_VMREAD;
-	case NVMX_EXIT_VMWRITE: return NVMX_IC_VMWRITE;
-	case NVMX_EXIT_VMXOFF: return NVMX_IC_VMXOFF;
-	case NVMX_EXIT_VMLAUNCH: return NVMX_IC_VMLAUNCH;
-	case NVMX_EXIT_VMRESUME: return NVMX_IC_VMRESUME;
-	case NVMX_EXIT_INVEPT: return NVMX_IC_INVEPT;
-	case NVMX_EXIT_INVVPID: return NVMX_IC_INVVPID;
-	default: return NVMX_IC_OTHER;
-	}
-}
-
-static bool has_operands(uint32_t reason)
-{
-	return reason != NVMX_EXIT_VMXOFF && reason != NVMX_EXIT_VMLAUNCH &&
-	       reason != NVMX_EXIT_VMRESUME;
-}
-
 static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 {
 	uint32_t info = c->ex->insn_info;
 	struct nvmx_insn_operands *op = &c->op;
-	uint32_t reason = c->ex->exit_reason;
+	const struct nvmx_insn_desc *desc = nvmx_insn_desc(c->ex->exit_reason);
 	static const uint8_t asz[3] = { 2, 4, 8 };
 
 	/* With a register operand (bit 10), the address size, segment, index
 	 * and base fields are undefined (SDM 28.2.5, Table 28-13/28-14): real
 	 * processors leave them arbitrary (Bochs writes address size 0 in
 	 * 64-bit mode), so they are checked only for a memory operand. */
-	bool reg_form = (info & INFO_REG_OPERAND) &&
-	                (reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE);
+	bool reg_form = (info & INFO_REG_OPERAND) && desc->form == NVMX_FORM_RM_REG;
 	if (!reg_form) {
 		if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
 			return NVMX_STATUS_BAD_INSTRUCTION;
@@ -72,15 +47,13 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 	op->index = (info & INFO_INDEX_INVALID) ? -1 : (int8_t)INFO_INDEX(info);
 	op->base = (info & INFO_BASE_INVALID) ? -1 : (int8_t)INFO_BASE(info);
 	op->disp = c->ex->qualification;
-	switch (reason) {
-	case NVMX_EXIT_VMREAD:
-	case NVMX_EXIT_VMWRITE:
+	switch (desc->form) {
+	case NVMX_FORM_RM_REG:
 		op->mem = !(info & INFO_REG_OPERAND);
 		op->reg1 = op->mem ? -1 : (int8_t)INFO_REG1(info);
 		op->reg2 = (int8_t)INFO_REG2(info);
 		break;
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID:
+	case NVMX_FORM_REG_MEM:
 		/* Bit 10 is undefined in this format: the operand is memory. */
 		op->mem = true;
 		op->reg2 = (int8_t)INFO_REG2(info);
@@ -134,7 +107,7 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 		}
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	}
-	if (d.cls != class_for_exit(ex->exit_reason))
+	if (d.cls != (enum nvmx_insn_class)nvmx_insn_desc(ex->exit_reason)->cls)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	if (c->len == 0 || c->len > 15)
 		c->len = d.length;
@@ -185,7 +158,8 @@ enum nvmx_status nvmx_insn_get_operands(struct nvmx_insn_ctx *c)
 	if (c->ex->flags & NVMX_INSN_INFO_VALID) {
 		if (c->len == 0 || c->len > 15)
 			return NVMX_STATUS_BAD_INSTRUCTION;
-		return has_operands(c->ex->exit_reason) ? from_info(c) : NVMX_STATUS_OK;
+		return nvmx_insn_desc(c->ex->exit_reason)->form != NVMX_FORM_NONE ? from_info(c)
+		                                                                   : NVMX_STATUS_OK;
 	}
 	return from_bytes(c);
 }
