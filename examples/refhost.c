@@ -894,24 +894,24 @@ uint64_t refhost_mem_r64(const struct refhost *h, uint64_t gpa)
 uint32_t refhost_insn_info(const struct refhost_insn *in)
 {
 	unsigned asz = in->addr_size == 2 ? 0 : in->addr_size == 4 ? 1 : 2;
-	uint32_t info = (uint32_t)asz << 7;
+	uint32_t info = NVMX_INSN_INFO_PUT(ASIZE, asz);
 	if (in->mem) {
-		info |= 3u << 15;               /* DS */
-		info |= 1u << 22;               /* no index */
-		info |= RBX << 23;              /* base RBX holds the address */
+		info |= NVMX_INSN_INFO_PUT(SEG, 3u);     /* DS */
+		info |= NVMX_INSN_INFO_INDEX_INVALID;    /* no index */
+		info |= NVMX_INSN_INFO_PUT(BASE, RBX);   /* base RBX holds the address */
 	} else {
-		info |= 1u << 10;               /* register operand (VMREAD/VMWRITE) */
+		info |= NVMX_INSN_INFO_REG_OPERAND;      /* register operand (VMREAD/VMWRITE) */
 	}
 	switch (in->exit_reason) {
 	case NVMX_EXIT_VMREAD:
 	case NVMX_EXIT_VMWRITE:
-		info |= (in->reg1 & 15u) << 3;
-		info |= (in->reg2 & 15u) << 28;
+		info |= NVMX_INSN_INFO_PUT(REG1, in->reg1);
+		info |= NVMX_INSN_INFO_PUT(REG2, in->reg2);
 		break;
 	case NVMX_EXIT_INVEPT:
 	case NVMX_EXIT_INVVPID:
-		info &= ~(1u << 10);
-		info |= (in->reg2 & 15u) << 28;
+		info &= ~NVMX_INSN_INFO_REG_OPERAND;
+		info |= NVMX_INSN_INFO_PUT(REG2, in->reg2);
 		break;
 	default:
 		break;

@@ -4,7 +4,7 @@
  * VMCLEAR + VMPTRLD + VMLAUNCH), with L2 running in between. VMRESUME has a
  * fast path that leaves the lazily synced guest state (segments, GDTR/IDTR,
  * SYSENTER, PDPTEs) unchecked in VMCS02 when L1 did not VMWRITE it since the
- * exit (exit.h, nvmx_exit_rare_trusted); this harness attacks it.
+ * exit (vmcs/sync.h, nvmx_sync_lazy_trusted); this harness attacks it.
  *
  * Start: a policy byte (L0's exception bitmap, exiting controls and CR0
  * mask; bit 3: a host without vmcs_read_n/l1_read_n), the valid baseline

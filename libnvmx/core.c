@@ -23,26 +23,31 @@ NVMX_EXPORT void nvmx_vm_example_config(struct nvmx_vm_config *cfg)
 
 void *nvmx_vm_alloc(struct nvmx_vm *vm, size_t size)
 {
-	return vm->ops.alloc(vm->host, size);
+	return nvmx_host_alloc(&vm->ops, vm->host, size);
 }
 
 void nvmx_vm_free(struct nvmx_vm *vm, void *p, size_t size)
 {
 	if (p)
-		vm->ops.free(vm->host, p, size);
+		nvmx_host_free(&vm->ops, vm->host, p, size);
 }
 
-/* The first required callback `o` lacks (by member name), or NULL. */
+/* The first required callback `o` lacks (by member name), or NULL: the
+ * REQ rows of the host-op table (host_ops.h) in table order, then the two
+ * conditional rules. */
 static const char *ops_missing(const struct nvmx_host_ops *o, uint32_t vm_flags)
 {
-#define REQ(m) \
+#define NEED_REQ(m) \
 	if (!o->m) \
 		return #m;
-	REQ(gpa_read) REQ(gpa_write) REQ(lin_read) REQ(lin_write) REQ(vmcs_read) REQ(vmcs_write)
-	REQ(l1_read) REQ(l1_write) REQ(l1_gpr_read) REQ(l1_gpr_write) REQ(l1_msr_read)
-	REQ(gpa_to_hpa) REQ(page_alloc) REQ(page_free) REQ(alloc) REQ(free) REQ(hw_invept)
-	REQ(hw_invvpid)
-#undef REQ
+#define NEED_OPT(m)
+#define ROW_R(ret, name, need, scope, params, args) NEED_##need(name)
+#define ROW_V(name, need, scope, params, args) NEED_##need(name)
+	NVMX_HOST_OPS(ROW_R, ROW_V)
+#undef ROW_R
+#undef ROW_V
+#undef NEED_REQ
+#undef NEED_OPT
 	if ((vm_flags & NVMX_VM_WRITE_PROTECT_EPT12) && !o->l0_write_protect)
 		return "l0_write_protect";
 	/* The lock callbacks come as a pair or not at all. */
@@ -97,7 +102,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (!ops_load(ops, &o) || ops_missing(&o, cfg->flags))
 		return NVMX_STATUS_BAD_OPS;
 
-	struct nvmx_vm *vm = o.alloc(host, sizeof(*vm));
+	struct nvmx_vm *vm = nvmx_host_alloc(&o, host, sizeof(*vm));
 	if (!vm)
 		return NVMX_STATUS_NO_MEMORY;
 	nvmx_memset(vm, 0, sizeof(*vm));
@@ -108,7 +113,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
 	if (s == NVMX_STATUS_OK)
 		s = nvmx_ept_vm_init(vm);
 	if (s != NVMX_STATUS_OK) {
-		o.free(host, vm, sizeof(*vm));
+		nvmx_host_free(&o, host, vm, sizeof(*vm));
 		return s;
 	}
 	*out = vm;
@@ -122,7 +127,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_destroy(struct nvmx_vm *vm)
 	if (nvmx_atomic_load(&vm->nvcpus))
 		return NVMX_STATUS_BUSY;
 	nvmx_ept_vm_fini(vm);
-	vm->ops.free(vm->host, vm, sizeof(*vm));
+	nvmx_host_free(&vm->ops, vm->host, vm, sizeof(*vm));
 	return NVMX_STATUS_OK;
 }
 
@@ -187,6 +192,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_create(struct nvmx_vm *vm, void *host,
 	v->vm = vm;
 	v->host = host;
 	v->current_vmptr = NVMX_NO_VMPTR;
+	nvmx_sync_init(&v->sync);
 	enum nvmx_status s = nvmx_ept_vcpu_init(v);
 	if (s != NVMX_STATUS_OK) {
 		nvmx_vm_free(vm, v->cache, sizeof(*v->cache) * v->ncache);
@@ -308,10 +314,11 @@ NVMX_EXPORT void nvmx_vcpu_reset(struct nvmx_vcpu *v)
 	v->current_vmptr = NVMX_NO_VMPTR;
 	/* VMCS02 is the host's to reset: nothing of it is read back, and the
 	 * next entry writes every field (as after nvmx_vcpu_vmcs02_reset). */
-	v->exit.rare_pending = false;
+	nvmx_sync_lazy_drop(&v->sync);
+	nvmx_sync_vmcs02_forget_all(&v->sync);
+	nvmx_sync_set_as_built(&v->sync, false);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	v->entry.host_ok = false;
 	v->entry.ctl_ok = false;
-	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
 	nvmx_trace(v, NVMX_TRACE_VCPU, NVMX_REASON_VCPU_RESET, 0, 0);
 }

@@ -8,10 +8,12 @@
 #define NVMX_CORE_H
 
 #include "deps.h"
+#include "host_ops.h"
 #include <nvmx/nvmx.h>
 #include "caps/caps.h"
 #include "vmcs/fields.h"
 #include "vmcs/vmcs12.h"
+#include "vmcs/sync.h"
 #include "entry/entry_state.h"
 #include "exit/exit_state.h"
 #include "ept/ept_state.h"
@@ -38,11 +40,6 @@ struct nvmx_vcpu {
 	void *host;
 	bool vmxon;                     /* in VMX operation (root or non-root) */
 	bool in_l2;                     /* L2 is the current guest (VMX non-root for L1) */
-	/* A VMLAUNCH/VMRESUME was accepted and the host has not reported an
-	 * exit of L2 since: VMCS02 is exactly what the merge built from VMCS12
-	 * (event injection, MTF, pending debug exceptions and the timer value
-	 * still as VMCS12 gives them). Nested-state save relies on it. */
-	bool run_pending;
 	/* The VMX-abort indicator of a VMX abort that shut L1 down (SDM 28.7),
 	 * 0 when none happened. */
 	uint32_t abort_pending;
@@ -53,6 +50,7 @@ struct nvmx_vcpu {
 	uint32_t ncache;
 	uint64_t lru_clock;
 	struct nvmx_vcpu_stats stats;
+	struct nvmx_sync sync;          /* which VMCS02 and VMCS12 values agree (vmcs/sync.h) */
 	struct nvmx_entry_vcpu entry;
 	struct nvmx_exit_vcpu exit;
 	struct nvmx_ept_vcpu ept;
@@ -63,7 +61,7 @@ struct nvmx_vcpu {
 static inline uint64_t nvmx_vmcs02_read(struct nvmx_vcpu *v, uint32_t field)
 {
 	v->stats.vmcs_reads++;
-	return v->vm->ops.vmcs_read(v->host, field);
+	return nvmx_host_vmcs_read(&v->vm->ops, v->host, field);
 }
 
 /* n reads of VMCS02 through one vmcs_read_n call when the host has it. */
@@ -73,22 +71,25 @@ static inline void nvmx_vmcs02_read_n(struct nvmx_vcpu *v, const uint32_t *field
 	const struct nvmx_host_ops *o = &v->vm->ops;
 	v->stats.vmcs_reads += n;
 	if (o->vmcs_read_n) {
-		o->vmcs_read_n(v->host, fields, values, n);
+		nvmx_host_vmcs_read_n(o, v->host, fields, values, n);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
-		values[i] = o->vmcs_read(v->host, fields[i]);
+		values[i] = nvmx_host_vmcs_read(o, v->host, fields[i]);
 }
 
-static inline void nvmx_vmcs02_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
+/* Write VMCS02 field `idx` (compact index): the only write path, so the
+ * VMCS02 shadow (vmcs/sync.h) knows every value the library wrote. */
+static inline void nvmx_vmcs02_put(struct nvmx_vcpu *v, unsigned idx, uint64_t value)
 {
 	v->stats.vmcs_writes++;
-	v->vm->ops.vmcs_write(v->host, field, value);
+	nvmx_sync_note_write(&v->sync, idx, value);
+	nvmx_host_vmcs_write(&v->vm->ops, v->host, nvmx_field_table[idx].encoding, value);
 }
 
 static inline uint64_t nvmx_l1_read(struct nvmx_vcpu *v, uint32_t field)
 {
-	return v->vm->ops.l1_read(v->host, field);
+	return nvmx_host_l1_read(&v->vm->ops, v->host, field);
 }
 
 /* n reads of L1's state through one l1_read_n call when the host has it. */
@@ -97,16 +98,16 @@ static inline void nvmx_l1_read_n(struct nvmx_vcpu *v, const uint32_t *fields, u
 {
 	const struct nvmx_host_ops *o = &v->vm->ops;
 	if (o->l1_read_n) {
-		o->l1_read_n(v->host, fields, values, n);
+		nvmx_host_l1_read_n(o, v->host, fields, values, n);
 		return;
 	}
 	for (unsigned i = 0; i < n; i++)
-		values[i] = o->l1_read(v->host, fields[i]);
+		values[i] = nvmx_host_l1_read(o, v->host, fields[i]);
 }
 
 static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
 {
-	v->vm->ops.l1_write(v->host, field, value);
+	nvmx_host_l1_write(&v->vm->ops, v->host, field, value);
 }
 
 /*
@@ -122,7 +123,7 @@ static inline uint64_t nvmx_l1_gpr(struct nvmx_vcpu *v, unsigned reg)
 	reg &= 15u;
 	if (reg == NVMX_GPR_RSP)
 		return nvmx_l1_read(v, NVMX_F_GUEST_RSP);
-	return v->vm->ops.l1_gpr_read(v->host, reg);
+	return nvmx_host_l1_gpr_read(&v->vm->ops, v->host, reg);
 }
 
 static inline void nvmx_l1_set_gpr(struct nvmx_vcpu *v, unsigned reg, uint64_t value)
@@ -132,19 +133,19 @@ static inline void nvmx_l1_set_gpr(struct nvmx_vcpu *v, unsigned reg, uint64_t v
 		nvmx_l1_write(v, NVMX_F_GUEST_RSP, value);
 		return;
 	}
-	v->vm->ops.l1_gpr_write(v->host, reg, value);
+	nvmx_host_l1_gpr_write(&v->vm->ops, v->host, reg, value);
 }
 
 static inline enum nvmx_status nvmx_gpa_read(struct nvmx_vcpu *v, uint64_t gpa, void *buf,
                                              size_t len)
 {
-	return v->vm->ops.gpa_read(v->host, gpa, buf, len);
+	return nvmx_host_gpa_read(&v->vm->ops, v->host, gpa, buf, len);
 }
 
 static inline enum nvmx_status nvmx_gpa_write(struct nvmx_vcpu *v, uint64_t gpa,
                                               const void *buf, size_t len)
 {
-	return v->vm->ops.gpa_write(v->host, gpa, buf, len);
+	return nvmx_host_gpa_write(&v->vm->ops, v->host, gpa, buf, len);
 }
 
 static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reason, uint64_t a,
@@ -152,7 +153,7 @@ static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reaso
 {
 	if (v->vm->ops.trace) {
 		struct nvmx_trace ev = { kind, reason, a, b };
-		v->vm->ops.trace(v->host, &ev);
+		nvmx_host_trace(&v->vm->ops, v->host, &ev);
 	}
 }
 
@@ -161,13 +162,13 @@ static inline void nvmx_trace(struct nvmx_vcpu *v, uint32_t kind, uint32_t reaso
 static inline void nvmx_vm_lock(struct nvmx_vm *vm)
 {
 	if (vm->ops.vm_lock)
-		vm->ops.vm_lock(vm->host);
+		nvmx_host_vm_lock(&vm->ops, vm->host);
 }
 
 static inline void nvmx_vm_unlock(struct nvmx_vm *vm)
 {
 	if (vm->ops.vm_unlock)
-		vm->ops.vm_unlock(vm->host);
+		nvmx_host_vm_unlock(&vm->ops, vm->host);
 }
 
 /* Allocation through the VM's host. */

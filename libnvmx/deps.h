@@ -37,10 +37,72 @@ int memcmp(const void *a, const void *b, size_t n);
 #define NVMX_LIKELY(x) __builtin_expect(!!(x), 1)
 #define NVMX_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define NVMX_EXPORT __attribute__((visibility("default")))
+#define NVMX_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #define NVMX_LIKELY(x) (x)
 #define NVMX_UNLIKELY(x) (x)
 #define NVMX_EXPORT
+#define NVMX_ALWAYS_INLINE inline
+#endif
+
+/* The index of the lowest set bit of m, m != 0. */
+static inline unsigned nvmx_ctz64(uint64_t m)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(m);
+#else
+	unsigned n = 0;
+	while (!(m & 1u)) {
+		m >>= 1;
+		n++;
+	}
+	return n;
+#endif
+}
+
+/*
+ * Bits 111:48 of a 128-bit product (TSC scaling, SDM 25.6.5): the unsigned
+ * a * b and the signed (int64_t)a * b, b read as unsigned. With the
+ * compiler's 128-bit integers where it has them, else in 32-bit halves;
+ * the core stays C11 either way.
+ */
+#if defined(__GNUC__) && defined(__SIZEOF_INT128__)
+static inline uint64_t nvmx_mul_shr48(uint64_t a, uint64_t b)
+{
+	__extension__ typedef unsigned __int128 u128;
+	return (uint64_t)(((u128)a * b) >> 48);
+}
+static inline uint64_t nvmx_smul_shr48(uint64_t a, uint64_t b)
+{
+	__extension__ typedef __int128 s128;
+	return (uint64_t)(int64_t)(((s128)(int64_t)a * (s128)b) >> 48);
+}
+#else
+static inline void nvmx_mul128_(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+	*lo = (mid << 32) | (uint32_t)p00;
+	*hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+static inline uint64_t nvmx_mul_shr48(uint64_t a, uint64_t b)
+{
+	uint64_t hi, lo;
+	nvmx_mul128_(a, b, &hi, &lo);
+	return (hi << 16) | (lo >> 48);
+}
+static inline uint64_t nvmx_smul_shr48(uint64_t a, uint64_t b)
+{
+	bool neg = (int64_t)a < 0;
+	uint64_t hi, lo;
+	nvmx_mul128_(neg ? 0 - a : a, b, &hi, &lo);
+	if (neg) { /* two's complement of the 128-bit product */
+		lo = ~lo + 1u;
+		hi = ~hi + (lo == 0);
+	}
+	return (hi << 16) | (lo >> 48);
+}
 #endif
 
 /*

@@ -188,6 +188,15 @@ enum nvmx_cap_msr {
 	NVMX_MSR_IA32_VMX_PROCBASED_CTLS3 = 0x492,
 	NVMX_MSR_IA32_VMX_EXIT_CTLS2 = 0x493,
 };
+/* Other MSR indices the library names (SDM vol. 4, chapter 2). */
+#define NVMX_MSR_IA32_BIOS_UPDT_TRIG 0x79u
+#define NVMX_MSR_IA32_BIOS_SIGN_ID 0x8bu
+#define NVMX_MSR_IA32_SMM_MONITOR_CTL 0x9bu
+#define NVMX_MSR_IA32_SMBASE 0x9eu
+#define NVMX_MSR_IA32_FS_BASE 0xc0000100u
+#define NVMX_MSR_IA32_GS_BASE 0xc0000101u
+/* x2APIC MSRs: indices 800H-8FFH (bits 31:8 = 8). */
+#define NVMX_MSR_IS_X2APIC(idx) (((uint32_t)(idx) >> 8) == 0x8u)
 #define NVMX_CAP_MSR_FIRST 0x480u
 #define NVMX_CAP_MSR_COUNT 20u /* 0x480..0x493 */
 
@@ -225,6 +234,43 @@ enum nvmx_exit_reason {
 #undef NVMX_X_EXIT_
 };
 #define NVMX_EXIT_REASON_ENTRY_FAIL (1u << 31)
+/* The basic exit reason: bits 15:0 of the exit-reason field (SDM 25.9.1,
+ * "Basic VM-Exit Information", table 25-17). */
+#define NVMX_EXIT_REASON_BASIC(r) ((uint32_t)(r) & 0xffffu)
+
+/*
+ * The VM-exit instruction-information field of the VMX instructions and
+ * INVEPT/INVPCID/INVVPID (SDM 28.2.5, "Information for VM Exits Due to
+ * Instruction Execution", the tables for VMCLEAR/VMPTRLD/VMPTRST/VMXON,
+ * VMREAD/VMWRITE and INVEPT/INVPCID/INVVPID): scaling 1:0, reg1 6:3,
+ * address size 9:7 (0: 16-bit, 1: 32-bit, 2: 64-bit), register operand 10
+ * (VMREAD/VMWRITE), segment 17:15, index 21:18 and its invalid bit 22, base
+ * 26:23 and its invalid bit 27, reg2 31:28. The exit describer, the operand
+ * decoder and the reference host all use these.
+ */
+#define NVMX_INSN_INFO_SCALE_SHIFT 0
+#define NVMX_INSN_INFO_SCALE_MASK 3u
+#define NVMX_INSN_INFO_REG1_SHIFT 3
+#define NVMX_INSN_INFO_REG1_MASK 15u
+#define NVMX_INSN_INFO_ASIZE_SHIFT 7
+#define NVMX_INSN_INFO_ASIZE_MASK 7u
+#define NVMX_INSN_INFO_REG_OPERAND (1u << 10)
+#define NVMX_INSN_INFO_SEG_SHIFT 15
+#define NVMX_INSN_INFO_SEG_MASK 7u
+#define NVMX_INSN_INFO_INDEX_SHIFT 18
+#define NVMX_INSN_INFO_INDEX_MASK 15u
+#define NVMX_INSN_INFO_INDEX_INVALID (1u << 22)
+#define NVMX_INSN_INFO_BASE_SHIFT 23
+#define NVMX_INSN_INFO_BASE_MASK 15u
+#define NVMX_INSN_INFO_BASE_INVALID (1u << 27)
+#define NVMX_INSN_INFO_REG2_SHIFT 28
+#define NVMX_INSN_INFO_REG2_MASK 15u
+/* Field F (SCALE, REG1, ASIZE, SEG, INDEX, BASE, REG2) of info i, and
+ * value x placed as field F. */
+#define NVMX_INSN_INFO_GET(i, F) \
+	(((uint32_t)(i) >> NVMX_INSN_INFO_##F##_SHIFT) & NVMX_INSN_INFO_##F##_MASK)
+#define NVMX_INSN_INFO_PUT(F, x) \
+	(((uint32_t)(x) & NVMX_INSN_INFO_##F##_MASK) << NVMX_INSN_INFO_##F##_SHIFT)
 
 /* VM-instruction error numbers (SDM 31.4). */
 enum nvmx_vm_insn_error {
@@ -267,6 +313,17 @@ enum nvmx_intr_type {
 	NVMX_INTR_TYPE_OTHER = 7,
 };
 #define NVMX_INTR_INFO_VECTOR_MASK 0xffu
+/* Exception vectors (SDM vol. 3 6.3.1, table 6-1). */
+#define NVMX_VEC_DB 1u
+#define NVMX_VEC_NMI 2u
+#define NVMX_VEC_UD 6u
+#define NVMX_VEC_DF 8u
+#define NVMX_VEC_TS 10u
+#define NVMX_VEC_SS 12u
+#define NVMX_VEC_GP 13u
+#define NVMX_VEC_PF 14u
+#define NVMX_VEC_AC 17u
+#define NVMX_VEC_MC 18u
 #define NVMX_INTR_INFO_TYPE_SHIFT 8
 #define NVMX_INTR_INFO_TYPE_MASK (7u << 8)
 #define NVMX_INTR_INFO_DELIVER_CODE (1u << 11)

@@ -23,7 +23,7 @@ static enum nvmx_status page_get(struct nvmx_vcpu *v, struct nvmx_merged_page *p
 		return NVMX_STATUS_OK;
 	void *va;
 	uint64_t hpa;
-	enum nvmx_status st = v->vm->ops.page_alloc(v->host, &va, &hpa);
+	enum nvmx_status st = nvmx_host_page_alloc(&v->vm->ops, v->host, &va, &hpa);
 	if (st != NVMX_STATUS_OK)
 		return st == NVMX_STATUS_NO_MEMORY ? st : NVMX_STATUS_HOST_FAILURE;
 	p->va = va;
@@ -283,7 +283,7 @@ void nvmx_bitmaps_invalidate(struct nvmx_vcpu *v)
 static void page_put(struct nvmx_vcpu *v, struct nvmx_merged_page *p)
 {
 	if (p->va)
-		v->vm->ops.page_free(v->host, p->va, p->hpa);
+		nvmx_host_page_free(&v->vm->ops, v->host, p->va, p->hpa);
 	p->va = NULL;
 	p->valid = false;
 }

@@ -134,21 +134,13 @@ static enum nvmx_status check_exec(struct nvmx_entry_ctx *x)
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_VPID_ZERO, NVMX_F_VIRTUAL_PROCESSOR_ID);
 	const bool ept = x->proc2 & NVMX_PROC2_EPT;
 	if (ept) {
-		/* SDM 27.2.1.1 and 25.6.11: EPTP fields. */
-		uint64_t eptp = V12(s, EPT_POINTER);
-		uint64_t cap = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
-		unsigned mt = eptp & 7u, wl = (eptp >> 3) & 7u;
-		if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
-			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EPTP_MEMTYPE, NVMX_F_EPT_POINTER);
-		if (!((wl == 3 && (cap & NVMX_EPT_CAP_PWL4)) || (wl == 4 && (cap & NVMX_EPT_CAP_PWL5))))
-			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EPTP_WALK_LENGTH, NVMX_F_EPT_POINTER);
-		if ((eptp & (1ull << 6)) && !(cap & NVMX_EPT_CAP_AD))
-			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EPTP_AD, NVMX_F_EPT_POINTER);
-		/* Bit 7 (supervisor shadow-stack control) is offered only with
-		 * EPT_VPID_CAP[23]; bits 11:8 are reserved. */
-		uint64_t rsvd = 0xf00ull | ((cap & NVMX_EPT_CAP_SSS) ? 0 : 0x80ull);
-		if ((eptp & rsvd) || (w < 64 && (eptp >> w)))
-			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EPTP_RESERVED, NVMX_F_EPT_POINTER);
+		/* SDM 27.2.1.1 and 25.6.11: EPTP fields (caps.h, the one rule). */
+		enum nvmx_reason why = nvmx_caps_eptp_check(c, V12(s, EPT_POINTER));
+		if (why != NVMX_REASON_NONE) {
+			x->reason = why;
+			x->field = NVMX_F_EPT_POINTER;
+			return NVMX_STATUS_OK;
+		}
 	}
 	if (x->proc2 & NVMX_PROC2_PML) {
 		if (!ept)
@@ -207,7 +199,8 @@ static enum nvmx_status check_exit(struct nvmx_entry_ctx *x)
 /* Exceptions that push an error code (SDM 6.3.1): #DF #TS #NP #SS #GP #PF #AC. */
 static bool has_error_code(unsigned vector)
 {
-	return vector == 8 || (vector >= 10 && vector <= 14) || vector == 17;
+	return vector == NVMX_VEC_DF || (vector >= NVMX_VEC_TS && vector <= NVMX_VEC_PF) ||
+	       vector == NVMX_VEC_AC;
 }
 
 /* SDM 27.2.1.3: the event-injection fields (they change at every exit and
@@ -230,7 +223,7 @@ static enum nvmx_status check_event(struct nvmx_entry_ctx *x)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_TYPE, f);
 		if (type == NVMX_INTR_TYPE_OTHER && !mtf)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_TYPE_OTHER, f);
-		if (type == NVMX_INTR_TYPE_NMI && vec != 2)
+		if (type == NVMX_INTR_TYPE_NMI && vec != NVMX_VEC_NMI)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_NMI_VECTOR, f);
 		if (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec > 31)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_EVENT_HW_VECTOR, f);

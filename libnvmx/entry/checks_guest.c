@@ -311,11 +311,11 @@ static enum nvmx_status check_nonreg(struct nvmx_entry_ctx *x)
 		bool ok;
 		if (act == 1)
 			ok = type == NVMX_INTR_TYPE_EXT_INTR || type == NVMX_INTR_TYPE_NMI ||
-			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && (vec == 1 || vec == 18)) ||
+			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && (vec == NVMX_VEC_DB || vec == NVMX_VEC_MC)) ||
 			     (type == NVMX_INTR_TYPE_OTHER && vec == 0);
 		else if (act == 2)
 			ok = type == NVMX_INTR_TYPE_NMI ||
-			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec == 18);
+			     (type == NVMX_INTR_TYPE_HW_EXCEPTION && vec == NVMX_VEC_MC);
 		else
 			ok = false;
 		if (!ok)
@@ -427,7 +427,7 @@ enum nvmx_status nvmx_entry_check_guest(struct nvmx_entry_ctx *x)
 	if (x->reason)
 		return NVMX_STATUS_OK;
 	/* Segments and descriptor tables: only lazily synced fields, under
-	 * the mode bits nvmx_exit_rare_key keeps equal. */
+	 * the mode bits nvmx_sync_lazy_key keeps equal. */
 	if (!x->rare_trusted)
 		NVMX_CHECK(check_segs(x));
 	if (x->reason)

@@ -48,7 +48,7 @@ enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x)
 	}
 
 	/* 27.2.4, always: it also reads L1's EFER and the IA-32e mode guest
-	 * entry control, which the exit updates without a dirty bit (SDM 28.2). */
+	 * entry control, which the exit updates without a host_ver bump (SDM 28.2). */
 	bool l1_64 = x->l1_efer & NVMX_EFER_LMA;
 	if (l1_64 != host64)
 		NVMX_ENTRY_FAIL(x, ENTRY_HOST_ADDR_SPACE_L1_MODE, NVMX_F_VM_EXIT_CONTROLS);

@@ -13,7 +13,7 @@ NVMX_EXPORT void nvmx_l0_policy_default(struct nvmx_l0_policy *p)
 	p->size = sizeof(*p);
 	p->pin_set = NVMX_PIN_EXT_INTR_EXITING | NVMX_PIN_NMI_EXITING;
 	p->exit_set = NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
-	p->exception_bitmap = 1u << 18; /* #MC */
+	p->exception_bitmap = 1u << NVMX_VEC_MC;
 	p->cr4_mask = NVMX_CR4_VMXE;
 }
 
@@ -45,11 +45,11 @@ NVMX_EXPORT void nvmx_vcpu_vmcs02_reset(struct nvmx_vcpu *v)
 	if (!v)
 		return;
 	/* L2 state a reflected exit left in VMCS02 goes to VMCS12 first. */
-	(void)nvmx_exit_sync_rare(v);
+	(void)nvmx_sync_lazy_all(v);
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	v->entry.host_ok = false;
 	v->entry.ctl_ok = false;
-	nvmx_memset(v->entry.have_last, 0, sizeof(v->entry.have_last));
+	nvmx_sync_vmcs02_forget_all(&v->sync);
 }
 
 void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v)
@@ -59,25 +59,21 @@ void nvmx_entry_vcpu_fini(struct nvmx_vcpu *v)
 
 uint64_t nvmx_entry_rare(struct nvmx_entry_ctx *x, unsigned idx)
 {
-	(void)nvmx_exit_sync_field(x->v, idx);
+	(void)nvmx_sync_lazy_field(x->v, idx);
 	return x->s->f[idx];
 }
 
 /*
  * Whether the lazily synced guest fields may stay in VMCS02 unchecked
- * (exit.h, nvmx_exit_rare_trusted): only for VMRESUME of the VMCS12 VMCS02
- * was built from, under the same policy, with none of those fields marked
- * stale (the merge would rewrite a stale field from VMCS12).
+ * (vmcs/sync.h, nvmx_sync_lazy_trusted): only for VMRESUME of the VMCS12
+ * VMCS02 was built from, under the same policy.
  */
 static bool rare_trusted(struct nvmx_vcpu *v, bool launch)
 {
 	const struct nvmx_entry_vcpu *e = &v->entry;
 	if (launch || e->built_gpa != v->cur->gpa || e->built_policy_gen != e->policy_gen)
 		return false;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++)
-		if (e->stale[w] & v->exit.rare_set[w])
-			return false;
-	return nvmx_exit_rare_trusted(v);
+	return nvmx_sync_lazy_trusted(v);
 }
 
 /* The event-injection fields: checked at every entry (check_event). */
@@ -90,10 +86,9 @@ static bool is_event_field(unsigned i)
 /*
  * Whether this entry may take the VMRESUME fast path (entry_state.h,
  * ctl_ok): the last full entry was of this VMCS12 and none of the inputs of
- * what the fast path skips changed since. A dirty bit on a control field
- * means a VMWRITE or a reload from memory since that entry (the merge clears
- * them); `stale` means another module changed a VMCS02 control behind the
- * merge's back. With NVMX_L0_HASH_L1_BITMAPS the bitmaps are re-read at
+ * what the fast path skips changed since. A control field on which VMCS12
+ * may differ from VMCS02 (vmcs/sync.h: a VMWRITE, a reload from memory, or
+ * another module that wrote VMCS02 with a value of its own) disables it. With NVMX_L0_HASH_L1_BITMAPS the bitmaps are re-read at
  * every entry, so never.
  */
 static bool ctl_fast(struct nvmx_vcpu *v, const struct nvmx_entry_ctx *x)
@@ -111,10 +106,7 @@ static bool ctl_fast(struct nvmx_vcpu *v, const struct nvmx_entry_ctx *x)
 	    e->ctl_caps_gen != v->vm->caps_gen || e->ctl_map_gen != nvmx_atomic_load(&v->vm->map_gen) ||
 	    (e->pol.flags & NVMX_L0_HASH_L1_BITMAPS))
 		return false;
-	for (unsigned w = 0; w < NVMX_ENTRY_WORDS; w++)
-		if ((x->s->dirty[w] | e->stale[w]) & e->ctl_fields[w])
-			return false;
-	return true;
+	return !nvmx_vmcs12_differs_any(x->s, e->ctl_fields);
 }
 
 static void trace_fail(struct nvmx_entry_ctx *x)
@@ -129,7 +121,7 @@ static enum nvmx_status vmfail_valid(struct nvmx_entry_ctx *x, uint32_t n, struc
 	trace_fail(x);
 	nvmx_vmcs12_store(x->s, NVMX_IDX_VM_INSTRUCTION_ERROR, n);
 	uint64_t rfl = nvmx_l1_read(x->v, NVMX_F_GUEST_RFLAGS);
-	nvmx_l1_write(x->v, NVMX_F_GUEST_RFLAGS, (rfl & ~NVMX_RFLAGS_ARITH) | NVMX_RFLAGS_ZF);
+	nvmx_l1_write(x->v, NVMX_F_GUEST_RFLAGS, nvmx_vmx_outcome_rflags(rfl, NVMX_OUTCOME_VMFAIL_VALID));
 	res->action = NVMX_ACTION_RESUME_L1;
 	res->outcome = NVMX_OUTCOME_VMFAIL_VALID;
 	res->vm_insn_error = n;
@@ -211,7 +203,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	 * it there and the merge may write it back into VMCS02. */
 	x.rare_trusted = rare_trusted(v, launch);
 	if (!x.rare_trusted)
-		NVMX_CHECK(nvmx_exit_sync_rare(v));
+		NVMX_CHECK(nvmx_sync_lazy_all(v));
 
 	struct nvmx_entry_vcpu *e = &v->entry;
 	x.ctl_fast = ctl_fast(v, &x);
@@ -256,7 +248,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 		s->mem_dirty = true;
 	}
 	v->in_l2 = true;
-	v->run_pending = true;
+	nvmx_sync_entered(&v->sync);
 	v->entry.generation++;
 	v->stats.entries++;
 	res->action = NVMX_ACTION_RUN_L2;
@@ -332,7 +324,7 @@ enum nvmx_status nvmx_entry_rebuild(struct nvmx_vcpu *v, uint64_t l1_efer, enum 
 	e->built_gpa = NVMX_NO_VMPTR;
 	nvmx_bitmaps_invalidate(v);
 	e->host_ok = false;
-	nvmx_memset(e->have_last, 0, sizeof(e->have_last));
+	nvmx_sync_vmcs02_forget_all(&v->sync);
 	/* The guest checks also read the PDPTEs the merge needs (pdpte_from_mem). */
 	NVMX_CHECK(nvmx_entry_check_controls(&x));
 	if (!x.reason)

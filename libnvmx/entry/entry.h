@@ -47,27 +47,6 @@ struct nvmx_entry_l1 {
 enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
                                      const struct nvmx_entry_l1 *l1, struct nvmx_result *res);
 
-/* For the exit module: VMCS02 field `idx` (compact index) changed behind the
- * entry module's back; the next entry rewrites it from VMCS12. */
-static inline void nvmx_entry_mark_vmcs02_stale(struct nvmx_vcpu *v, unsigned idx)
-{
-	if (idx < NVMX_FIELD_COUNT)
-		v->entry.stale[idx / 64u] |= 1ull << (idx % 64u);
-}
-
-/* A control field of VMCS02 as the merge last wrote it (the processor never
- * changes control fields): true with *val when known and not stale, so the
- * caller need not read the hardware VMCS. */
-static inline bool nvmx_entry_vmcs02_ctl(const struct nvmx_vcpu *v, unsigned idx, uint64_t *val)
-{
-	uint64_t bit = 1ull << (idx % 64u);
-	if (idx >= NVMX_FIELD_COUNT || !(v->entry.have_last[idx / 64u] & bit) ||
-	    (v->entry.stale[idx / 64u] & bit))
-		return false;
-	*val = v->entry.last[idx];
-	return true;
-}
-
 /*
  * For nested-state restore (state/state.c). nvmx_entry_check_state runs the
  * checks of a VM entry (SDM 27.2 controls, 27.2.2-27.2.4 host state, 27.3

@@ -3,6 +3,7 @@
 #ifndef NVMX_ENTRY_INT_H
 #define NVMX_ENTRY_INT_H
 
+#include "../util/rules.h"
 #include "entry.h"
 
 /* What one VM entry works on. The check functions return a host status
@@ -22,7 +23,7 @@ struct nvmx_entry_ctx {
 	bool ia32e;             /* IA-32e mode guest */
 	bool ug;                /* unrestricted guest */
 	/* VMRESUME right after a reflected exit that left the lazily synced
-	 * guest fields in VMCS02, untouched by L1 (nvmx_exit_rare_trusted):
+	 * guest fields in VMCS02, untouched by L1 (nvmx_sync_lazy_trusted):
 	 * their checks are skipped and they are read only when a check on
 	 * another field needs one (nvmx_entry_rare). */
 	bool rare_trusted;
@@ -55,13 +56,6 @@ struct nvmx_entry_ctx {
 static inline bool nvmx_addr_ok(uint64_t a, unsigned width, uint64_t align_mask)
 {
 	return (a & align_mask) == 0 && (width >= 64 || (a >> width) == 0);
-}
-
-static inline bool nvmx_canonical(uint64_t a, bool la57)
-{
-	unsigned bits = la57 ? 57 : 48;
-	int64_t s = (int64_t)(a << (64 - bits)) >> (64 - bits);
-	return (uint64_t)s == a;
 }
 
 /* Each byte of a PAT value holds 0, 1, 4, 5, 6 or 7 (SDM 27.2.2). */

@@ -6,8 +6,8 @@
 #include "../deps.h"
 #include <nvmx/entry.h>
 #include <nvmx/vmcs_fields.h>
+#include "../vmcs/vmcs12.h"
 
-#define NVMX_ENTRY_WORDS ((NVMX_FIELD_COUNT + 63u) / 64u)
 
 /* A merged bitmap page: L0's page, owned by the library. */
 struct nvmx_merged_page {
@@ -35,17 +35,11 @@ struct nvmx_entry_vcpu {
 	uint64_t policy_gen;    /* bumped when the policy changes */
 	uint64_t built_policy_gen;
 	uint64_t built_gpa;     /* VMCS12 VMCS02 was last built from */
-	/* Control fields as last written to VMCS02 (the hardware never changes
-	 * them), indexed by compact field index. */
-	uint64_t last[NVMX_FIELD_COUNT];
-	uint64_t have_last[NVMX_ENTRY_WORDS];
-	/* VMCS02 fields another module changed: rewritten at the next entry. */
-	uint64_t stale[NVMX_ENTRY_WORDS];
 	/* Guest-state fields the merge copies from VMCS12 (guest type, offered
 	 * by the caps, not VMCS_LINK_POINTER/EFER/PAT) and the three
 	 * event-injection fields, built at first use. */
 	bool guest_ready;
-	uint64_t guest[NVMX_ENTRY_WORDS];
+	uint64_t guest[NVMX_FIELD_WORDS];
 	/* Host-state checks (checks_host.c) skipped on the next entry from the
 	 * same VMCS12 while none of their inputs changed: whether they passed
 	 * last time, on which VMCS12 slot at which host_ver (vmcs12.h), under
@@ -67,7 +61,7 @@ struct nvmx_entry_vcpu {
 	 * VMCS12 skips them while none changed.
 	 */
 	bool ctl_ready;
-	uint64_t ctl_fields[NVMX_ENTRY_WORDS];
+	uint64_t ctl_fields[NVMX_FIELD_WORDS];
 	bool ctl_ok;
 	bool ctl_vpid_on;       /* VMCS02 uses a VPID (a secondary control bit) */
 	uint64_t ctl_gpa, ctl_policy_gen, ctl_caps_gen, ctl_map_gen;

@@ -5,18 +5,17 @@
  * come from").
  *
  * Write economy: control fields (which the hardware never changes) are
- * recomputed at every entry and written only when the value differs from
- * the one last written; guest-state fields (which the hardware updates
- * while L2 runs, and the exit module syncs back into VMCS12) are written
- * only when VMCS12 marks them dirty or another module marked them stale.
+ * recomputed at every entry and written only when the VMCS02 shadow does
+ * not know VMCS02 to hold that value already; guest-state fields (which the
+ * hardware updates while L2 runs, and the exit module syncs back into
+ * VMCS12) are written only when VMCS12 may differ from VMCS02 on them. Both
+ * facts come from vmcs/sync.h.
  * VMLAUNCH, a different VMCS12 or a new L0 policy rewrite everything.
  */
 #include "entry_int.h"
 #include "../ept/ept.h"
 
 #define ONE_48 (1ull << 48)
-
-static bool bit_get(const uint64_t *bm, unsigned i) { return (bm[i / 64u] >> (i % 64u)) & 1u; }
 
 struct writer {
 	struct nvmx_vcpu *v;
@@ -25,17 +24,12 @@ struct writer {
 };
 
 /* A control-like field: compared with what VMCS02 holds. */
-static inline __attribute__((always_inline)) void put_ctl(struct writer *w, unsigned idx,
+static NVMX_ALWAYS_INLINE void put_ctl(struct writer *w, unsigned idx,
                                                          uint64_t val)
 {
-	struct nvmx_entry_vcpu *e = &w->v->entry;
-	if (!w->full && bit_get(e->have_last, idx) && e->last[idx] == val &&
-	    !bit_get(e->stale, idx))
+	if (!w->full && nvmx_sync_vmcs02_holds(&w->v->sync, idx, val))
 		return;
-	nvmx_vmcs02_write(w->v, nvmx_field_table[idx].encoding, val);
-	e->last[idx] = val;
-	e->have_last[idx / 64u] |= 1ull << (idx % 64u);
-	e->stale[idx / 64u] &= ~(1ull << (idx % 64u));
+	nvmx_vmcs02_put(w->v, idx, val);
 }
 
 static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32_t field,
@@ -43,7 +37,7 @@ static enum nvmx_status translate(struct nvmx_entry_ctx *x, uint64_t gpa, uint32
 {
 	struct nvmx_l0_map m;
 	nvmx_memset(&m, 0, sizeof(m));
-	enum nvmx_status st = x->v->vm->ops.gpa_to_hpa(x->v->host, gpa, &m);
+	enum nvmx_status st = nvmx_host_gpa_to_hpa(&x->v->vm->ops, x->v->host, gpa, &m);
 	/* The SDM checks these addresses for alignment and width only: one L0
 	 * does not back gets a page of ones (bitmaps.c). */
 	if (st == NVMX_STATUS_NOT_MAPPED)
@@ -86,14 +80,12 @@ enum nvmx_status nvmx_merge_translate(struct nvmx_entry_ctx *x)
 /* a * b >> 48 with a 128-bit intermediate (SDM 25.6.5, TSC scaling). */
 static uint64_t mul48(uint64_t a, uint64_t b)
 {
-	__extension__ typedef unsigned __int128 u128;
-	return (uint64_t)(((u128)a * b) >> 48);
+	return nvmx_mul_shr48(a, b);
 }
 
 static uint64_t smul48(uint64_t off, uint64_t m)
 {
-	__extension__ typedef __int128 s128;
-	return (uint64_t)(int64_t)(((s128)(int64_t)off * (s128)m) >> 48);
+	return nvmx_smul_shr48(off, m);
 }
 
 #define PUT(w, name, val) put_ctl(w, NVMX_IDX_##name, val)
@@ -204,7 +196,7 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 	/* Exceptions: union; when L0 takes #PF, every #PF must exit. */
 	uint32_t eb = (uint32_t)V12(s, EXCEPTION_BITMAP) | pol->exception_bitmap;
 	uint64_t pfm = V12(s, PAGE_FAULT_ERROR_CODE_MASK), pfmt = V12(s, PAGE_FAULT_ERROR_CODE_MATCH);
-	if (pol->exception_bitmap & (1u << 14))
+	if (pol->exception_bitmap & (1u << NVMX_VEC_PF))
 		pfm = pfmt = 0;
 	PUT(w, EXCEPTION_BITMAP, eb);
 	PUT(w, PAGE_FAULT_ERROR_CODE_MASK, pfm);
@@ -354,8 +346,8 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 
 	/* --- guest state, and the event-injection fields (the hardware clears
 	 * their valid bit on exit, so they are handled like guest state): only
-	 * fields VMCS12 changed (dirty) or another module changed in VMCS02
-	 * (stale), found word by word --- */
+	 * fields on which VMCS12 may differ from VMCS02 (vmcs/sync.h), found
+	 * word by word --- */
 	if (!e->guest_ready) {
 		static const uint16_t event[] = { NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
 		                                  NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE,
@@ -373,25 +365,24 @@ enum nvmx_status nvmx_merge_build(struct nvmx_entry_ctx *x)
 		e->guest_ready = true;
 	}
 	const bool emulate_timer = pol->flags & NVMX_L0_EMULATE_PREEMPTION_TIMER;
-	for (unsigned wd = 0; wd < NVMX_ENTRY_WORDS; wd++) {
-		uint64_t m = e->guest[wd] & (w.full ? ~0ull : (s->dirty[wd] | e->stale[wd]));
+	for (unsigned wd = 0; wd < NVMX_FIELD_WORDS; wd++) {
+		uint64_t m = e->guest[wd] & (w.full ? ~0ull : nvmx_vmcs12_differs_word(s, wd));
 		for (; m; m &= m - 1) {
-			unsigned i = wd * 64u + (unsigned)__builtin_ctzll(m);
+			unsigned i = wd * 64u + nvmx_ctz64(m);
 			if (i == NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE && emulate_timer)
 				continue;
 			if (x->pdpte_from_mem && i >= NVMX_IDX_GUEST_PDPTR0 && i <= NVMX_IDX_GUEST_PDPTR3)
 				continue;
-			nvmx_vmcs02_write(v, nvmx_field_table[i].encoding, s->f[i]);
-			e->stale[wd] &= ~(1ull << (i % 64u));
+			nvmx_vmcs02_put(v, i, s->f[i]);
 		}
 	}
 	/* VMCS02 runs with EPT01 while L2 uses PAE paging on L1's memory: the
 	 * hardware takes the PDPTEs from VMCS02 (SDM 27.3.2.4). */
 	if (x->pdpte_from_mem && d.eptp02 && !(x->proc2 & NVMX_PROC2_EPT))
 		for (unsigned i = 0; i < 4; i++)
-			nvmx_vmcs02_write(v, NVMX_F_GUEST_PDPTR0 + 2u * i, x->pdpte[i]);
+			nvmx_vmcs02_put(v, NVMX_IDX_GUEST_PDPTR0 + i, x->pdpte[i]);
 
-	nvmx_memset(s->dirty, 0, sizeof(s->dirty));
+	nvmx_vmcs12_merged(s);
 	e->built_gpa = s->gpa;
 	e->built_policy_gen = e->policy_gen;
 	return NVMX_STATUS_OK;

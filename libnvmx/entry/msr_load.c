@@ -12,28 +12,6 @@
 #include "entry_int.h"
 #include <nvmx/msr.h>
 
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_BIOS_UPDT_TRIG 0x79u
-#define MSR_BIOS_SIGN_ID 0x8bu
-#define MSR_SMM_MONITOR_CTL 0x9bu
-#define MSR_SMBASE 0x9eu
-
-static enum nvmx_reason entry_reason(uint32_t idx, uint32_t rsvd)
-{
-	if (rsvd)
-		return NVMX_REASON_ENTRY_MSR_LOAD_RESERVED;
-	if (idx == MSR_FS_BASE || idx == MSR_GS_BASE)
-		return NVMX_REASON_ENTRY_MSR_LOAD_FS_GS_BASE;
-	if ((idx >> 8) == 0x8u)
-		return NVMX_REASON_ENTRY_MSR_LOAD_X2APIC;
-	if (idx == MSR_SMM_MONITOR_CTL || idx == MSR_SMBASE)
-		return NVMX_REASON_ENTRY_MSR_LOAD_SMM;
-	if (idx == MSR_BIOS_UPDT_TRIG || idx == MSR_BIOS_SIGN_ID)
-		return NVMX_REASON_ENTRY_MSR_LOAD_MICROCODE;
-	return NVMX_REASON_NONE;
-}
-
 enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 {
 	struct nvmx_vmcs12 *s = x->s;
@@ -60,7 +38,7 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 		if (st != NVMX_STATUS_OK)
 			return NVMX_STATUS_HOST_FAILURE;
 		uint64_t val = e[2] | ((uint64_t)e[3] << 32);
-		enum nvmx_reason r = entry_reason(e[0], e[1]);
+		enum nvmx_reason r = nvmx_msr_area_load_rule(e[0], e[1]);
 		if (r == NVMX_REASON_NONE) {
 			enum nvmx_reason w = nvmx_msr_write_check(e[0], val, x->paddr, x->c->la57);
 			if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
@@ -71,7 +49,7 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 		if (r == NVMX_REASON_NONE) {
 			/* NOT_SUPPORTED: WRMSR would fault, an entry failure L1
 			 * sees; anything else is the host's failure, not L1's. */
-			st = x->v->vm->ops.msr_load(x->v->host, true, e[0], val);
+			st = nvmx_host_msr_load(&x->v->vm->ops, x->v->host, true, e[0], val);
 			if (st == NVMX_STATUS_NOT_SUPPORTED)
 				r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
 			else if (st != NVMX_STATUS_OK)

@@ -89,7 +89,7 @@ void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v)
 	list_unpin(&c, v);
 	nvmx_vm_unlock(v->vm);
 	if (v->ept.list_va)
-		v->vm->ops.page_free(v->host, v->ept.list_va, v->ept.list_hpa);
+		nvmx_host_page_free(&v->vm->ops, v->host, v->ept.list_va, v->ept.list_hpa);
 	nvmx_vm_free(v->vm, v->ept.list_roots, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
 	v->ept.list_va = NULL;
 	v->ept.list_roots = NULL;
@@ -178,8 +178,9 @@ static enum nvmx_status refresh_root(struct ept_ctx *c, struct nvmx_vcpu *v, int
 		v->ept.list_roots[slot] = r;
 		v->ept.list_va[slot] = eptp02;
 	}
-	nvmx_vmcs02_write(v, NVMX_F_EPT_POINTER, eptp02);
-	v->entry.stale[NVMX_IDX_EPT_POINTER / 64u] |= 1ull << (NVMX_IDX_EPT_POINTER % 64u);
+	/* A value VMCS12's EPTP is not: the next entry rewrites it
+	 * (vmcs/sync.h). */
+	nvmx_sync_vmcs02_diverge(v, NVMX_IDX_EPT_POINTER, eptp02);
 	*root = r;
 	return NVMX_STATUS_OK;
 }
@@ -275,7 +276,7 @@ static void compose_leaf(const struct nvmx_vm *vm, const struct nvmx_ept_walk *w
 
 	/* Rights: EPT12 (AND over its walk) intersected with EPT01. With EPT
 	 * A/D, write stays off until the EPT12 leaf is dirty, so that the first
-	 * write comes back here to set the dirty flag (SDM 30.3.5). */
+	 * write comes back here to set the dirty flag (SDM 29.3.5). */
 	uint64_t r = w->rights & 7u & m->rights;
 	if ((w->rights & NVMX_EPT_UX) && (m->rights & NVMX_ACCESS_EXEC))
 		r |= EPT_UX;
@@ -336,6 +337,39 @@ static uint64_t fault_begin(struct nvmx_vcpu *v, uint64_t *key, bool *have_root)
 	return seq;
 }
 
+/*
+ * The EPT01 side of a fault the EPT12 walk allowed: how L0 backs L1's page
+ * and whether L0's rights allow the access (with EPT A/D, guest
+ * paging-structure accesses count as writes, SDM 29.3.3.2). *l0s is set
+ * (and *out filled) when the fault is L0's own.
+ */
+static enum nvmx_status l0_backing(struct nvmx_vcpu *v, const struct nvmx_ept_walk *w, bool ad,
+                                   unsigned access, unsigned flags, struct nvmx_l0_map *m,
+                                   struct nvmx_ept_outcome *out, bool *l0s)
+{
+	struct nvmx_vm *vm = v->vm;
+	*l0s = true;
+	nvmx_memset(m, 0, sizeof(*m));
+	enum nvmx_status s = nvmx_host_gpa_to_hpa(&vm->ops, v->host, w->l1_gpa & ~0xfffull, m);
+	if (s == NVMX_STATUS_NOT_MAPPED) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
+		return NVMX_STATUS_OK;
+	}
+	if (s != NVMX_STATUS_OK)
+		return NVMX_STATUS_HOST_FAILURE;
+	unsigned need = access;
+	if (ad && (flags & NVMX_EPT_WALK_GPAGING))
+		need |= NVMX_ACCESS_WRITE;
+	if (need & ~m->rights) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_EPT01_RIGHTS;
+		return NVMX_STATUS_OK;
+	}
+	*l0s = false;
+	return NVMX_STATUS_OK;
+}
+
 enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t exit_qual,
                                 uint64_t guest_linear, struct nvmx_ept_outcome *out)
 {
@@ -363,30 +397,17 @@ enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t e
 
 	out->l1_gpa = w.l1_gpa;
 	struct nvmx_l0_map m;
-	nvmx_memset(&m, 0, sizeof(m));
-	enum nvmx_status s = vm->ops.gpa_to_hpa(v->host, w.l1_gpa & ~0xfffull, &m);
-	if (s == NVMX_STATUS_NOT_MAPPED) {
-		out->kind = NVMX_EPT_L0;
-		out->reason = NVMX_REASON_EPT01_NOT_MAPPED;
-		goto done;
-	}
-	if (s != NVMX_STATUS_OK)
-		return NVMX_STATUS_HOST_FAILURE;
 	bool ad = (eptp12 & (1u << 6)) && (ept_cap(vm) & NVMX_EPT_CAP_AD);
-	unsigned need = access;
-	if (ad && (flags & NVMX_EPT_WALK_GPAGING))
-		need |= NVMX_ACCESS_WRITE;
-	if (need & ~m.rights) {
-		out->kind = NVMX_EPT_L0;
-		out->reason = NVMX_REASON_EPT01_RIGHTS;
+	bool l0s;
+	NVMX_CHECK(l0_backing(v, &w, ad, access, flags, &m, out, &l0s));
+	if (l0s)
 		goto done;
-	}
 
 	struct leaf_plan p;
 	compose_leaf(vm, &w, &m, ad, &p);
 	bool retry;
 	nvmx_vm_lock(vm);
-	s = install_locked(v, seq, key, &w, l2_gpa, &p, &retry);
+	enum nvmx_status s = install_locked(v, seq, key, &w, l2_gpa, &p, &retry);
 	nvmx_vm_unlock(vm);
 	if (s != NVMX_STATUS_OK)
 		return s;
@@ -450,12 +471,12 @@ enum nvmx_status nvmx_ept_eptp_list(struct nvmx_vcpu *v, uint64_t list12_gpa,
 	if (!v->ept.list_va) {
 		void *va = NULL;
 		uint64_t hpa = 0;
-		enum nvmx_status s = vm->ops.page_alloc(v->host, &va, &hpa);
+		enum nvmx_status s = nvmx_host_page_alloc(&vm->ops, v->host, &va, &hpa);
 		if (s != NVMX_STATUS_OK)
 			return s == NVMX_STATUS_NO_MEMORY ? s : NVMX_STATUS_HOST_FAILURE;
 		v->ept.list_roots = nvmx_vm_alloc(vm, sizeof(*v->ept.list_roots) * EPT_ENTRIES);
 		if (!v->ept.list_roots) {
-			vm->ops.page_free(v->host, va, hpa);
+			nvmx_host_page_free(&vm->ops, v->host, va, hpa);
 			return NVMX_STATUS_NO_MEMORY;
 		}
 		nvmx_memset(v->ept.list_roots, 0, sizeof(*v->ept.list_roots) * EPT_ENTRIES);

@@ -117,12 +117,12 @@ struct nvmx_ept_outcome {
 enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t exit_qual,
                                 uint64_t guest_linear, struct nvmx_ept_outcome *out);
 
-/* ---- the EPT12 walker (SDM 30.3.2, 30.3.3, 30.3.5, 30.3.7) ---- */
+/* ---- the EPT12 walker (SDM 29.3.2, 29.3.3, 29.3.5, 29.3.7) ---- */
 
 #define NVMX_EPT_WALK_MBEC (1u << 0)    /* VMCS12 mode-based execute control is 1 */
 #define NVMX_EPT_WALK_USER (1u << 1)    /* a fetch from a user-mode linear address */
 /* The access is the processor's access to a guest paging-structure entry:
- * with EPT A/D enabled it counts as a write (SDM 30.3.3.2, 30.3.5). */
+ * with EPT A/D enabled it counts as a write (SDM 29.3.3.2, 29.3.5). */
 #define NVMX_EPT_WALK_GPAGING (1u << 2)
 #define NVMX_EPT_WALK_PEEK (1u << 3)    /* do not set A/D flags */
 

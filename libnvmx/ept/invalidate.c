@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Invalidation of the shadow EPT: INVEPT (SDM 30.4.3.1, INVEPT in chapter
- * 32), L0's changes to EPT01, and L1's writes to write-protected EPT12
+ * Invalidation of the shadow EPT: INVEPT (SDM 29.4.3.1, INVEPT in chapter
+ * 31), L0's changes to EPT01, and L1's writes to write-protected EPT12
  * table pages.
  *
  * INVEPT retires shadow trees in constant time (shadow.c): no page is
@@ -119,7 +119,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa)
 	drop_tables(&c, page, 4096);
 	/* Pinned roots stay shadowed (emptied): keep those protected. */
 	if (vm->ept.wp && !nvmx_ept_gpa_shadowed(vm, page))
-		vm->ops.l0_write_protect(vm->host, page, false);
+		nvmx_host_l0_write_protect(&vm->ops, vm->host, page, false);
 	nvmx_ept_commit(&c);
 	nvmx_vm_unlock(vm);
 	return NVMX_STATUS_OK;

@@ -10,7 +10,7 @@
  * depend only on its EPT12 table and on EPT01, never on the path, which is
  * what makes sharing sound: non-leaf EPT02 entries carry the EPT12 entry's
  * rights and the hardware ANDs them along the walk as it does for EPT12
- * (SDM 30.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12 large
+ * (SDM 29.3.3.2). Split pages (role SP_ROLE_SPLIT) break an EPT12 large
  * page that EPT01 maps with smaller pages; they hang off one parent entry
  * and are not shared.
  *
@@ -236,7 +236,7 @@ uint64_t nvmx_ept_eptp02(const struct nvmx_vm *vm, const struct nvmx_ept_sp *roo
 	uint64_t mt = (hw & NVMX_EPT_CAP_MT_WB) ? 6u : 0u;
 	uint64_t eptp = root->hpa | mt | ((uint64_t)(root->level - 1u) << 3);
 	/* EPT A/D on in EPTP02 when L1 asked for it: the hardware then treats
-	 * guest paging-structure accesses as writes (SDM 30.3.3.2) and reports
+	 * guest paging-structure accesses as writes (SDM 29.3.3.2) and reports
 	 * them so, as L1's hardware would. The flags it sets are in our pages. */
 	if ((root->root & (1u << 6)) && (hw & NVMX_EPT_CAP_AD))
 		eptp |= 1u << 6;
@@ -382,7 +382,7 @@ void nvmx_ept_sp_drop(struct ept_ctx *c, struct nvmx_ept_sp *sp)
 		if (sp->gnext)
 			sp->gnext->gpprev = sp->gpprev;
 		if (e->wp && !nvmx_ept_gpa_shadowed(vm, sp->gpa12))
-			vm->ops.l0_write_protect(c->host, sp->gpa12, false);
+			nvmx_host_l0_write_protect(&vm->ops, c->host, sp->gpa12, false);
 	}
 	/* Off the tree; a tree left without pages goes too, unless the
 	 * operation in progress is building in it. */
@@ -410,16 +410,16 @@ void nvmx_ept_commit(struct ept_ctx *c)
 	if (f) {
 		uint64_t hw = ept_hw_cap(vm);
 		if (f != ~0ull && (hw & NVMX_EPT_CAP_INVEPT_SINGLE))
-			vm->ops.hw_invept(c->host, 1, f);
+			nvmx_host_hw_invept(&vm->ops, c->host, 1, f);
 		else
-			vm->ops.hw_invept(c->host, 2, 0);
+			nvmx_host_hw_invept(&vm->ops, c->host, 2, 0);
 		e->stats[ST_INVEPT]++;
 		e->flush_eptp02 = 0;
 	}
 	while (e->pending) {
 		struct nvmx_ept_sp *sp = e->pending;
 		e->pending = sp->pnext;
-		vm->ops.page_free(c->host, sp->va, sp->hpa);
+		nvmx_host_page_free(&vm->ops, c->host, sp->va, sp->hpa);
 		nvmx_vm_free(vm, sp, sizeof(*sp));
 	}
 }
@@ -515,16 +515,16 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uin
 			return NVMX_STATUS_BUDGET_EXCEEDED;
 	void *va = NULL;
 	uint64_t hpa = 0;
-	enum nvmx_status s = vm->ops.page_alloc(c->host, &va, &hpa);
+	enum nvmx_status s = nvmx_host_page_alloc(&vm->ops, c->host, &va, &hpa);
 	if (s == NVMX_STATUS_NO_MEMORY && make_room(c)) {
 		nvmx_ept_commit(c);
-		s = vm->ops.page_alloc(c->host, &va, &hpa);
+		s = nvmx_host_page_alloc(&vm->ops, c->host, &va, &hpa);
 	}
 	if (s != NVMX_STATUS_OK)
 		return s == NVMX_STATUS_NO_MEMORY ? s : NVMX_STATUS_HOST_FAILURE;
 	struct nvmx_ept_sp *sp = nvmx_vm_alloc(vm, sizeof(*sp));
 	if (!sp) {
-		vm->ops.page_free(c->host, va, hpa);
+		nvmx_host_page_free(&vm->ops, c->host, va, hpa);
 		return NVMX_STATUS_NO_MEMORY;
 	}
 	nvmx_memset(sp, 0, sizeof(*sp));
@@ -557,7 +557,7 @@ static enum nvmx_status sp_alloc(struct ept_ctx *c, struct nvmx_ept_tree *t, uin
 		/* Write-protect mode: L1's edits of this table page now fault to
 		 * the host. A host that cannot protect leaves INVEPT as the rule. */
 		if (e->wp && first) {
-			(void)vm->ops.l0_write_protect(c->host, gpa12, true);
+			(void)nvmx_host_l0_write_protect(&vm->ops, c->host, gpa12, true);
 			/* EPT01 just lost write for this page, and the host cannot
 			 * tell us from inside a callback: drop the EPT02 leaves that
 			 * let L2 write it (they were built with EPT01's old rights). */
@@ -691,7 +691,7 @@ enum nvmx_status nvmx_ept_install(struct ept_ctx *c, struct nvmx_ept_sp *root,
 		uint64_t old = ept_get(sp, idx);
 		/* Fewer rights or another page: the hardware may hold the old one.
 		 * More rights need no flush (an EPT violation invalidates the
-		 * faulting translation, SDM 30.4.3.3 style). */
+		 * faulting translation, SDM 29.4.3.3 style). */
 		if ((old & ~leaf & (7u | EPT_UX)) || ((old ^ leaf) & ~(7ull | EPT_UX | EPT_A | EPT_D)))
 			note_flush(c, sp);
 		nvmx_ept_rmap_del(vm, sp->slot[idx]);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VPIDs for L2 (SDM 29.1 VPIDs, 29.4.3 maintenance of the TLBs, INVVPID in
- * chapter 32). L1 names L2's address space with VPID12; the hardware sees a
+ * chapter 31). L1 names L2's address space with VPID12; the hardware sees a
  * VPID02 from the host's pool (cfg.vpid02_first/count). The pool is bounded:
  * when it runs out, the least recently used VPID02 is taken from its VPID12,
  * and its next user starts with a flush. All-context INVVPID is one
@@ -126,7 +126,7 @@ static uint32_t hw_type(const struct nvmx_vm *vm, uint32_t type)
 static void invvpid(struct nvmx_vcpu *v, uint32_t type, uint16_t vpid02, uint64_t la)
 {
 	uint32_t t = hw_type(v->vm, type);
-	v->vm->ops.hw_invvpid(v->host, t, t == 2 ? 0 : vpid02, t == 0 ? la : 0);
+	nvmx_host_hw_invvpid(&v->vm->ops, v->host, t, t == 2 ? 0 : vpid02, t == 0 ? la : 0);
 }
 
 void nvmx_vpid_flush(struct nvmx_vcpu *v, uint16_t vpid)

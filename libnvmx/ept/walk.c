@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The EPT12 walker: L2 guest-physical -> L1 guest-physical through the EPT
- * paging structures L1 keeps in its memory (SDM 30.3.2), with the
- * violation and misconfiguration rules (SDM 30.3.3), accessed and dirty
- * flags (SDM 30.3.5) and the leaf memory type (SDM 30.3.7). L1 is hostile:
+ * paging structures L1 keeps in its memory (SDM 29.3.2), with the
+ * violation and misconfiguration rules (SDM 29.3.3), accessed and dirty
+ * flags (SDM 29.3.5) and the leaf memory type (SDM 29.3.7). L1 is hostile:
  * the walk reads at most 5 entries, each through the host, and refuses
  * tables in memory L0 does not back.
  */
@@ -16,7 +16,7 @@ static enum nvmx_status cmpxchg(struct nvmx_vcpu *v, uint64_t gpa, uint64_t old,
 {
 	struct nvmx_vm *vm = v->vm;
 	if (vm->ops.gpa_cmpxchg64)
-		return vm->ops.gpa_cmpxchg64(v->host, gpa, old, new_, swapped);
+		return nvmx_host_gpa_cmpxchg64(&vm->ops, v->host, gpa, old, new_, swapped);
 	/* Without the host's atomic op: correct only without concurrent
 	 * writers to the entry (documented in host.h). */
 	uint64_t cur;
@@ -35,7 +35,7 @@ static void stop(struct nvmx_ept_walk *w, enum nvmx_ept_walk_result r, enum nvmx
 	w->level = (uint8_t)level;
 }
 
-/* SDM 30.3.3.1: the misconfiguration rules for a present entry. */
+/* SDM 29.3.3.1: the misconfiguration rules for a present entry. */
 static enum nvmx_reason misconfigured(const struct nvmx_vm *vm, uint64_t e, unsigned level,
                                       bool *leaf)
 {
@@ -113,7 +113,7 @@ static enum nvmx_status walk_once(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t
 		uint8_t r = (uint8_t)(e & 7u) | ((mbec && (e & EPT_UX)) ? NVMX_EPT_UX : 0);
 		w->rights &= r;
 		if (!r) {
-			/* SDM 30.3.3.2: not present -> EPT violation. */
+			/* SDM 29.3.3.2: not present -> EPT violation. */
 			stop(w, NVMX_EPT_WALK_VIOLATION, NVMX_REASON_EPT12_NOT_PRESENT, level);
 			return NVMX_STATUS_OK;
 		}
@@ -133,7 +133,7 @@ static enum nvmx_status walk_once(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t
 	w->memtype = (uint8_t)((e >> EPT_MT_SHIFT) & 7u);
 	w->ipat = (e & EPT_IPAT) != 0;
 
-	/* SDM 30.3.3.2: the access must be allowed by every entry; with EPT A/D
+	/* SDM 29.3.3.2: the access must be allowed by every entry; with EPT A/D
 	 * enabled, accesses to guest paging structures count as writes. */
 	bool write = (access & NVMX_ACCESS_WRITE) || (ad && (flags & NVMX_EPT_WALK_GPAGING));
 	uint8_t need = 0;
@@ -148,7 +148,7 @@ static enum nvmx_status walk_once(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t
 		return NVMX_STATUS_OK;
 	}
 
-	/* SDM 30.3.5: accessed flag in every entry used, dirty flag in the leaf
+	/* SDM 29.3.5: accessed flag in every entry used, dirty flag in the leaf
 	 * on a write; atomic, so a concurrent edit by L1 restarts the walk. */
 	if (ad && !(flags & NVMX_EPT_WALK_PEEK)) {
 		for (unsigned l = levels; l >= level; l--) {
@@ -192,24 +192,7 @@ enum nvmx_status nvmx_ept12_walk(struct nvmx_vcpu *v, uint64_t eptp12, uint64_t 
 
 bool nvmx_ept_eptp_valid(const struct nvmx_vm *vm, uint64_t eptp)
 {
-	uint64_t cap = ept_cap(vm);
-	unsigned mt = (unsigned)(eptp & 7u);
-	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
-		return false;
-	unsigned levels = ept_levels_of(eptp);
-	if (!((levels == 4 && (cap & NVMX_EPT_CAP_PWL4)) ||
-	      (levels == 5 && (cap & NVMX_EPT_CAP_PWL5))))
-		return false;
-	if ((eptp & (1u << 6)) && !(cap & NVMX_EPT_CAP_AD))
-		return false;
-	if ((eptp & (1u << 7)) && !(cap & NVMX_EPT_CAP_SSS))
-		return false;
-	if (eptp & 0xf00u)
-		return false;
-	unsigned maxphy = vm->caps.maxphyaddr;
-	if (maxphy < 64 && (eptp >> maxphy))
-		return false;
-	return true;
+	return nvmx_caps_eptp_check(&vm->caps, eptp) == NVMX_REASON_NONE;
 }
 
 uint8_t nvmx_ept_memtype_combine(uint8_t mt12, uint8_t mt01)

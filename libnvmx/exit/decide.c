@@ -50,7 +50,7 @@ static bool wants_exception(const struct nvmx_vmcs12 *s, const struct nvmx_l2_ex
 	if (vec >= 32)
 		return false;
 	bool bit = (V12(s, EXCEPTION_BITMAP) >> vec) & 1u;
-	if (vec == 14) {
+	if (vec == NVMX_VEC_PF) {
 		uint32_t mask = (uint32_t)V12(s, PAGE_FAULT_ERROR_CODE_MASK);
 		uint32_t match = (uint32_t)V12(s, PAGE_FAULT_ERROR_CODE_MATCH);
 		return ((e->intr_error_code & mask) == match) ? bit : !bit;
@@ -208,232 +208,198 @@ static bool wants_vmfunc(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
 	return false;
 }
 
+/*
+ * The exit gates of SDM 26.1-26.2 as a table indexed by basic exit reason:
+ * exits that are unconditional in VMX non-root operation (26.1.2, and 26.2:
+ * triple fault, INIT, SIPI, task switch; 27.8: entry failures), the SMM
+ * exits L0 always keeps, and the exits one VM-execution control bit gates
+ * (26.1.3, 26.2), optionally behind an "enable" control without which the
+ * instruction is #UD in L2 and never exits (RDTSCP, INVPCID, UMWAIT/TPAUSE).
+ * Everything else is a real special case (exit_special).
+ */
+enum gate_kind { G_UNKNOWN = 0, G_ALWAYS, G_L0, G_CTL, G_SPECIAL };
+enum gate_word { W_PIN, W_PROC, W_PROC2, W_PROC3 };
+struct exit_gate {
+	uint8_t kind, word, en_word;
+	uint64_t bit, en_bit;
+};
+#define ALWAYS(r) [NVMX_EXIT_##r] = { G_ALWAYS, 0, 0, 0, 0 }
+#define L0(r) [NVMX_EXIT_##r] = { G_L0, 0, 0, 0, 0 }
+#define CTL(r, wd, b) [NVMX_EXIT_##r] = { G_CTL, W_##wd, 0, (b), 0 }
+#define CTL_IF(r, ewd, eb, wd, b) [NVMX_EXIT_##r] = { G_CTL, W_##wd, W_##ewd, (b), (eb) }
+#define SPECIAL(r) [NVMX_EXIT_##r] = { G_SPECIAL, 0, 0, 0, 0 }
+static const struct exit_gate gates[] = {
+	ALWAYS(TRIPLE_FAULT), ALWAYS(INIT_SIGNAL), ALWAYS(SIPI), ALWAYS(TASK_SWITCH),
+	ALWAYS(CPUID), ALWAYS(GETSEC), ALWAYS(INVD), ALWAYS(VMCALL), ALWAYS(VMCLEAR),
+	ALWAYS(VMLAUNCH), ALWAYS(VMPTRLD), ALWAYS(VMPTRST), ALWAYS(VMREAD), ALWAYS(VMRESUME),
+	ALWAYS(VMWRITE), ALWAYS(VMXOFF), ALWAYS(VMXON), ALWAYS(INVEPT), ALWAYS(INVVPID),
+	ALWAYS(XSETBV), ALWAYS(ENTRY_FAIL_GUEST_STATE), ALWAYS(ENTRY_FAIL_MSR_LOAD),
+	ALWAYS(ENTRY_FAIL_MACHINE_CHECK), ALWAYS(SEAMCALL), ALWAYS(TDCALL),
+	L0(IO_SMI), L0(OTHER_SMI), L0(RSM),
+	CTL(EXTERNAL_INTERRUPT, PIN, NVMX_PIN_EXT_INTR_EXITING),
+	CTL(PREEMPTION_TIMER, PIN, NVMX_PIN_PREEMPTION_TIMER),
+	CTL(INTERRUPT_WINDOW, PROC, NVMX_PROC_INTR_WINDOW_EXITING),
+	CTL(NMI_WINDOW, PROC, NVMX_PROC_NMI_WINDOW_EXITING),
+	CTL(HLT, PROC, NVMX_PROC_HLT_EXITING),
+	CTL(INVLPG, PROC, NVMX_PROC_INVLPG_EXITING),
+	CTL(RDPMC, PROC, NVMX_PROC_RDPMC_EXITING),
+	CTL(RDTSC, PROC, NVMX_PROC_RDTSC_EXITING),
+	CTL(DR_ACCESS, PROC, NVMX_PROC_MOV_DR_EXITING),
+	CTL(MWAIT, PROC, NVMX_PROC_MWAIT_EXITING),
+	CTL(MONITOR, PROC, NVMX_PROC_MONITOR_EXITING),
+	CTL(MONITOR_TRAP_FLAG, PROC, NVMX_PROC_MONITOR_TRAP_FLAG),
+	CTL(APIC_ACCESS, PROC2, NVMX_PROC2_VIRT_APIC_ACCESSES),
+	CTL(GDTR_IDTR, PROC2, NVMX_PROC2_DESC_TABLE_EXITING),
+	CTL(LDTR_TR, PROC2, NVMX_PROC2_DESC_TABLE_EXITING),
+	CTL(WBINVD, PROC2, NVMX_PROC2_WBINVD_EXITING),
+	CTL(RDRAND, PROC2, NVMX_PROC2_RDRAND_EXITING),
+	CTL(RDSEED, PROC2, NVMX_PROC2_RDSEED_EXITING),
+	CTL(PML_FULL, PROC2, NVMX_PROC2_PML),
+	CTL(SPP, PROC2, NVMX_PROC2_SPP),
+	CTL(ENQCMD_PASID_FAIL, PROC2, NVMX_PROC2_PASID_TRANSLATION),
+	CTL(ENQCMDS_PASID_FAIL, PROC2, NVMX_PROC2_PASID_TRANSLATION),
+	CTL(BUS_LOCK, PROC2, NVMX_PROC2_BUS_LOCK_DETECTION),
+	CTL(INSTRUCTION_TIMEOUT, PROC2, NVMX_PROC2_NOTIFY_VM_EXITING),
+	CTL(LOADIWKEY, PROC3, NVMX_PROC3_LOADIWKEY_EXITING),
+	CTL_IF(RDTSCP, PROC2, NVMX_PROC2_RDTSCP, PROC, NVMX_PROC_RDTSC_EXITING),
+	CTL_IF(INVPCID, PROC2, NVMX_PROC2_INVPCID, PROC, NVMX_PROC_INVLPG_EXITING),
+	CTL_IF(UMWAIT, PROC2, NVMX_PROC2_USER_WAIT_PAUSE, PROC, NVMX_PROC_RDTSC_EXITING),
+	CTL_IF(TPAUSE, PROC2, NVMX_PROC2_USER_WAIT_PAUSE, PROC, NVMX_PROC_RDTSC_EXITING),
+	SPECIAL(EXCEPTION_NMI), SPECIAL(CR_ACCESS), SPECIAL(IO_INSTRUCTION), SPECIAL(RDMSR),
+	SPECIAL(WRMSR), SPECIAL(PAUSE), SPECIAL(TPR_BELOW_THRESHOLD), SPECIAL(APIC_WRITE),
+	SPECIAL(VIRTUALIZED_EOI), SPECIAL(EPT_VIOLATION), SPECIAL(EPT_MISCONFIG),
+	SPECIAL(VMFUNC), SPECIAL(ENCLS), SPECIAL(ENCLV), SPECIAL(PCONFIG), SPECIAL(XSAVES),
+	SPECIAL(XRSTORS),
+};
+#undef ALWAYS
+#undef L0
+#undef CTL
+#undef CTL_IF
+#undef SPECIAL
+
+/* The exits whose gate is more than one control bit. */
+static bool exit_special(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
+                         const struct nvmx_l2_exit *e, uint32_t basic, const uint64_t *ctl,
+                         enum nvmx_reason *why)
+{
+	uint64_t proc = ctl[W_PROC], proc2 = ctl[W_PROC2];
+	switch (basic) {
+	case NVMX_EXIT_EXCEPTION_NMI:
+		return wants_exception(s, e, why);
+	case NVMX_EXIT_CR_ACCESS:
+		return wants_cr(s, e, why);
+	case NVMX_EXIT_IO_INSTRUCTION:
+		return wants_io(v, s, e, why);
+	case NVMX_EXIT_RDMSR:
+	case NVMX_EXIT_WRMSR:
+		return wants_msr(v, s, basic == NVMX_EXIT_WRMSR, e->operand, why);
+	case NVMX_EXIT_PAUSE:
+		/* PAUSE exiting, or PAUSE-loop exiting, which acts only at CPL 0
+		 * (SDM 26.1.3; VMCS02 carries L1's gap and window when L1 enables
+		 * it). L2's CPL is SS.DPL in VMCS02. */
+		if (proc & NVMX_PROC_PAUSE_EXITING)
+			return true;
+		if (proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING)
+			return ((nvmx_vmcs02_read(v, NVMX_F_GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK) >>
+			        NVMX_AR_DPL_SHIFT) == 0;
+		return false;
+	case NVMX_EXIT_TPR_BELOW_THRESHOLD:
+		return (proc & NVMX_PROC_TPR_SHADOW) && !(proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY);
+	case NVMX_EXIT_APIC_WRITE:
+		return (proc & NVMX_PROC_TPR_SHADOW) &&
+		       (proc2 & (NVMX_PROC2_APIC_REG_VIRT | NVMX_PROC2_VIRT_INTR_DELIVERY |
+		                 NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_VIRT_X2APIC));
+	case NVMX_EXIT_VIRTUALIZED_EOI: {
+		/* EOI virtualization exits for vectors set in L1's EOI-exit bitmap. */
+		unsigned vec = e->qualification & 0xffu;
+		*why = NVMX_REASON_EXIT_L1_BITMAP;
+		return (proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY) &&
+		       ((s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + vec / 64u] >> (vec % 64u)) & 1u);
+	}
+	case NVMX_EXIT_EPT_VIOLATION:
+	case NVMX_EXIT_EPT_MISCONFIG:
+		if (!(proc2 & NVMX_PROC2_EPT)) {
+			*why = NVMX_REASON_EXIT_L0_L1_NO_EPT;
+			return false;
+		}
+		if (e->flags & NVMX_L2_EXIT_EPT12_FAULT) {
+			*why = NVMX_REASON_EXIT_L1_EPT12;
+			return true;
+		}
+		*why = NVMX_REASON_EXIT_L0_EPT02_FILL;
+		return false;
+	case NVMX_EXIT_VMFUNC:
+		if (!(proc2 & NVMX_PROC2_VMFUNC)) {
+			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
+			return false;
+		}
+		return wants_vmfunc(v, s, e, why);
+	case NVMX_EXIT_ENCLS:
+		*why = NVMX_REASON_EXIT_L1_BITMAP;
+		return (proc2 & NVMX_PROC2_ENCLS_EXITING) &&
+		       leaf_bit(V12(s, ENCLS_EXITING_BITMAP), e->operand);
+	case NVMX_EXIT_ENCLV:
+		*why = NVMX_REASON_EXIT_L1_BITMAP;
+		return (proc2 & NVMX_PROC2_ENCLV_EXITING) &&
+		       leaf_bit(V12(s, ENCLV_EXITING_BITMAP), e->operand);
+	case NVMX_EXIT_PCONFIG:
+		if (!(proc2 & NVMX_PROC2_PCONFIG)) {
+			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
+			return false;
+		}
+		*why = NVMX_REASON_EXIT_L1_BITMAP;
+		return leaf_bit(V12(s, PCONFIG_EXITING_BITMAP), e->operand);
+	case NVMX_EXIT_XSAVES:
+	case NVMX_EXIT_XRSTORS:
+		if (!(proc2 & NVMX_PROC2_XSAVES)) {
+			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
+			return false;
+		}
+		*why = NVMX_REASON_EXIT_L1_BITMAP;
+		return (e->operand & V12(s, XSS_EXIT_BITMAP)) != 0;
+	default:
+		*why = NVMX_REASON_EXIT_UNKNOWN_REASON;
+		return false;
+	}
+}
+
 enum nvmx_status nvmx_exit_l1_wants(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e,
                                     bool *wanted, enum nvmx_reason *why)
 {
 	const struct nvmx_vmcs12 *s = v->cur;
 	if (!s)
 		return NVMX_STATUS_WRONG_STATE;
-	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
-	uint32_t proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
-	uint32_t proc2 = proc2_of(s);
-	uint64_t proc3 = proc3_of(s);
-	uint32_t basic = e->exit_reason & 0xffffu;
+	const uint64_t ctl[4] = {
+		[W_PIN] = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL),
+		[W_PROC] = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL),
+		[W_PROC2] = proc2_of(s),
+		[W_PROC3] = proc3_of(s),
+	};
+	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);
+	static const struct exit_gate unknown = { G_UNKNOWN, 0, 0, 0, 0 };
+	const struct exit_gate *g = basic < NVMX_ARRAY_SIZE(gates) ? &gates[basic] : &unknown;
 	bool w = false;
 
 	*why = NVMX_REASON_EXIT_L1_CONTROL;
-	switch (basic) {
-	/* Unconditional in VMX non-root operation (SDM 26.1.2) and the other
-	 * causes that always exit (26.2: triple fault, INIT, SIPI, task switch;
-	 * 27.8: entry failures). */
-	case NVMX_EXIT_TRIPLE_FAULT: case NVMX_EXIT_INIT_SIGNAL: case NVMX_EXIT_SIPI:
-	case NVMX_EXIT_TASK_SWITCH: case NVMX_EXIT_CPUID: case NVMX_EXIT_GETSEC:
-	case NVMX_EXIT_INVD: case NVMX_EXIT_VMCALL: case NVMX_EXIT_VMCLEAR:
-	case NVMX_EXIT_VMLAUNCH: case NVMX_EXIT_VMPTRLD: case NVMX_EXIT_VMPTRST:
-	case NVMX_EXIT_VMREAD: case NVMX_EXIT_VMRESUME: case NVMX_EXIT_VMWRITE:
-	case NVMX_EXIT_VMXOFF: case NVMX_EXIT_VMXON: case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID: case NVMX_EXIT_XSETBV: case NVMX_EXIT_ENTRY_FAIL_GUEST_STATE:
-	case NVMX_EXIT_ENTRY_FAIL_MSR_LOAD: case NVMX_EXIT_ENTRY_FAIL_MACHINE_CHECK:
-	case NVMX_EXIT_SEAMCALL: case NVMX_EXIT_TDCALL:
+	switch (g->kind) {
+	case G_ALWAYS:
 		*why = NVMX_REASON_EXIT_UNCONDITIONAL;
 		w = true;
 		break;
-	case NVMX_EXIT_IO_SMI: case NVMX_EXIT_OTHER_SMI: case NVMX_EXIT_RSM:
+	case G_L0:
 		*why = NVMX_REASON_EXIT_L0_ALWAYS;
-		w = false;
 		break;
-	case NVMX_EXIT_EXCEPTION_NMI:
-		w = wants_exception(s, e, why);
-		break;
-	case NVMX_EXIT_EXTERNAL_INTERRUPT:
-		w = pin & NVMX_PIN_EXT_INTR_EXITING;
-		break;
-	case NVMX_EXIT_INTERRUPT_WINDOW:
-		w = proc & NVMX_PROC_INTR_WINDOW_EXITING;
-		break;
-	case NVMX_EXIT_NMI_WINDOW:
-		w = proc & NVMX_PROC_NMI_WINDOW_EXITING;
-		break;
-	case NVMX_EXIT_HLT:
-		w = proc & NVMX_PROC_HLT_EXITING;
-		break;
-	case NVMX_EXIT_INVLPG:
-		w = proc & NVMX_PROC_INVLPG_EXITING;
-		break;
-	case NVMX_EXIT_RDPMC:
-		w = proc & NVMX_PROC_RDPMC_EXITING;
-		break;
-	case NVMX_EXIT_RDTSC:
-		w = proc & NVMX_PROC_RDTSC_EXITING;
-		break;
-	case NVMX_EXIT_RDTSCP:
-		/* Without "enable RDTSCP" RDTSCP is #UD in L2, not an exit. */
-		if (!(proc2 & NVMX_PROC2_RDTSCP)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			w = proc & NVMX_PROC_RDTSC_EXITING;
-		}
-		break;
-	case NVMX_EXIT_CR_ACCESS:
-		w = wants_cr(s, e, why);
-		break;
-	case NVMX_EXIT_DR_ACCESS:
-		w = proc & NVMX_PROC_MOV_DR_EXITING;
-		break;
-	case NVMX_EXIT_IO_INSTRUCTION:
-		w = wants_io(v, s, e, why);
-		break;
-	case NVMX_EXIT_RDMSR:
-	case NVMX_EXIT_WRMSR:
-		w = wants_msr(v, s, basic == NVMX_EXIT_WRMSR, e->operand, why);
-		break;
-	case NVMX_EXIT_MWAIT:
-		w = proc & NVMX_PROC_MWAIT_EXITING;
-		break;
-	case NVMX_EXIT_MONITOR:
-		w = proc & NVMX_PROC_MONITOR_EXITING;
-		break;
-	case NVMX_EXIT_MONITOR_TRAP_FLAG:
-		w = proc & NVMX_PROC_MONITOR_TRAP_FLAG;
-		break;
-	case NVMX_EXIT_PAUSE:
-		/* PAUSE exiting, or PAUSE-loop exiting, which acts only at CPL 0
-		 * (SDM 26.1.3; VMCS02 carries L1's gap and window when L1 enables
-		 * it). L2's CPL is SS.DPL in VMCS02. */
-		if (proc & NVMX_PROC_PAUSE_EXITING)
-			w = true;
-		else if (proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING)
-			w = ((nvmx_vmcs02_read(v, NVMX_F_GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK) >>
-			     NVMX_AR_DPL_SHIFT) == 0;
+	case G_CTL:
+		if (g->en_bit && !(ctl[g->en_word] & g->en_bit))
+			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2; /* #UD in L2, not an exit */
 		else
-			w = false;
+			w = (ctl[g->word] & g->bit) != 0;
 		break;
-	case NVMX_EXIT_TPR_BELOW_THRESHOLD:
-		w = (proc & NVMX_PROC_TPR_SHADOW) && !(proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY);
-		break;
-	case NVMX_EXIT_APIC_ACCESS:
-		w = proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES;
-		break;
-	case NVMX_EXIT_APIC_WRITE:
-		w = (proc & NVMX_PROC_TPR_SHADOW) &&
-		    (proc2 & (NVMX_PROC2_APIC_REG_VIRT | NVMX_PROC2_VIRT_INTR_DELIVERY |
-		              NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_VIRT_X2APIC));
-		break;
-	case NVMX_EXIT_VIRTUALIZED_EOI: {
-		/* EOI virtualization exits for vectors set in L1's EOI-exit bitmap. */
-		unsigned vec = e->qualification & 0xffu;
-		*why = NVMX_REASON_EXIT_L1_BITMAP;
-		w = (proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY) &&
-		    ((s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + vec / 64u] >> (vec % 64u)) & 1u);
-		break;
-	}
-	case NVMX_EXIT_GDTR_IDTR:
-	case NVMX_EXIT_LDTR_TR:
-		w = proc2 & NVMX_PROC2_DESC_TABLE_EXITING;
-		break;
-	case NVMX_EXIT_EPT_VIOLATION:
-	case NVMX_EXIT_EPT_MISCONFIG:
-		if (!(proc2 & NVMX_PROC2_EPT)) {
-			*why = NVMX_REASON_EXIT_L0_L1_NO_EPT;
-			w = false;
-		} else if (e->flags & NVMX_L2_EXIT_EPT12_FAULT) {
-			*why = NVMX_REASON_EXIT_L1_EPT12;
-			w = true;
-		} else {
-			*why = NVMX_REASON_EXIT_L0_EPT02_FILL;
-			w = false;
-		}
-		break;
-	case NVMX_EXIT_PREEMPTION_TIMER:
-		w = pin & NVMX_PIN_PREEMPTION_TIMER;
-		break;
-	case NVMX_EXIT_WBINVD:
-		w = proc2 & NVMX_PROC2_WBINVD_EXITING;
-		break;
-	case NVMX_EXIT_RDRAND:
-		w = proc2 & NVMX_PROC2_RDRAND_EXITING;
-		break;
-	case NVMX_EXIT_RDSEED:
-		w = proc2 & NVMX_PROC2_RDSEED_EXITING;
-		break;
-	case NVMX_EXIT_INVPCID:
-		/* Without "enable INVPCID" INVPCID is #UD in L2. */
-		if (!(proc2 & NVMX_PROC2_INVPCID)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			w = proc & NVMX_PROC_INVLPG_EXITING;
-		}
-		break;
-	case NVMX_EXIT_VMFUNC:
-		if (!(proc2 & NVMX_PROC2_VMFUNC)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			w = wants_vmfunc(v, s, e, why);
-		}
-		break;
-	case NVMX_EXIT_ENCLS:
-		*why = NVMX_REASON_EXIT_L1_BITMAP;
-		w = (proc2 & NVMX_PROC2_ENCLS_EXITING) &&
-		    leaf_bit(V12(s, ENCLS_EXITING_BITMAP), e->operand);
-		break;
-	case NVMX_EXIT_ENCLV:
-		*why = NVMX_REASON_EXIT_L1_BITMAP;
-		w = (proc2 & NVMX_PROC2_ENCLV_EXITING) &&
-		    leaf_bit(V12(s, ENCLV_EXITING_BITMAP), e->operand);
-		break;
-	case NVMX_EXIT_PCONFIG:
-		if (!(proc2 & NVMX_PROC2_PCONFIG)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			*why = NVMX_REASON_EXIT_L1_BITMAP;
-			w = leaf_bit(V12(s, PCONFIG_EXITING_BITMAP), e->operand);
-		}
-		break;
-	case NVMX_EXIT_PML_FULL:
-		w = proc2 & NVMX_PROC2_PML;
-		break;
-	case NVMX_EXIT_XSAVES:
-	case NVMX_EXIT_XRSTORS:
-		if (!(proc2 & NVMX_PROC2_XSAVES)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			*why = NVMX_REASON_EXIT_L1_BITMAP;
-			w = (e->operand & V12(s, XSS_EXIT_BITMAP)) != 0;
-		}
-		break;
-	case NVMX_EXIT_SPP:
-		w = proc2 & NVMX_PROC2_SPP;
-		break;
-	case NVMX_EXIT_UMWAIT:
-	case NVMX_EXIT_TPAUSE:
-		if (!(proc2 & NVMX_PROC2_USER_WAIT_PAUSE)) {
-			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
-			w = false;
-		} else {
-			w = proc & NVMX_PROC_RDTSC_EXITING;
-		}
-		break;
-	case NVMX_EXIT_LOADIWKEY:
-		w = proc3 & NVMX_PROC3_LOADIWKEY_EXITING;
-		break;
-	case NVMX_EXIT_ENQCMD_PASID_FAIL:
-	case NVMX_EXIT_ENQCMDS_PASID_FAIL:
-		w = proc2 & NVMX_PROC2_PASID_TRANSLATION;
-		break;
-	case NVMX_EXIT_BUS_LOCK:
-		w = proc2 & NVMX_PROC2_BUS_LOCK_DETECTION;
-		break;
-	case NVMX_EXIT_INSTRUCTION_TIMEOUT:
-		w = proc2 & NVMX_PROC2_NOTIFY_VM_EXITING;
+	case G_SPECIAL:
+		w = exit_special(v, s, e, basic, ctl, why);
 		break;
 	default:
 		*why = NVMX_REASON_EXIT_UNKNOWN_REASON;
-		w = false;
 		break;
 	}
 	*wanted = w;

@@ -12,29 +12,13 @@
 
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
-	/*
-	 * Rarely changing guest state (segments, descriptor tables, SYSENTER
-	 * MSRs, PDPTRs) is copied from VMCS02 into VMCS12 lazily: after a
-	 * reflected exit rare_pending is set and VMCS02 still holds the values;
-	 * nvmx_exit_sync_rare() copies them all into the VMCS12 at rare_gpa,
- * nvmx_exit_sync_field() one of them (VMREAD).
-	 */
-	bool rare_pending;
-	uint64_t rare_gpa;
-	uint64_t rare_mask[NVMX_DIRTY_WORDS];   /* fields still to copy */
-	/* Every lazily synced field (pending or not), and the mode bits the
-	 * entry checks on those fields depend on, as the exit left them
-	 * (nvmx_exit_rare_trusted). */
-	uint64_t rare_set[NVMX_DIRTY_WORDS];
-	uint64_t rare_key;
-	/* The lazy field sets as bitmaps, built once (sync.c). */
+	/* The field sets of SDM 28.3 as bitmaps, constants built once
+	 * (sync.c): which fields are left to the lazy copy (vmcs/sync.h)
+	 * without and with the PDPTRs, and the seven always copied. Which
+	 * values agree is not kept here but in vmcs/sync.h. */
 	bool sets_ready;
-	uint64_t rare_only[NVMX_DIRTY_WORDS], rare_all[NVMX_DIRTY_WORDS];
-	uint64_t eager[NVMX_DIRTY_WORDS];       /* the seven always copied */
-	/* VMCS12 fields (compact index bits) that, since the last reflected
-	 * exit of the VMCS12 at synced_gpa, hold exactly what VMCS02 holds. */
-	uint64_t synced_gpa;
-	uint64_t synced[NVMX_DIRTY_WORDS];
+	uint64_t set_lazy[NVMX_FIELD_WORDS], set_lazy_pdptr[NVMX_FIELD_WORDS];
+	uint64_t set_eager[NVMX_FIELD_WORDS];
 	/*
 	 * L1's host state (SDM 28.5) as the list of L1 fields an exit writes,
 	 * built from VMCS12's host-state fields and VM-exit controls and kept

@@ -9,11 +9,7 @@
 #include "../ept/ept.h"
 #include <nvmx/msr.h>
 
-#define MSR_FS_BASE 0xc0000100u
-#define MSR_GS_BASE 0xc0000101u
-#define MSR_SMBASE 0x9eu
-#define MSR_BIOS_UPDT_TRIG 0x79u
-#define MSR_SMM_MONITOR_CTL 0x9bu
+#include "../util/rules.h"
 
 /* VMX-abort indicators (SDM 28.7). */
 #define ABORT_MSR_STORE 1u
@@ -40,9 +36,9 @@ enum nvmx_status nvmx_exit_vmx_abort(struct nvmx_vcpu *v, uint32_t indicator,
 		(void)nvmx_gpa_write(v, s->gpa + 4u, &indicator, 4);
 	}
 	v->in_l2 = false;
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 	v->abort_pending = indicator;
-	v->exit.rare_pending = false;
+	nvmx_sync_lazy_drop(&v->sync);
 	res->action = NVMX_ACTION_SHUTDOWN_L1;
 	res->outcome = NVMX_OUTCOME_VMX_ABORT;
 	res->reason = why;
@@ -82,10 +78,10 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
-		if ((ent[0] >> 32) != 0 || (msr >> 8) == 0x8u || msr == MSR_SMBASE)
+		if ((ent[0] >> 32) != 0 || NVMX_MSR_IS_X2APIC(msr) || msr == NVMX_MSR_IA32_SMBASE)
 			return false;
 		uint64_t val;
-		if (!arch_ok(v->vm->ops.msr_store(v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
+		if (!arch_ok(nvmx_host_msr_store(&v->vm->ops, v->host, msr, &val), NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
 		if (!arch_ok(nvmx_gpa_write(v, addr + i * 16u + 8u, &val, 8), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
@@ -93,9 +89,9 @@ bool nvmx_exit_msr_store(struct nvmx_vcpu *v, enum nvmx_status *st)
 	return true;
 }
 
-/* SDM 28.6: each entry is WRMSR'd into L1. Fails (a VMX abort) for FS_BASE,
- * GS_BASE, x2APIC MSRs, the microcode-update trigger, SMBASE, SMM monitor
- * control, reserved bits 63:32 set, or when WRMSR would fault. Entries
+/* SDM 28.6: each entry is WRMSR'd into L1. Fails (a VMX abort) for an
+ * entry the MSR-area rule refuses (util/rules.h, the one shared with VM
+ * entry) or when WRMSR would fault. Entries
  * before the failing one stay loaded. */
 static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 {
@@ -111,15 +107,13 @@ static bool msr_load(struct nvmx_vcpu *v, enum nvmx_status *st)
 		if (!arch_ok(nvmx_gpa_read(v, addr + i * 16u, ent, 16), NVMX_STATUS_NOT_MAPPED, st))
 			return false;
 		uint32_t msr = (uint32_t)ent[0];
-		if ((ent[0] >> 32) != 0 || msr == MSR_FS_BASE || msr == MSR_GS_BASE ||
-		    (msr >> 8) == 0x8u || msr == MSR_BIOS_UPDT_TRIG || msr == MSR_SMBASE ||
-		    msr == MSR_SMM_MONITOR_CTL)
+		if (nvmx_msr_area_load_rule(msr, (uint32_t)(ent[0] >> 32)) != NVMX_REASON_NONE)
 			return false;
 		/* WRMSR's architectural rules (nvmx/msr.h), then the host. */
 		enum nvmx_reason w = nvmx_vm_msr_write_check(v->vm, msr, ent[1]);
 		if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 			return false;
-		if (!arch_ok(v->vm->ops.msr_load(v->host, false, msr, ent[1]),
+		if (!arch_ok(nvmx_host_msr_load(&v->vm->ops, v->host, false, msr, ent[1]),
 		             NVMX_STATUS_NOT_SUPPORTED, st))
 			return false;
 	}
@@ -325,7 +319,7 @@ static void load_host_state(struct nvmx_vcpu *v)
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}
 	if (v->vm->ops.l1_write_n) {
-		v->vm->ops.l1_write_n(v->host, xv->hs, xv->hs_n);
+		nvmx_host_l1_write_n(&v->vm->ops, v->host, xv->hs, xv->hs_n);
 	} else {
 		for (unsigned i = 0; i < xv->hs_n; i++)
 			nvmx_l1_write(v, xv->hs[i].field, xv->hs[i].value);
@@ -386,7 +380,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		return NVMX_STATUS_WRONG_STATE;
 	load_host_state(v);
 	v->in_l2 = false;
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 	uint32_t ind = 0;
 	enum nvmx_status mst = NVMX_STATUS_OK;
 	if (!load_pdptes(v))
@@ -400,7 +394,7 @@ enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort)
 		v->cur->abort = ind;
 		v->abort_pending = ind;
 		(void)nvmx_gpa_write(v, v->cur->gpa + 4u, &ind, 4);
-		v->exit.rare_pending = false;
+		nvmx_sync_lazy_drop(&v->sync);
 		*abort = true;
 	}
 	return NVMX_STATUS_OK;

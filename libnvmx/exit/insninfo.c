@@ -9,25 +9,24 @@
 #include "exit.h"
 #include "../decode/decode.h"
 
-/* The memory-operand part shared by the instruction-information formats:
- * scaling 1:0, address size 9:7, segment 17:15, index 21:18 (+ invalid 22),
- * base 26:23 (+ invalid 27). */
+/* The memory-operand part shared by the instruction-information formats
+ * (SDM 28.2.5; bit positions in nvmx/arch.h). */
 static uint32_t mem_info(const struct nvmx_decoded_mem *m)
 {
 	uint32_t info = 0;
 	unsigned sc = m->scale == 8 ? 3 : m->scale == 4 ? 2 : m->scale == 2 ? 1 : 0;
 	unsigned as = m->addr_size == 2 ? 0 : m->addr_size == 4 ? 1 : 2;
-	info |= sc;
-	info |= (uint32_t)as << 7;
-	info |= (uint32_t)(m->seg & 7u) << 15;
+	info |= NVMX_INSN_INFO_PUT(SCALE, sc);
+	info |= NVMX_INSN_INFO_PUT(ASIZE, as);
+	info |= NVMX_INSN_INFO_PUT(SEG, m->seg);
 	if (m->index >= 0)
-		info |= (uint32_t)(m->index & 15) << 18;
+		info |= NVMX_INSN_INFO_PUT(INDEX, m->index);
 	else
-		info |= 1u << 22;
+		info |= NVMX_INSN_INFO_INDEX_INVALID;
 	if (m->base >= 0 && !m->rip_relative)
-		info |= (uint32_t)(m->base & 15) << 23;
+		info |= NVMX_INSN_INFO_PUT(BASE, m->base);
 	else
-		info |= 1u << 27;
+		info |= NVMX_INSN_INFO_BASE_INVALID;
 	return info;
 }
 
@@ -69,12 +68,12 @@ enum nvmx_status nvmx_exit_describe_emulated(struct nvmx_vcpu *v, struct nvmx_l2
 	case NVMX_IC_VMREAD: /* VMREAD r/m, r: reg2 = field register */
 	case NVMX_IC_VMWRITE: /* VMWRITE r, r/m: reg2 = field register */ {
 		int8_t field_reg = d.cls == NVMX_IC_VMREAD ? last : d.reg[0];
-		info = (uint32_t)(field_reg & 15) << 28;
+		info = NVMX_INSN_INFO_PUT(REG2, field_reg);
 		if (reg_form) {
 			int8_t rm = d.cls == NVMX_IC_VMREAD ? d.reg[0] : last;
-			info |= 1u << 10;
-			info |= (uint32_t)(rm & 15) << 3;
-			info |= (uint32_t)addr_size_code(d.mem.addr_size ? d.mem.addr_size : 8) << 7;
+			info |= NVMX_INSN_INFO_REG_OPERAND;
+			info |= NVMX_INSN_INFO_PUT(REG1, rm);
+			info |= NVMX_INSN_INFO_PUT(ASIZE, addr_size_code(d.mem.addr_size ? d.mem.addr_size : 8));
 			qual = 0;
 		} else {
 			info |= mem_info(&d.mem);
@@ -83,7 +82,7 @@ enum nvmx_status nvmx_exit_describe_emulated(struct nvmx_vcpu *v, struct nvmx_l2
 		break;
 	}
 	case NVMX_IC_INVEPT: case NVMX_IC_INVVPID: case NVMX_IC_INVPCID:
-		info = mem_info(&d.mem) | (uint32_t)(d.reg[0] & 15) << 28;
+		info = mem_info(&d.mem) | NVMX_INSN_INFO_PUT(REG2, d.reg[0]);
 		qual = (uint64_t)d.mem.disp;
 		break;
 	/* Descriptor-table format (Table 28-10): identity 29:28 (SGDT 0, SIDT
@@ -91,7 +90,7 @@ enum nvmx_status nvmx_exit_describe_emulated(struct nvmx_vcpu *v, struct nvmx_l2
 	case NVMX_IC_SGDT: case NVMX_IC_SIDT: case NVMX_IC_LGDT: case NVMX_IC_LIDT: {
 		unsigned id = d.cls == NVMX_IC_SGDT ? 0 : d.cls == NVMX_IC_SIDT ? 1
 		            : d.cls == NVMX_IC_LGDT ? 2 : 3;
-		info = mem_info(&d.mem) | (uint32_t)id << 28;
+		info = mem_info(&d.mem) | NVMX_INSN_INFO_PUT(REG2, id);
 		if (d.op_size != 2)
 			info |= 1u << 11;
 		qual = (uint64_t)d.mem.disp;
@@ -101,9 +100,9 @@ enum nvmx_status nvmx_exit_describe_emulated(struct nvmx_vcpu *v, struct nvmx_l2
 	case NVMX_IC_SLDT: case NVMX_IC_STR: case NVMX_IC_LLDT: case NVMX_IC_LTR: {
 		unsigned id = d.cls == NVMX_IC_SLDT ? 0 : d.cls == NVMX_IC_STR ? 1
 		            : d.cls == NVMX_IC_LLDT ? 2 : 3;
-		info = (uint32_t)id << 28;
+		info = NVMX_INSN_INFO_PUT(REG2, id);
 		if (reg_form) {
-			info |= 1u << 10;
+			info |= NVMX_INSN_INFO_REG_OPERAND;
 			info |= (uint32_t)(d.reg[0] & 15) << 3;
 			qual = 0;
 		} else {
@@ -134,8 +133,8 @@ enum nvmx_status nvmx_exit_describe_emulated(struct nvmx_vcpu *v, struct nvmx_l2
 		qual = (uint64_t)(size - 1) | (in ? 1u << 3 : 0) | (str ? 1u << 4 : 0) |
 		       (d.rep ? 1u << 5 : 0) | (d.has_imm ? 1u << 6 : 0) | port << 16;
 		if (str && (nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_BASIC) & NVMX_BASIC_INOUT_INFO)) {
-			info = (uint32_t)addr_size_code(d.mem.addr_size) << 7;
-			info |= (uint32_t)(in ? 0u : (d.mem.seg & 7u)) << 15; /* INS always uses ES */
+			info = NVMX_INSN_INFO_PUT(ASIZE, addr_size_code(d.mem.addr_size));
+			info |= NVMX_INSN_INFO_PUT(SEG, in ? 0u : (unsigned)d.mem.seg); /* INS always uses ES */
 		}
 		break;
 	}

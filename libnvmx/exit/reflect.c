@@ -27,15 +27,15 @@ static void l0_keeps(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	uint32_t idt = e->idt_vectoring_info;
 	if (idt & NVMX_INTR_INFO_VALID) {
 		unsigned type = (idt & NVMX_INTR_INFO_TYPE_MASK) >> NVMX_INTR_INFO_TYPE_SHIFT;
-		nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, idt & 0x80000fffu);
+		nvmx_vmcs02_put(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD, idt & 0x80000fffu);
 		if (idt & NVMX_INTR_INFO_DELIVER_CODE)
-			nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_EXCEPTION_ERROR_CODE,
+			nvmx_vmcs02_put(v, NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE,
 			                  e->idt_vectoring_error_code);
 		if (is_soft_type(type))
-			nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INSTRUCTION_LEN, e->insn_len);
+			nvmx_vmcs02_put(v, NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN, e->insn_len);
 		return;
 	}
-	uint32_t basic = e->exit_reason & 0xffffu;
+	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);
 	bool unblock = false;
 	if (basic == NVMX_EXIT_EXCEPTION_NMI && (e->intr_info & NVMX_INTR_INFO_VALID) &&
 	    (e->intr_info & NVMX_INTR_INFO_VECTOR_MASK) != 8)
@@ -44,7 +44,7 @@ static void l0_keeps(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		unblock = e->qualification & (1u << 12);
 	if (unblock) {
 		uint64_t intr = nvmx_vmcs02_read(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
-		nvmx_vmcs02_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, intr | 8u);
+		nvmx_vmcs02_put(v, NVMX_IDX_GUEST_INTERRUPTIBILITY_INFO, intr | 8u);
 	}
 }
 
@@ -52,7 +52,7 @@ enum nvmx_status nvmx_exit_reflect(struct nvmx_vcpu *v, const struct nvmx_l2_exi
                                    enum nvmx_reason why, struct nvmx_result *res)
 {
 	struct nvmx_vmcs12 *s = v->cur;
-	uint32_t basic = e->exit_reason & 0xffffu;
+	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);
 	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 
 	/* SDM 28.2: the exit information L1 reads. */
@@ -163,9 +163,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
 	/* L2 has run: VMCS02 now holds its state, not the merge's. */
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 
-	uint32_t basic = ex.exit_reason & 0xffffu;
+	uint32_t basic = NVMX_EXIT_REASON_BASIC(ex.exit_reason);
 
 	if (ex.flags & NVMX_L2_EXIT_EMULATED) {
 		enum nvmx_status st = nvmx_exit_describe_emulated(v, &ex);
@@ -189,7 +189,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 		NVMX_CHECK(ept_fault(v, &ex, &settled, res));
 		if (settled)
 			return NVMX_STATUS_OK;
-		basic = ex.exit_reason & 0xffffu;
+		basic = NVMX_EXIT_REASON_BASIC(ex.exit_reason);
 	}
 
 	bool wanted;

@@ -7,15 +7,10 @@
  *    fields the VM-exit controls ask to save (DR7/DEBUGCTL, PAT, EFER,
  *    preemption-timer value);
  *  - lazy: segments, GDTR/IDTR, SYSENTER MSRs and PDPTRs, which L1 reads
- *    rarely; they stay in VMCS02 until nvmx_exit_sync_rare() (exit.h).
+ *    rarely; they are handed to the lazy copy of vmcs/sync.h, which owns
+ *    the question of which VMCS12 values agree with VMCS02.
  */
 #include "exit.h"
-#include "../entry/entry.h"
-
-static inline __attribute__((always_inline)) void copy(struct nvmx_vcpu *v, unsigned idx)
-{
-	nvmx_exit_store_synced(v, idx, nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding));
-}
 
 /*
  * CR0/CR4 as L1 sees L2's (SDM 28.3.1 with the merge of masks): bits L1
@@ -26,13 +21,13 @@ static inline __attribute__((always_inline)) void copy(struct nvmx_vcpu *v, unsi
 static uint64_t vmcs02_ctl(struct nvmx_vcpu *v, unsigned idx)
 {
 	uint64_t val;
-	if (nvmx_entry_vmcs02_ctl(v, idx, &val))
+	if (nvmx_sync_vmcs02_known(&v->sync, idx, &val))
 		return val;
 	return nvmx_vmcs02_read(v, nvmx_field_table[idx].encoding);
 }
 
 /* L1's view of L2's CR0 or CR4, from VMCS02's value cr02. */
-static inline __attribute__((always_inline)) uint64_t
+static NVMX_ALWAYS_INLINE uint64_t
 guest_cr(struct nvmx_vcpu *v, unsigned i_mask, unsigned i_shadow, uint64_t cr02, uint64_t cr12,
          uint64_t mask12)
 {
@@ -41,6 +36,19 @@ guest_cr(struct nvmx_vcpu *v, unsigned i_mask, unsigned i_shadow, uint64_t cr02,
 	uint64_t l0_only = mask02 & ~mask12;
 	uint64_t shadow02 = l0_only ? vmcs02_ctl(v, i_shadow) : 0;
 	return (cr02 & ~mask02 & ~mask12) | (shadow02 & l0_only) | (cr12 & mask12);
+}
+
+/* Store L1's view of L2's CR0 or CR4 (guest_cr) into VMCS12 field i_cr.
+ * When it equals the hardware value (no bit differs between the masks'
+ * owners) VMCS02 needs no rewrite at the next entry. */
+static void store_guest_cr(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsigned i_cr,
+                           unsigned i_mask, unsigned i_shadow, uint64_t cr02)
+{
+	uint64_t cr = guest_cr(v, i_mask, i_shadow, cr02, s->f[i_cr], s->f[i_mask]);
+	if (cr == cr02)
+		nvmx_vmcs12_store_as02(s, i_cr, cr);
+	else
+		nvmx_vmcs12_store_unlike02(s, i_cr, cr);
 }
 
 /* The lazily synced fields. */
@@ -77,17 +85,17 @@ static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t
 	struct nvmx_exit_vcpu *x = &v->exit;
 	if (!x->sets_ready) {
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(rare_fields); i++) {
-			set_bit(x->rare_only, rare_fields[i]);
-			set_bit(x->rare_all, rare_fields[i]);
+			set_bit(x->set_lazy, rare_fields[i]);
+			set_bit(x->set_lazy_pdptr, rare_fields[i]);
 		}
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(pdptr_fields); i++)
-			set_bit(x->rare_all, pdptr_fields[i]);
+			set_bit(x->set_lazy_pdptr, pdptr_fields[i]);
 		for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
-			set_bit(x->eager, eager_fields[i]);
+			set_bit(x->set_eager, eager_fields[i]);
 		x->sets_ready = true;
 	}
-	*rare = x->rare_only;
-	*rare_pdptr = x->rare_all;
+	*rare = x->set_lazy;
+	*rare_pdptr = x->set_lazy_pdptr;
 }
 
 /* The VMCS02 reads of one exit (encodings and values, in read order): at
@@ -98,18 +106,37 @@ struct eager_batch {
 	unsigned n;
 };
 
-static inline __attribute__((always_inline)) unsigned add(struct eager_batch *b, unsigned idx)
+static NVMX_ALWAYS_INLINE unsigned add(struct eager_batch *b, unsigned idx)
 {
 	b->enc[b->n] = nvmx_field_table[idx].encoding;
 	return b->n++;
 }
 
 /* Copy batch value `at` into VMCS12 field idx (stored = VMCS02's value). */
-static inline __attribute__((always_inline)) void put(struct nvmx_vcpu *v,
+static NVMX_ALWAYS_INLINE void put(struct nvmx_vcpu *v,
                                                       const struct eager_batch *b, unsigned at,
                                                       unsigned idx)
 {
-	nvmx_exit_store_synced(v, idx, b->val[at]);
+	nvmx_vmcs12_store_as02(v->cur, idx, b->val[at]);
+}
+
+/* The lazy half of the save (SDM 28.3.1, 28.3.2): segments, descriptor
+ * tables, SYSENTER and, when the processor saved them, the PDPTEs stay in
+ * VMCS02; the sync owner (vmcs/sync.h) copies them on first need. */
+static void hand_over_lazy(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, const uint64_t *rare,
+                           const uint64_t *rare_pdptr)
+{
+	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
+	 * before the entry has been consumed by it. */
+	nvmx_vmcs12_clear_differs(s, rare_pdptr);
+	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
+	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
+	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
+	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
+	nvmx_sync_lazy_begin(v, pdptrs ? rare_pdptr : rare);
 }
 
 void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
@@ -118,10 +145,6 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 
-	if (v->exit.synced_gpa != s->gpa) {
-		nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
-		v->exit.synced_gpa = s->gpa;
-	}
 	const uint64_t *rare, *rare_pdptr;
 	rare_sets(v, &rare, &rare_pdptr);
 
@@ -153,36 +176,21 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
 	 * exit. Entry checks make the save control need the pin control. */
 	bool save_timer = (exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER);
-	bool timer_exit = (e->exit_reason & 0xffffu) == NVMX_EXIT_PREEMPTION_TIMER;
+	bool timer_exit = NVMX_EXIT_REASON_BASIC(e->exit_reason) == NVMX_EXIT_PREEMPTION_TIMER;
 	if (save_timer && !timer_exit)
 		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
 
-	/* The seven: stored with one mask update. */
+	/* The seven: stored with one mask update (they now agree with VMCS02). */
 	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(eager_fields); i++)
 		s->f[eager_fields[i]] = b.val[i];
 	s->mem_dirty = true;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		s->dirty[w] &= ~v->exit.eager[w];
-		v->exit.synced[w] |= v->exit.eager[w];
-	}
+	nvmx_vmcs12_clear_differs(s, v->exit.set_eager);
 
-	/* When L1's view equals the hardware value (no bit differs between
-	 * the masks' owners) VMCS02 needs no rewrite at the next entry. */
-	uint64_t cr02 = b.val[at_cr0];
-	uint64_t cr0 = guest_cr(v, NVMX_IDX_CR0_GUEST_HOST_MASK, NVMX_IDX_CR0_READ_SHADOW, cr02,
-	                        V12(s, GUEST_CR0), V12(s, CR0_GUEST_HOST_MASK));
-	if (cr0 == cr02)
-		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR0, cr0);
-	else
-		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR0, cr0);
-	cr02 = b.val[at_cr4];
-	uint64_t cr4 = guest_cr(v, NVMX_IDX_CR4_GUEST_HOST_MASK, NVMX_IDX_CR4_READ_SHADOW, cr02,
-	                        V12(s, GUEST_CR4), V12(s, CR4_GUEST_HOST_MASK));
-	if (cr4 == cr02)
-		nvmx_exit_store_synced(v, NVMX_IDX_GUEST_CR4, cr4);
-	else
-		nvmx_exit_store_changed(v, NVMX_IDX_GUEST_CR4, cr4);
+	store_guest_cr(v, s, NVMX_IDX_GUEST_CR0, NVMX_IDX_CR0_GUEST_HOST_MASK,
+	               NVMX_IDX_CR0_READ_SHADOW, b.val[at_cr0]);
+	store_guest_cr(v, s, NVMX_IDX_GUEST_CR4, NVMX_IDX_CR4_GUEST_HOST_MASK,
+	               NVMX_IDX_CR4_READ_SHADOW, b.val[at_cr4]);
 
 	if (at_dbg != ~0u) {
 		put(v, &b, at_dbg, NVMX_IDX_GUEST_DR7);
@@ -194,7 +202,7 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		put(v, &b, at_efer, NVMX_IDX_GUEST_IA32_EFER);
 	if (save_timer) {
 		if (timer_exit)
-			nvmx_exit_store_changed(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
+			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);
 		else
 			put(v, &b, at_timer, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	}
@@ -202,8 +210,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	 * interruption-information field (hardware did so in VMCS02 too). */
 	uint64_t ei = V12(s, VM_ENTRY_INTR_INFO_FIELD);
 	if (ei & NVMX_INTR_INFO_VALID)
-		nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
-		                        ei & ~(uint64_t)NVMX_INTR_INFO_VALID);
+		nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD,
+		                           ei & ~(uint64_t)NVMX_INTR_INFO_VALID);
 
 	/* SDM 28.3.x: IA32_EFER.LMA is stored into the "IA-32e mode guest"
 	 * VM-entry control. */
@@ -213,84 +221,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_IA32E_MODE_GUEST)
 		                                       : (ent & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
 		if (nent != ent)
-			nvmx_exit_store_changed(v, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
+			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
 	}
 
-	/* VMCS02 now holds L2's state for the lazy fields: whatever L1 wrote
-	 * before the entry has been consumed by it. */
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		s->dirty[w] &= ~rare_pdptr[w];
-		v->exit.synced[w] |= rare_pdptr[w];
-	}
-	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
-	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
-	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
-	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
-	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
-	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
-	nvmx_memcpy(v->exit.rare_mask, pdptrs ? rare_pdptr : rare, sizeof(v->exit.rare_mask));
-	nvmx_memcpy(v->exit.rare_set, v->exit.rare_mask, sizeof(v->exit.rare_set));
-	v->exit.rare_key = nvmx_exit_rare_key(s);
-	v->exit.rare_pending = true;
-	v->exit.rare_gpa = s->gpa;
-}
-
-static void copy_unless_dirty(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, unsigned idx)
-{
-	if (s->dirty[idx / 64u] & (1ull << (idx % 64u)))
-		return;
-	copy(v, idx);
-}
-
-/* Whether lazy state of the current VMCS12 is pending; drops a stale
- * pending set (its VMCS12 is no longer current: every path that changes
- * the current VMCS12 syncs first, see exit.h). */
-static bool pending_for_current(struct nvmx_vcpu *v)
-{
-	if (!v->exit.rare_pending)
-		return false;
-	if (!v->cur || v->cur->gpa != v->exit.rare_gpa) {
-		v->exit.rare_pending = false;
-		return false;
-	}
-	return true;
-}
-
-bool nvmx_exit_rare_trusted(const struct nvmx_vcpu *v)
-{
-	const struct nvmx_vmcs12 *s = v->cur;
-	if (!v->exit.rare_pending || !s || s->gpa != v->exit.rare_gpa)
-		return false;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++)
-		if (s->dirty[w] & v->exit.rare_set[w])
-			return false;
-	return nvmx_exit_rare_key(s) == v->exit.rare_key;
-}
-
-enum nvmx_status nvmx_exit_sync_field(struct nvmx_vcpu *v, unsigned idx)
-{
-	if (idx >= NVMX_FIELD_COUNT || !pending_for_current(v))
-		return NVMX_STATUS_OK;
-	uint64_t bit = 1ull << (idx % 64u);
-	if (!(v->exit.rare_mask[idx / 64u] & bit))
-		return NVMX_STATUS_OK;
-	v->exit.rare_mask[idx / 64u] &= ~bit;
-	copy_unless_dirty(v, v->cur, idx);
-	return NVMX_STATUS_OK;
-}
-
-enum nvmx_status nvmx_exit_sync_rare(struct nvmx_vcpu *v)
-{
-	if (!pending_for_current(v))
-		return NVMX_STATUS_OK;
-	v->exit.rare_pending = false;
-	for (unsigned w = 0; w < NVMX_DIRTY_WORDS; w++) {
-		uint64_t m = v->exit.rare_mask[w];
-		v->exit.rare_mask[w] = 0;
-		for (unsigned b = 0; m && b < 64u; b++, m >>= 1)
-			if (m & 1u)
-				copy_unless_dirty(v, v->cur, w * 64u + b);
-	}
-	return NVMX_STATUS_OK;
+	hand_over_lazy(v, s, rare, rare_pdptr);
 }

@@ -21,7 +21,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
 	nvmx_memset(res, 0, sizeof(*res));
 	if (!v->vmxon || !v->in_l2 || !v->cur)
 		return NVMX_STATUS_WRONG_STATE;
-	v->run_pending = false;
+	nvmx_sync_l2_ran(&v->sync);
 
 	struct nvmx_l2_exit ex;
 	nvmx_memset(&ex, 0, sizeof(ex));
@@ -89,7 +89,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
 		if (type == NVMX_INTR_TYPE_SW_INTR || type == NVMX_INTR_TYPE_PRIV_SW_EXCEPTION ||
 		    type == NVMX_INTR_TYPE_SW_EXCEPTION)
 			ex.insn_len = (uint32_t)nvmx_vmcs02_read(v, NVMX_F_VM_ENTRY_INSTRUCTION_LEN);
-		nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, pend & ~NVMX_INTR_INFO_VALID);
+		nvmx_vmcs02_put(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD, pend & ~NVMX_INTR_INFO_VALID);
 	}
 	return nvmx_exit_reflect(v, &ex, why, res);
 }

@@ -13,6 +13,7 @@
 #include "insn.h"
 #include "../entry/entry.h"
 #include "../ept/ept.h"
+#include "../decode/decode.h"
 #include "../exit/exit.h"
 
 #define VMFAIL_INVALID 0u
@@ -21,11 +22,7 @@ static void finish(struct nvmx_insn_ctx *c, enum nvmx_outcome outcome, enum nvmx
                    uint32_t err)
 {
 	struct nvmx_vcpu *v = c->v;
-	uint64_t fl = c->rflags & ~NVMX_RFLAGS_ARITH;
-	if (outcome == NVMX_OUTCOME_VMFAIL_INVALID)
-		fl |= NVMX_RFLAGS_CF;
-	else if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
-		fl |= NVMX_RFLAGS_ZF;
+	uint64_t fl = nvmx_vmx_outcome_rflags(c->rflags, outcome);
 	if (outcome == NVMX_OUTCOME_VMFAIL_VALID)
 		nvmx_vmcs12_store(v->cur, NVMX_IDX_VM_INSTRUCTION_ERROR, err);
 	nvmx_l1_write(v, NVMX_F_GUEST_RFLAGS, fl);
@@ -60,12 +57,12 @@ static void vmfail(struct nvmx_insn_ctx *c, uint32_t err, enum nvmx_reason why)
 
 static void ud(struct nvmx_insn_ctx *c, enum nvmx_reason why)
 {
-	nvmx_insn_fault(c, 6, false, why);
+	nvmx_insn_fault(c, NVMX_VEC_UD, false, why);
 }
 
 static void gp0(struct nvmx_insn_ctx *c, enum nvmx_reason why)
 {
-	nvmx_insn_fault(c, 13, true, why);
+	nvmx_insn_fault(c, NVMX_VEC_GP, true, why);
 }
 
 static unsigned cpl(const struct nvmx_insn_ctx *c)
@@ -145,7 +142,7 @@ static enum nvmx_status do_vmxon(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_OK;
 	}
 	uint64_t fc = 0;
-	enum nvmx_status s = v->vm->ops.l1_msr_read(v->host, NVMX_MSR_IA32_FEATURE_CONTROL, &fc);
+	enum nvmx_status s = nvmx_host_l1_msr_read(&v->vm->ops, v->host, NVMX_MSR_IA32_FEATURE_CONTROL, &fc);
 	if (s == NVMX_STATUS_NOT_SUPPORTED)
 		fc = 0; /* no such MSR for L1: reads as locked-off */
 	else if (s != NVMX_STATUS_OK)
@@ -409,7 +406,7 @@ static enum nvmx_status do_vmread(struct nvmx_insn_ctx *c)
 	/* The field's value: the high access type reads bits 63:32 of a 64-bit
 	 * field; shorter fields zero-extend, longer ones are truncated to the
 	 * 32-bit operand size outside 64-bit mode (31.3 VMREAD). */
-	NVMX_CHECK(nvmx_exit_sync_field(v, (unsigned)idx)); /* lazy L2 state (exit.h) */
+	NVMX_CHECK(nvmx_sync_lazy_field(v, (unsigned)idx)); /* lazy L2 state (vmcs/sync.h) */
 	uint64_t val = v->cur->f[idx] & nvmx_field_mask((uint32_t)enc);
 	if (NVMX_FIELD_ACCESS_HIGH((uint32_t)enc))
 		val >>= 32;
@@ -544,27 +541,10 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 
 /* ---- INVEPT / INVVPID ---- */
 
+/* SDM 31.3 INVEPT: the EPTP checks of VM entry (caps.h, the one rule). */
 static bool eptp_ok(const struct nvmx_vcpu *v, uint64_t eptp)
 {
-	const struct nvmx_caps *caps = &v->vm->caps;
-	uint64_t cap = nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
-	unsigned mt = eptp & 7u;
-	unsigned walk = (unsigned)(eptp >> 3) & 7u;
-	/* SDM 27.2.1.1, EPTP checks: a memory type and a page-walk length the
-	 * processor reports, A/D only if supported, bit 7 (supervisor shadow
-	 * stack) only if supported, reserved bits 11:8 and 63:MAXPHYADDR zero. */
-	if (!((mt == 0 && (cap & NVMX_EPT_CAP_MT_UC)) || (mt == 6 && (cap & NVMX_EPT_CAP_MT_WB))))
-		return false;
-	if (!((walk == 3 && (cap & NVMX_EPT_CAP_PWL4)) || (walk == 4 && (cap & NVMX_EPT_CAP_PWL5))))
-		return false;
-	if ((eptp & NVMX_BIT(6)) && !(cap & NVMX_EPT_CAP_AD))
-		return false;
-	if ((eptp & NVMX_BIT(7)) && !(cap & NVMX_EPT_CAP_SSS))
-		return false;
-	if (eptp & 0xf00ull)
-		return false;
-	unsigned w = caps->maxphyaddr;
-	return w >= 64 || (eptp >> w) == 0;
+	return nvmx_caps_eptp_check(&v->vm->caps, eptp) == NVMX_REASON_NONE;
 }
 
 static enum nvmx_status do_invept(struct nvmx_insn_ctx *c)
@@ -641,36 +621,66 @@ static enum nvmx_status do_invvpid(struct nvmx_insn_ctx *c)
 
 /* ---- dispatch ---- */
 
-static bool offered(const struct nvmx_vcpu *v, uint32_t reason)
+static enum nvmx_status do_vmlaunch(struct nvmx_insn_ctx *c)
+{
+	return do_vmentry(c, true);
+}
+
+static enum nvmx_status do_vmresume(struct nvmx_insn_ctx *c)
+{
+	return do_vmentry(c, false);
+}
+
+/*
+ * The VMX instructions (SDM 31.3). sync_lazy: guest state a reflected exit
+ * left in VMCS02 (vmcs/sync.h) must be in VMCS12 before the instruction
+ * reads or changes VMCS12 other than field by field; VMREAD and VMWRITE
+ * work field by field, VMPTRST touches no VMCS12, and VM entry decides
+ * itself whether the state can stay in VMCS02 (entry.c, rare_trusted).
+ */
+#define D(r, fn, cl, fm, gt, sy) \
+	[NVMX_EXIT_##r] = { fn, NVMX_IC_##cl, NVMX_FORM_##fm, NVMX_GATE_##gt, sy }
+static const struct nvmx_insn_desc insn_table[] = {
+	D(VMCLEAR, do_vmclear, VMCLEAR, MEM, NONE, true),
+	D(VMLAUNCH, do_vmlaunch, VMLAUNCH, NONE, NONE, false),
+	D(VMPTRLD, do_vmptrld, VMPTRLD, MEM, NONE, true),
+	D(VMPTRST, do_vmptrst, VMPTRST, MEM, NONE, false),
+	D(VMREAD, do_vmread, VMREAD, RM_REG, NONE, false),
+	D(VMRESUME, do_vmresume, VMRESUME, NONE, NONE, false),
+	D(VMWRITE, do_vmwrite, VMWRITE, RM_REG, NONE, false),
+	D(VMXOFF, do_vmxoff, VMXOFF, NONE, NONE, true),
+	D(VMXON, do_vmxon, VMXON, MEM, NONE, true),
+	D(INVEPT, do_invept, INVEPT, REG_MEM, INVEPT, true),
+	D(INVVPID, do_invvpid, INVVPID, REG_MEM, INVVPID, true),
+};
+#undef D
+
+const struct nvmx_insn_desc *nvmx_insn_desc(uint32_t reason)
+{
+	if (reason >= NVMX_ARRAY_SIZE(insn_table) || !insn_table[reason].handler)
+		return NULL;
+	return &insn_table[reason];
+}
+
+/* Whether L1 is offered the instruction (31.3: #UD otherwise). */
+static bool offered(const struct nvmx_vcpu *v, const struct nvmx_insn_desc *d)
 {
 	const struct nvmx_caps *caps = &v->vm->caps;
 	uint64_t cap = nvmx_caps_msr(caps, NVMX_MSR_IA32_VMX_EPT_VPID_CAP);
-	if (reason == NVMX_EXIT_INVEPT)
+	if (d->gate == NVMX_GATE_INVEPT)
 		return nvmx_caps_has(caps, NVMX_FEAT_EPT) && (cap & NVMX_EPT_CAP_INVEPT);
-	if (reason == NVMX_EXIT_INVVPID)
+	if (d->gate == NVMX_GATE_INVVPID)
 		return nvmx_caps_has(caps, NVMX_FEAT_VPID) && (cap & NVMX_VPID_CAP_INVVPID);
 	return true;
-}
-
-static bool needs_memory(uint32_t reason)
-{
-	switch (reason) {
-	case NVMX_EXIT_VMXON:
-	case NVMX_EXIT_VMCLEAR:
-	case NVMX_EXIT_VMPTRLD:
-	case NVMX_EXIT_VMPTRST:
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID:
-		return true;
-	default:
-		return false;
-	}
 }
 
 static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 {
 	struct nvmx_vcpu *v = c->v;
 	uint32_t reason = c->ex->exit_reason;
+	const struct nvmx_insn_desc *d = nvmx_insn_desc(reason);
+	if (!d)
+		return NVMX_STATUS_BAD_INSTRUCTION;
 
 	/* #UD conditions (one IF in every Operation section of 31.3). */
 	bool vmxon = reason == NVMX_EXIT_VMXON;
@@ -686,37 +696,19 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 		ud(c, NVMX_REASON_INSN_UD_COMPAT_MODE);
 		return NVMX_STATUS_OK;
 	}
-	if (!offered(v, reason)) {
+	if (!offered(v, d)) {
 		ud(c, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
 		return NVMX_STATUS_OK;
 	}
 	NVMX_CHECK(nvmx_insn_get_operands(c));
-	/* Guest state a reflected exit left in VMCS02 (exit.h) must be in
-	 * VMCS12 before the current VMCS12 changes. VM entry decides itself
-	 * whether it can stay in VMCS02 (entry.c, rare_trusted). */
-	if (reason != NVMX_EXIT_VMREAD && reason != NVMX_EXIT_VMWRITE &&
-	    reason != NVMX_EXIT_VMPTRST && reason != NVMX_EXIT_VMLAUNCH &&
-	    reason != NVMX_EXIT_VMRESUME)
-		NVMX_CHECK(nvmx_exit_sync_rare(v));
-	if (needs_memory(reason) && !c->op.mem) {
+	if (d->sync_lazy)
+		NVMX_CHECK(nvmx_sync_lazy_all(v));
+	if ((d->form == NVMX_FORM_MEM || d->form == NVMX_FORM_REG_MEM) && !c->op.mem) {
 		ud(c, NVMX_REASON_INSN_UD_BAD_ENCODING);
 		return NVMX_STATUS_OK;
 	}
 
-	switch (reason) {
-	case NVMX_EXIT_VMXON: return do_vmxon(c);
-	case NVMX_EXIT_VMXOFF: return do_vmxoff(c);
-	case NVMX_EXIT_VMCLEAR: return do_vmclear(c);
-	case NVMX_EXIT_VMPTRLD: return do_vmptrld(c);
-	case NVMX_EXIT_VMPTRST: return do_vmptrst(c);
-	case NVMX_EXIT_VMREAD: return do_vmread(c);
-	case NVMX_EXIT_VMWRITE: return do_vmwrite(c);
-	case NVMX_EXIT_VMLAUNCH: return do_vmentry(c, true);
-	case NVMX_EXIT_VMRESUME: return do_vmentry(c, false);
-	case NVMX_EXIT_INVEPT: return do_invept(c);
-	case NVMX_EXIT_INVVPID: return do_invvpid(c);
-	default: return NVMX_STATUS_BAD_INSTRUCTION;
-	}
+	return d->handler(c);
 }
 
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
@@ -733,15 +725,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
 	nvmx_memset(res, 0, sizeof(*res));
 	if (v->in_l2)
 		return NVMX_STATUS_WRONG_STATE;
-	switch (ex->exit_reason) {
-	case NVMX_EXIT_VMCLEAR: case NVMX_EXIT_VMLAUNCH: case NVMX_EXIT_VMPTRLD:
-	case NVMX_EXIT_VMPTRST: case NVMX_EXIT_VMREAD: case NVMX_EXIT_VMRESUME:
-	case NVMX_EXIT_VMWRITE: case NVMX_EXIT_VMXOFF: case NVMX_EXIT_VMXON:
-	case NVMX_EXIT_INVEPT: case NVMX_EXIT_INVVPID:
-		break;
-	default:
+	if (!nvmx_insn_desc(ex->exit_reason))
 		return NVMX_STATUS_BAD_INSTRUCTION;
-	}
 
 	struct nvmx_insn_ctx c;
 	nvmx_memset(&c, 0, sizeof(c));

@@ -7,6 +7,7 @@
 #ifndef NVMX_INSN_H
 #define NVMX_INSN_H
 
+#include "../util/rules.h"
 #include "../core.h"
 
 /* Segment registers in the order of the instruction-information field. */
@@ -46,6 +47,31 @@ struct nvmx_insn_ctx {
 	uint32_t len;           /* instruction length */
 	struct nvmx_insn_operands op;
 };
+
+/* The operand forms of the VMX instructions (SDM 31.3, and the
+ * instruction-information formats of 28.2.5). */
+enum nvmx_insn_form {
+	NVMX_FORM_NONE,         /* VMXOFF, VMLAUNCH, VMRESUME */
+	NVMX_FORM_MEM,          /* m64: VMXON, VMCLEAR, VMPTRLD, VMPTRST */
+	NVMX_FORM_RM_REG,       /* r/m64 and a register: VMREAD, VMWRITE */
+	NVMX_FORM_REG_MEM,      /* a register and m128: INVEPT, INVVPID */
+};
+
+/* Which capability gates an instruction (#UD when not offered). */
+enum nvmx_insn_gate { NVMX_GATE_NONE, NVMX_GATE_INVEPT, NVMX_GATE_INVVPID };
+
+/* One row per VMX instruction L1 can execute (insn.c): the one table the
+ * instruction module dispatches, decodes and gates by. */
+struct nvmx_insn_desc {
+	enum nvmx_status (*handler)(struct nvmx_insn_ctx *c);
+	uint8_t cls;            /* the decoder's class (decode.h, enum nvmx_insn_class) */
+	uint8_t form;           /* enum nvmx_insn_form */
+	uint8_t gate;           /* enum nvmx_insn_gate */
+	bool sync_lazy;         /* copy the lazy guest state into VMCS12 first (vmcs/sync.h) */
+};
+
+/* The row of basic exit reason `reason`, NULL when it is no VMX instruction. */
+const struct nvmx_insn_desc *nvmx_insn_desc(uint32_t reason);
 
 /*
  * Fill ctx->op and ctx->len from the exit: the instruction-information field

@@ -8,56 +8,30 @@
 #include "insn.h"
 #include "../decode/decode.h"
 
-/* Instruction-information field bits common to the formats of SDM 28.2.5
- * (VMCLEAR/VMPTRLD/VMPTRST/VMXON; VMREAD/VMWRITE; INVEPT/INVPCID/INVVPID). */
-#define INFO_SCALE(i) ((i) & 3u)
-#define INFO_REG1(i) (((i) >> 3) & 15u)
-#define INFO_ASIZE(i) (((i) >> 7) & 7u)
-#define INFO_REG_OPERAND (1u << 10)
-#define INFO_SEG(i) (((i) >> 15) & 7u)
-#define INFO_INDEX(i) (((i) >> 18) & 15u)
-#define INFO_INDEX_INVALID (1u << 22)
-#define INFO_BASE(i) (((i) >> 23) & 15u)
-#define INFO_BASE_INVALID (1u << 27)
-#define INFO_REG2(i) (((i) >> 28) & 15u)
-
-static enum nvmx_insn_class class_for_exit(uint32_t reason)
-{
-	switch (reason) {
-	case NVMX_EXIT_VMCLEAR: return NVMX_IC_VMCLEAR;
-	case NVMX_EXIT_VMPTRLD: return NVMX_IC_VMPTRLD;
-	case NVMX_EXIT_VMPTRST: return NVMX_IC_VMPTRST;
-	case NVMX_EXIT_VMXON: return NVMX_IC_VMXON;
-	case NVMX_EXIT_VMREAD: return NVMX_IC_VMREAD;
-	case NVMX_EXIT_VMWRITE: return NVMX_IC_VMWRITE;
-	case NVMX_EXIT_VMXOFF: return NVMX_IC_VMXOFF;
-	case NVMX_EXIT_VMLAUNCH: return NVMX_IC_VMLAUNCH;
-	case NVMX_EXIT_VMRESUME: return NVMX_IC_VMRESUME;
-	case NVMX_EXIT_INVEPT: return NVMX_IC_INVEPT;
-	case NVMX_EXIT_INVVPID: return NVMX_IC_INVVPID;
-	default: return NVMX_IC_OTHER;
-	}
-}
-
-static bool has_operands(uint32_t reason)
-{
-	return reason != NVMX_EXIT_VMXOFF && reason != NVMX_EXIT_VMLAUNCH &&
-	       reason != NVMX_EXIT_VMRESUME;
-}
+/* Instruction-information field bits (SDM 28.2.5): nvmx/arch.h. */
+#define INFO_SCALE(i) NVMX_INSN_INFO_GET(i, SCALE)
+#define INFO_REG1(i) NVMX_INSN_INFO_GET(i, REG1)
+#define INFO_ASIZE(i) NVMX_INSN_INFO_GET(i, ASIZE)
+#define INFO_REG_OPERAND NVMX_INSN_INFO_REG_OPERAND
+#define INFO_SEG(i) NVMX_INSN_INFO_GET(i, SEG)
+#define INFO_INDEX(i) NVMX_INSN_INFO_GET(i, INDEX)
+#define INFO_INDEX_INVALID NVMX_INSN_INFO_INDEX_INVALID
+#define INFO_BASE(i) NVMX_INSN_INFO_GET(i, BASE)
+#define INFO_BASE_INVALID NVMX_INSN_INFO_BASE_INVALID
+#define INFO_REG2(i) NVMX_INSN_INFO_GET(i, REG2)
 
 static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 {
 	uint32_t info = c->ex->insn_info;
 	struct nvmx_insn_operands *op = &c->op;
-	uint32_t reason = c->ex->exit_reason;
+	const struct nvmx_insn_desc *desc = nvmx_insn_desc(c->ex->exit_reason);
 	static const uint8_t asz[3] = { 2, 4, 8 };
 
 	/* With a register operand (bit 10), the address size, segment, index
 	 * and base fields are undefined (SDM 28.2.5, Table 28-13/28-14): real
 	 * processors leave them arbitrary (Bochs writes address size 0 in
 	 * 64-bit mode), so they are checked only for a memory operand. */
-	bool reg_form = (info & INFO_REG_OPERAND) &&
-	                (reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE);
+	bool reg_form = (info & INFO_REG_OPERAND) && desc->form == NVMX_FORM_RM_REG;
 	if (!reg_form) {
 		if (INFO_ASIZE(info) > 2 || INFO_SEG(info) > NVMX_SEG_GS)
 			return NVMX_STATUS_BAD_INSTRUCTION;
@@ -73,15 +47,13 @@ static enum nvmx_status from_info(struct nvmx_insn_ctx *c)
 	op->index = (info & INFO_INDEX_INVALID) ? -1 : (int8_t)INFO_INDEX(info);
 	op->base = (info & INFO_BASE_INVALID) ? -1 : (int8_t)INFO_BASE(info);
 	op->disp = c->ex->qualification;
-	switch (reason) {
-	case NVMX_EXIT_VMREAD:
-	case NVMX_EXIT_VMWRITE:
+	switch (desc->form) {
+	case NVMX_FORM_RM_REG:
 		op->mem = !(info & INFO_REG_OPERAND);
 		op->reg1 = op->mem ? -1 : (int8_t)INFO_REG1(info);
 		op->reg2 = (int8_t)INFO_REG2(info);
 		break;
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID:
+	case NVMX_FORM_REG_MEM:
 		/* Bit 10 is undefined in this format: the operand is memory. */
 		op->mem = true;
 		op->reg2 = (int8_t)INFO_REG2(info);
@@ -135,7 +107,7 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 		}
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	}
-	if (d.cls != class_for_exit(ex->exit_reason))
+	if (d.cls != (enum nvmx_insn_class)nvmx_insn_desc(ex->exit_reason)->cls)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 	if (c->len == 0 || c->len > 15)
 		c->len = d.length;
@@ -186,7 +158,8 @@ enum nvmx_status nvmx_insn_get_operands(struct nvmx_insn_ctx *c)
 	if (c->ex->flags & NVMX_INSN_INFO_VALID) {
 		if (c->len == 0 || c->len > 15)
 			return NVMX_STATUS_BAD_INSTRUCTION;
-		return has_operands(c->ex->exit_reason) ? from_info(c) : NVMX_STATUS_OK;
+		return nvmx_insn_desc(c->ex->exit_reason)->form != NVMX_FORM_NONE ? from_info(c)
+		                                                                   : NVMX_STATUS_OK;
 	}
 	return from_bytes(c);
 }
@@ -205,17 +178,15 @@ void nvmx_insn_fault(struct nvmx_insn_ctx *c, uint8_t vector, bool has_code, enu
 
 bool nvmx_insn_canonical(struct nvmx_insn_ctx *c, uint64_t la)
 {
-	unsigned bits = (c->v->vm->caps.la57 && (insn_cr4(c) & NVMX_CR4_LA57)) ? 57 : 48;
-	uint64_t top = la >> (bits - 1);
-	return top == 0 || top == (~0ull >> (bits - 1));
+	return nvmx_canonical(la, c->v->vm->caps.la57 && (insn_cr4(c) & NVMX_CR4_LA57));
 }
 
 static void seg_fault(struct nvmx_insn_ctx *c)
 {
 	if (c->op.seg == NVMX_SEG_SS)
-		nvmx_insn_fault(c, 12, true, NVMX_REASON_INSN_SS_SEGMENT);
+		nvmx_insn_fault(c, NVMX_VEC_SS, true, NVMX_REASON_INSN_SS_SEGMENT);
 	else
-		nvmx_insn_fault(c, 13, true, NVMX_REASON_INSN_GP_SEGMENT);
+		nvmx_insn_fault(c, NVMX_VEC_GP, true, NVMX_REASON_INSN_GP_SEGMENT);
 }
 
 static uint64_t addr_mask(unsigned size)
@@ -295,8 +266,8 @@ static enum nvmx_status access(struct nvmx_insn_ctx *c, void *rbuf, const void *
 	struct nvmx_fault f;
 	nvmx_memset(&f, 0, sizeof(f));
 	struct nvmx_host_ops *o = &c->v->vm->ops;
-	enum nvmx_status s = wbuf ? o->lin_write(c->v->host, la, wbuf, len, &f)
-	                          : o->lin_read(c->v->host, la, rbuf, len, &f);
+	enum nvmx_status s = wbuf ? nvmx_host_lin_write(o, c->v->host, la, wbuf, len, &f)
+	                          : nvmx_host_lin_read(o, c->v->host, la, rbuf, len, &f);
 	if (s == NVMX_STATUS_GUEST_FAULT) {
 		struct nvmx_result *r = c->res;
 		r->action = NVMX_ACTION_INJECT_L1;

@@ -179,7 +179,7 @@ static enum nvmx_status sync_l2(struct nvmx_vcpu *v, struct l2_live *l2)
 	nvmx_memset(&none, 0, sizeof(none));
 	none.size = sizeof(none);
 	nvmx_exit_sync_guest(v, &none);
-	NVMX_CHECK(nvmx_exit_sync_rare(v));
+	NVMX_CHECK(nvmx_sync_lazy_all(v));
 	static const uint32_t enc[] = { NVMX_F_VM_ENTRY_INTR_INFO_FIELD,
 	                                NVMX_F_VM_ENTRY_EXCEPTION_ERROR_CODE,
 	                                NVMX_F_VM_ENTRY_INSTRUCTION_LEN,
@@ -227,7 +227,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 	*len = 0;
 	const struct nvmx_caps *c = &v->vm->caps;
 	bool in_memory = flags & NVMX_STATE_FLUSH_VMCS12;
-	bool l2_ran = v->vmxon && v->in_l2 && v->cur && !v->run_pending;
+	bool l2_ran = v->vmxon && v->in_l2 && v->cur && !nvmx_sync_as_built(&v->sync);
 
 	/* What the blob holds, and its exact size, before anything changes. */
 	struct nvmx_vmcs12 *order[64];
@@ -297,7 +297,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_save(struct nvmx_vcpu *v, uint32_t flags,
 	uint8_t *p = b + off_vcpu;
 	put8(p, v->vmxon);
 	put8(p + 1, v->vmxon && v->in_l2);
-	put8(p + 2, v->vmxon && v->in_l2 && v->run_pending);
+	put8(p + 2, v->vmxon && v->in_l2 && nvmx_sync_as_built(&v->sync));
 	put8(p + 3, v->vmxon && v->in_l2 && v->exit.l1_snap);
 	put32(p + 4, v->abort_pending);
 	put64(p + 8, v->vmxon ? v->vmxon_ptr : 0);
@@ -610,7 +610,7 @@ static enum nvmx_status decode_vmcs12s(struct rctx *r, const struct sec *s)
 		    ((x->revision >> 31) && !nvmx_caps_has(c, NVMX_FEAT_SHADOW_VMCS)))
 			REFUSE(r, STATE_VMCS12_REVISION, at + 8);
 		p += REC_HDR;
-		uint64_t seen[NVMX_DIRTY_WORDS] = { 0 };
+		uint64_t seen[NVMX_FIELD_WORDS] = { 0 };
 		for (uint32_t k = 0; k < nf; k++, p += FIELD_REC) {
 			uint64_t fat = (uint64_t)(p - r->b);
 			uint32_t enc = get32(p);
@@ -681,7 +681,7 @@ static enum nvmx_status check_entry(struct rctx *r)
 	sc->tv.cur = s;
 	sc->tv.cache = sc->rec;
 	sc->tv.ncache = d->n;
-	sc->tv.exit.rare_pending = false;
+	nvmx_sync_lazy_drop(&sc->tv.sync);
 	enum nvmx_reason why;
 	NVMX_CHECK(nvmx_entry_check_state(&sc->tv, d->l1_efer, &why));
 	if (why) {
@@ -888,17 +888,15 @@ static enum nvmx_status apply(struct rctx *r)
 	v->lru_clock = d->n;
 	v->vmxon = d->vmxon;
 	v->in_l2 = d->in_l2;
-	v->run_pending = d->run_pending;
+	nvmx_sync_set_as_built(&v->sync, d->run_pending);
 	v->abort_pending = d->abort;
 	v->vmxon_ptr = d->vmxon_ptr;
 	v->current_vmptr = d->current_vmptr;
 	v->cur = d->cur >= 0 ? &v->cache[d->cur] : NULL;
 
-	/* Derived exit state: nothing lazily pending, nothing known synced,
-	 * L1's host state rebuilt from VMCS12 at the next exit. */
-	v->exit.rare_pending = false;
-	v->exit.synced_gpa = NVMX_NO_VMPTR;
-	nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
+	/* Derived sync and exit state: nothing lazily pending, L1's host
+	 * state rebuilt from VMCS12 at the next exit. */
+	nvmx_sync_lazy_drop(&v->sync);
 	v->exit.hs_ok = false;
 	v->exit.hs_s = NULL;
 	v->exit.l1_snap = d->l1_snap;
@@ -924,26 +922,23 @@ static enum nvmx_status apply(struct rctx *r)
 		/* The checks above passed on the same inputs: only a host whose
 		 * answers changed in between gets here. */
 		v->in_l2 = false;
-		v->run_pending = false;
+		nvmx_sync_set_as_built(&v->sync, false);
 		return NVMX_STATUS_HOST_FAILURE;
 	}
 	uint64_t vp;
-	if (nvmx_entry_vmcs02_ctl(v, NVMX_IDX_VIRTUAL_PROCESSOR_ID, &vp))
+	if (nvmx_sync_vmcs02_known(&v->sync, NVMX_IDX_VIRTUAL_PROCESSOR_ID, &vp))
 		nvmx_vpid_flush(v, (uint16_t)vp);
 	if (d->have_l2) {
 		/* VMCS02 goes on from where L2 was: L0's re-injection and the
 		 * timer's remaining count; the next entry rewrites them from
 		 * VMCS12. */
-		nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, d->l2.intr_info);
-		nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_EXCEPTION_ERROR_CODE, d->l2.error_code);
-		nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INSTRUCTION_LEN, d->l2.insn_len);
-		nvmx_entry_mark_vmcs02_stale(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD);
-		nvmx_entry_mark_vmcs02_stale(v, NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE);
-		nvmx_entry_mark_vmcs02_stale(v, NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN);
-		if (d->l2.timer_valid) {
-			nvmx_vmcs02_write(v, NVMX_F_VMX_PREEMPTION_TIMER_VALUE, d->l2.timer);
-			nvmx_entry_mark_vmcs02_stale(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
-		}
+		nvmx_sync_vmcs02_diverge(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD, d->l2.intr_info);
+		nvmx_sync_vmcs02_diverge(v, NVMX_IDX_VM_ENTRY_EXCEPTION_ERROR_CODE,
+		                         d->l2.error_code);
+		nvmx_sync_vmcs02_diverge(v, NVMX_IDX_VM_ENTRY_INSTRUCTION_LEN, d->l2.insn_len);
+		if (d->l2.timer_valid)
+			nvmx_sync_vmcs02_diverge(v, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE,
+			                         d->l2.timer);
 	}
 	return NVMX_STATUS_OK;
 }

@@ -8,15 +8,10 @@
 #include "../deps.h"
 #include "../core.h"
 #include <nvmx/msr.h>
+#include "rules.h"
 
 #define R(x) NVMX_REASON_MSR_##x
 
-static bool canonical(uint64_t a, bool la57)
-{
-	unsigned bits = la57 ? 57 : 48;
-	int64_t s = (int64_t)(a << (64 - bits)) >> (64 - bits);
-	return (uint64_t)s == a;
-}
 
 /* Bits at and above the physical-address width. */
 static uint64_t above_width(unsigned maxphyaddr)
@@ -89,7 +84,7 @@ NVMX_EXPORT enum nvmx_reason nvmx_msr_write_check(uint32_t msr, uint64_t v, unsi
 	case 0xc0000100: /* IA32_FS_BASE */
 	case 0xc0000101: /* IA32_GS_BASE */
 	case 0xc0000102: /* IA32_KERNEL_GS_BASE */
-		return canonical(v, la57) ? R(WRITE_OK) : R(NON_CANONICAL);
+		return nvmx_canonical(v, la57) ? R(WRITE_OK) : R(NON_CANONICAL);
 
 	case 0x1b: /* IA32_APIC_BASE (SDM 10.4.4, 10.12.1): 7:0 and 9 reserved,
 	            * BSP 8, EXTD 10, EN 11, base 12..MAXPHYADDR-1. */

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 #include "../core.h"
-#include "../exit/exit.h"
 
 _Static_assert(NVMX_VMCS12_BYTES <= 4096, "VMCS12 layout must fit a 4 KiB region");
 
@@ -52,7 +51,7 @@ enum nvmx_status nvmx_vmcs12_writeback(struct nvmx_vcpu *v, struct nvmx_vmcs12 *
 	uint8_t buf[NVMX_VMCS12_BYTES];
 	/* Guest state a reflected exit left in VMCS02 belongs in the region. */
 	if (s == v->cur)
-		NVMX_CHECK(nvmx_exit_sync_rare(v));
+		NVMX_CHECK(nvmx_sync_lazy_all(v));
 	encode(s, buf);
 	NVMX_CHECK(nvmx_gpa_write(v, s->gpa, buf, sizeof(buf)));
 	s->mem_dirty = false;

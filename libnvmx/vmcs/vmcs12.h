@@ -24,7 +24,8 @@
 #define NVMX_VMCS12_LAYOUT_VERSION 1u
 #define NVMX_VMCS12_FIELDS_OFFSET 16u
 #define NVMX_VMCS12_BYTES (NVMX_VMCS12_FIELDS_OFFSET + 8u * NVMX_FIELD_COUNT)
-#define NVMX_DIRTY_WORDS ((NVMX_FIELD_COUNT + 63u) / 64u)
+/* Words of a per-field bitmap (compact field index bits). */
+#define NVMX_FIELD_WORDS ((NVMX_FIELD_COUNT + 63u) / 64u)
 
 struct nvmx_vmcs12 {
 	uint64_t gpa;                   /* NVMX_NO_VMPTR when the slot is free */
@@ -34,8 +35,10 @@ struct nvmx_vmcs12 {
 	bool launched;
 	bool mem_dirty;                 /* L1 memory holds an older copy */
 	uint64_t f[NVMX_FIELD_COUNT];
-	/* Fields written since VMCS02 was last built from this VMCS12. */
-	uint64_t dirty[NVMX_DIRTY_WORDS];
+	/* The VMCS12 side of the sync state (vmcs/sync.h, fact 2): fields
+	 * whose value here may differ from what VMCS02 holds. Only the
+	 * accessors below touch it. */
+	uint64_t differs02[NVMX_FIELD_WORDS];
 	/* Bumped whenever a host-state field or the VM-exit controls may have
 	 * changed (VMWRITE, a load from memory): the exit module keeps L1's
 	 * host state built from them while it is unchanged (host_state.c). */
@@ -64,29 +67,89 @@ enum nvmx_status nvmx_vmcs12_read_region(struct nvmx_vcpu *v, uint64_t gpa, stru
 /* Write back and drop every cached VMCS12. */
 enum nvmx_status nvmx_vmcs12_flush_all(struct nvmx_vcpu *v);
 
-/* A write by L1 (VMWRITE): marks the field dirty for the VMCS02 merge. */
+/* A write by L1 (VMWRITE): VMCS02 no longer agrees on the field. */
 static inline void nvmx_vmcs12_set(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
 {
 	s->f[idx] = value;
-	s->dirty[idx / 64u] |= 1ull << (idx % 64u);
+	s->differs02[idx / 64u] |= 1ull << (idx % 64u);
 	s->mem_dirty = true;
 	if (NVMX_FIELD_TYPE(nvmx_field_table[idx].encoding) == NVMX_FIELD_TYPE_HOST ||
 	    idx == NVMX_IDX_VM_EXIT_CONTROLS)
 		s->host_ver++;
 }
 
-/* A write by the library itself (exit information, guest-state sync): not a
- * change VMCS02 needs to hear about. */
+/* A write by the library itself (exit information, VM-instruction error):
+ * not a change VMCS02 needs to hear about. */
 static inline void nvmx_vmcs12_store(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
 {
 	s->f[idx] = value;
 	s->mem_dirty = true;
 }
 
+/* A value read from VMCS02 (the exit's guest-state save, the lazy copy):
+ * VMCS12 and VMCS02 now agree on the field. */
+static inline void nvmx_vmcs12_store_as02(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
+{
+	s->f[idx] = value;
+	s->mem_dirty = true;
+	s->differs02[idx / 64u] &= ~(1ull << (idx % 64u));
+}
+
+/* A value VMCS02 does not hold (CR0/CR4 as L1 sees them, the cleared
+ * event-injection valid bit, the IA-32e-mode-guest control): the next
+ * entry rewrites the field. */
+static inline void nvmx_vmcs12_store_unlike02(struct nvmx_vmcs12 *s, unsigned idx, uint64_t value)
+{
+	s->f[idx] = value;
+	s->mem_dirty = true;
+	s->differs02[idx / 64u] |= 1ull << (idx % 64u);
+}
+
+/* Whether field idx may differ from VMCS02. */
+static inline bool nvmx_vmcs12_differs(const struct nvmx_vmcs12 *s, unsigned idx)
+{
+	return (s->differs02[idx / 64u] >> (idx % 64u)) & 1u;
+}
+
+/* Word w of the mask (for loops over fields 64 at a time). */
+static inline uint64_t nvmx_vmcs12_differs_word(const struct nvmx_vmcs12 *s, unsigned w)
+{
+	return s->differs02[w];
+}
+
+/* Whether any field of `mask` may differ from VMCS02. */
+static inline bool nvmx_vmcs12_differs_any(const struct nvmx_vmcs12 *s, const uint64_t *mask)
+{
+	uint64_t any = 0;
+	for (unsigned w = 0; w < NVMX_FIELD_WORDS; w++)
+		any |= s->differs02[w] & mask[w];
+	return any != 0;
+}
+
+/* Field idx: VMCS02 no longer holds VMCS12's value. */
+static inline void nvmx_vmcs12_mark_differs(struct nvmx_vmcs12 *s, unsigned idx)
+{
+	s->differs02[idx / 64u] |= 1ull << (idx % 64u);
+}
+
+/* The fields of `mask` agree with VMCS02. */
+static inline void nvmx_vmcs12_clear_differs(struct nvmx_vmcs12 *s, const uint64_t *mask)
+{
+	for (unsigned w = 0; w < NVMX_FIELD_WORDS; w++)
+		s->differs02[w] &= ~mask[w];
+}
+
+/* VMCS02 was just built from this VMCS12: every field agrees. */
+static inline void nvmx_vmcs12_merged(struct nvmx_vmcs12 *s)
+{
+	nvmx_memset(s->differs02, 0, sizeof(s->differs02));
+}
+
+/* Loaded from memory or restored: nothing is known to agree. */
 static inline void nvmx_vmcs12_mark_all_dirty(struct nvmx_vmcs12 *s)
 {
-	for (unsigned i = 0; i < NVMX_DIRTY_WORDS; i++)
-		s->dirty[i] = ~0ull;
+	for (unsigned i = 0; i < NVMX_FIELD_WORDS; i++)
+		s->differs02[i] = ~0ull;
 	s->host_ver++;
 }
 

@@ -439,8 +439,8 @@ Test(merge, vmresume_after_guest_cr0_change_rewrites_cr0_and_its_shadow)
 Test(merge, stale_fields_from_the_exit_path_are_rewritten)
 {
 	enter_ok(true);
-	nvmx_entry_mark_vmcs02_stale(F.v, NVMX_IDX_GUEST_RIP);
-	nvmx_entry_mark_vmcs02_stale(F.v, NVMX_IDX_EXCEPTION_BITMAP);
+	nvmx_sync_vmcs02_forget(F.v, NVMX_IDX_GUEST_RIP);
+	nvmx_sync_vmcs02_forget(F.v, NVMX_IDX_EXCEPTION_BITMAP);
 	cr_assert_eq(resume_writes(), 2);
 }
 
@@ -479,7 +479,7 @@ Test(merge, a_different_vmcs12_is_written_in_full)
 	struct nvmx_vmcs12 *other;
 	cr_assert_eq(nvmx_vmcs12_load(F.v, 0x11000, &other), NVMX_STATUS_OK);
 	nvmx_memcpy(other->f, F.s->f, sizeof(other->f));
-	nvmx_memset(other->dirty, 0, sizeof(other->dirty));
+	nvmx_vmcs12_merged(other);
 	F.v->cur = other;
 	F.v->current_vmptr = 0x11000;
 	uint64_t before = writes();

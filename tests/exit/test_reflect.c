@@ -99,8 +99,7 @@ Test(reflect, clears_valid_bit_of_entry_interruption_info)
 	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, VM_ENTRY_INTR_INFO_FIELD), 0x00000b0eu);
-	cr_expect(f.s->dirty[NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD / 64] &
-	          (1ull << (NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD % 64)));
+	cr_expect(nvmx_vmcs12_differs(f.s, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD));
 	fx_fini(&f);
 }
 
@@ -119,8 +118,8 @@ Test(reflect, syncs_rip_rsp_rflags_cr3_and_interruptibility)
 	cr_expect_eq(S12(&f, GUEST_CR3), 0x6000);
 	cr_expect_eq(S12(&f, GUEST_INTERRUPTIBILITY_INFO), 1);
 	cr_expect_eq(S12(&f, GUEST_PENDING_DBG_EXCEPTIONS), 0x4000);
-	cr_expect(nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_RIP));
-	cr_expect(nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_CR0), "no masks: L1's view is VMCS02's");
+	cr_expect(nvmx_sync_vmcs12_agrees(f.v->cur, NVMX_IDX_GUEST_RIP));
+	cr_expect(nvmx_sync_vmcs12_agrees(f.v->cur, NVMX_IDX_GUEST_CR0), "no masks: L1's view is VMCS02's");
 	fx_fini(&f);
 }
 
@@ -143,8 +142,8 @@ Test(reflect, cr0_as_l1_sees_it_follows_the_masks)
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_CR0), 0x80000011, "got %#lx", (unsigned long)S12(&f, GUEST_CR0));
 	cr_expect_eq(S12(&f, GUEST_CR4), 0x20, "VMXE is L0's and L2 sees it clear");
-	cr_expect(!nvmx_exit_vmcs02_current(f.v, NVMX_IDX_GUEST_CR0), "differs from VMCS02: dirty");
-	cr_expect(f.s->dirty[NVMX_IDX_GUEST_CR4 / 64] & (1ull << (NVMX_IDX_GUEST_CR4 % 64)));
+	cr_expect(nvmx_vmcs12_differs(f.s, NVMX_IDX_GUEST_CR0), "differs from VMCS02: dirty");
+	cr_expect(nvmx_vmcs12_differs(f.s, NVMX_IDX_GUEST_CR4));
 	fx_fini(&f);
 }
 
@@ -160,7 +159,7 @@ Test(reflect, segments_sync_lazily_and_keep_l1_writes)
 	cr_expect_eq(S12(&f, GUEST_ES_SELECTOR), 0, "not read yet");
 	/* L1 VMWRITEs GDTR base before reading anything. */
 	nvmx_vmcs12_set(f.s, NVMX_IDX_GUEST_GDTR_BASE, 0x5555);
-	cr_assert_eq(nvmx_exit_sync_rare(f.v), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_sync_lazy_all(f.v), NVMX_STATUS_OK);
 	cr_expect_eq(S12(&f, GUEST_ES_SELECTOR), 0x2b);
 	cr_expect_eq(S12(&f, GUEST_SYSENTER_EIP), 0x1111);
 	cr_expect_eq(S12(&f, GUEST_GDTR_BASE), 0x5555);

@@ -2,7 +2,7 @@
 /*
  * Full nested round trips (L2 exit reflected to L1, L1's VMX instructions,
  * VMRESUME) on the reference host: the lazily synced guest state that stays
- * in VMCS02 across VMRESUME (exit.h, nvmx_exit_rare_trusted), and the TLB
+ * in VMCS02 across VMRESUME (vmcs/sync.h, nvmx_sync_lazy_trusted), and the TLB
  * duties of entries and exits (SDM 29.4.3).
  */
 #include <criterion/criterion.h>

@@ -787,10 +787,9 @@ Test(vmwrite, marks_the_field_dirty_for_the_vmcs02_merge)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	struct nvmx_vmcs12 *s = h.vcpu->cur;
-	memset(s->dirty, 0, sizeof(s->dirty));
+	nvmx_vmcs12_merged(s);
 	do_vmwrite(NVMX_F_GUEST_RIP, 5);
-	unsigned i = NVMX_IDX_GUEST_RIP;
-	cr_assert(s->dirty[i / 64] & (1ull << (i % 64)));
+	cr_assert(nvmx_vmcs12_differs(s, NVMX_IDX_GUEST_RIP));
 }
 
 Test(vmwrite, high_access_writes_only_bits_63_32)

@@ -234,7 +234,7 @@ Test(state, pending_run_keeps_injected_event_and_timer_value)
 	roundtrip(0);
 	cr_assert_eq(su_section(blob, SU_SEC_L2, NULL), 0, "a pending run needs no L2 section");
 	cr_assert(nvmx_vcpu_in_l2(B.v));
-	cr_assert(B.v->run_pending);
+	cr_assert(nvmx_sync_as_built(&B.v->sync));
 	cr_assert_eq(refhost_vmcs02_get(&B.h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD), 0x80000030u);
 	cr_assert_eq(refhost_vmcs02_get(&B.h, NVMX_F_VMX_PREEMPTION_TIMER_VALUE), 5000);
 	cr_assert(refhost_vmcs02_get(&B.h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL) &
