@@ -130,8 +130,8 @@ static uint16_t intr_status(const struct ctx *c)
 static void set_intr_status(struct ctx *c, unsigned rvi, unsigned svi)
 {
 	uint16_t val = (uint16_t)((rvi & 0xffu) | (svi & 0xffu) << 8);
-	nvmx_vmcs02_write(c->v, NVMX_F_GUEST_INTR_STATUS, val);
-	nvmx_exit_store_synced(c->v, NVMX_IDX_GUEST_INTR_STATUS, val);
+	nvmx_vmcs02_put(c->v, NVMX_IDX_GUEST_INTR_STATUS, val);
+	nvmx_vmcs12_store_as02(c->s, NVMX_IDX_GUEST_INTR_STATUS, val);
 }
 
 /* PPR virtualization (SDM "PPR Virtualization"). */
@@ -154,8 +154,8 @@ static enum nvmx_status reflect(struct ctx *c, uint32_t reason, uint64_t qual, u
 	ex.exit_reason = reason;
 	ex.qualification = qual;
 	if (trap_len)
-		nvmx_vmcs02_write(c->v, NVMX_F_GUEST_RIP,
-		                  nvmx_vmcs02_read(c->v, NVMX_F_GUEST_RIP) + trap_len);
+		nvmx_vmcs02_put(c->v, NVMX_IDX_GUEST_RIP,
+		                nvmx_vmcs02_read(c->v, NVMX_F_GUEST_RIP) + trap_len);
 	return nvmx_exit_reflect(c->v, &ex, why, res);
 }
 
@@ -337,7 +337,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 		result(res, NVMX_REASON_APIC_NOT_ENABLED);
 		return NVMX_STATUS_OK;
 	}
-	v->run_pending = false;
+	nvmx_sync_set_as_built(&v->sync, false);
 	/* Guest-physical accesses are never virtualized, nor are fetches
 	 * (SDM "Guest-Physical Accesses to the APIC-Access Page",
 	 * "Virtualizing Reads from the APIC-Access Page"). */
@@ -435,7 +435,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_cr8(struct nvmx_vcpu *v, bool write,
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
 		return NVMX_STATUS_OK;
-	v->run_pending = false;
+	nvmx_sync_set_as_built(&v->sync, false);
 	if (!write) {
 		/* Bits 3:0 get VTPR[7:4], bits 63:4 are cleared. */
 		res->value = (rd32(&c, R_TPR) >> 4) & 0xfu;
@@ -475,7 +475,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_msr(struct nvmx_vcpu *v, bool write,
 	enum nvmx_reason why;
 	NVMX_CHECK(nvmx_exit_l1_wants(v, &ex, &wanted, &why));
 	if (wanted) {
-		v->run_pending = false;
+		nvmx_sync_set_as_built(&v->sync, false);
 		return nvmx_exit_reflect(v, &ex, NVMX_REASON_APIC_MSR_EXIT, res);
 	}
 	if (!(c.proc2 & NVMX_PROC2_VIRT_X2APIC) || !(c.proc & NVMX_PROC_TPR_SHADOW)) {
@@ -515,7 +515,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_msr(struct nvmx_vcpu *v, bool write,
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
 		return NVMX_STATUS_OK;
-	v->run_pending = false;
+	nvmx_sync_set_as_built(&v->sync, false);
 	NVMX_CHECK(nvmx_gpa_write(v, c.va + (reg << 4), &value, 8));
 	if (tpr) {
 		wr32(&c, R_TPR, (uint32_t)value);
@@ -545,7 +545,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_eoi(struct nvmx_vcpu *v, uint32_t in
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
 		return NVMX_STATUS_OK;
-	v->run_pending = false;
+	nvmx_sync_set_as_built(&v->sync, false);
 	return eoi_virt(&c, insn_len, res);
 }
 
@@ -586,10 +586,10 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 	set_vbit(&c, R_IRR, vec, false);
 	NVMX_CHECK(vapic_store(&c));
 	set_intr_status(&c, highest(&c, R_IRR), vec);
-	nvmx_vmcs02_write(v, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, vec | NVMX_INTR_INFO_VALID);
+	nvmx_vmcs02_put(v, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD, vec | NVMX_INTR_INFO_VALID);
 	/* A virtual interrupt wakes a halted L2 as an interrupt would. */
 	if (nvmx_vmcs02_read(v, NVMX_F_GUEST_ACTIVITY_STATE) == 1)
-		nvmx_vmcs02_write(v, NVMX_F_GUEST_ACTIVITY_STATE, 0);
+		nvmx_vmcs02_put(v, NVMX_IDX_GUEST_ACTIVITY_STATE, 0);
 	res->value = vec;
 	result(res, NVMX_REASON_APIC_INTR_DELIVERED);
 	return NVMX_STATUS_OK;
@@ -610,7 +610,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
 		return NVMX_STATUS_OK;
 	uint32_t thr = (uint32_t)V12(c.s, TPR_THRESHOLD) & 0xfu;
 	if (((rd32(&c, R_TPR) >> 4) & 0xfu) < thr) {
-		v->run_pending = false;
+		nvmx_sync_set_as_built(&v->sync, false);
 		return reflect(&c, NVMX_EXIT_TPR_BELOW_THRESHOLD, 0, 0,
 		               NVMX_REASON_APIC_ENTRY_TPR_EXIT, res);
 	}
@@ -633,13 +633,13 @@ static enum nvmx_status take_word(struct nvmx_vcpu *v, uint64_t gpa, uint64_t ke
 			*ok = true;
 			return NVMX_STATUS_OK;
 		}
-		if (!v->vm->ops.gpa_cmpxchg64) {
+		if (!NVMX_HOST_HAS(&v->vm->ops, gpa_cmpxchg64)) {
 			NVMX_CHECK(nvmx_gpa_write(v, gpa, &nw, 8));
 			*ok = true;
 			return NVMX_STATUS_OK;
 		}
 		bool swapped;
-		NVMX_CHECK(v->vm->ops.gpa_cmpxchg64(v->host, gpa, *old, nw, &swapped));
+		NVMX_CHECK(nvmx_host_gpa_cmpxchg64(&v->vm->ops, v->host, gpa, *old, nw, &swapped));
 		if (swapped) {
 			*ok = true;
 			return NVMX_STATUS_OK;
@@ -673,7 +673,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_interrupt(struct nvmx_vcpu *v, uint8
 		return NVMX_STATUS_OK;
 	}
 	NVMX_CHECK(st);
-	v->run_pending = false;
+	nvmx_sync_set_as_built(&v->sync, false);
 	/* SDM "Posted-Interrupt Processing": clear ON (bit 256), then move
 	 * PIR (bits 255:0) into VIRR, clearing PIR, and raise RVI to the
 	 * highest vector taken. Each word is taken atomically so that bits L1

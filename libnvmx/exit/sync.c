@@ -99,10 +99,11 @@ static void rare_sets(struct nvmx_vcpu *v, const uint64_t **rare, const uint64_t
 }
 
 /* The VMCS02 reads of one exit (encodings and values, in read order): at
- * most the seven, CR0, CR4, DR7, DEBUGCTL, PAT, EFER and the timer. */
+ * most the seven, CR0, CR4, DR7, DEBUGCTL, PAT, EFER, the timer and the
+ * guest interrupt status. */
 struct eager_batch {
-	uint32_t enc[NVMX_ARRAY_SIZE(eager_fields) + 7];
-	uint64_t val[NVMX_ARRAY_SIZE(eager_fields) + 7];
+	uint32_t enc[NVMX_ARRAY_SIZE(eager_fields) + 8];
+	uint64_t val[NVMX_ARRAY_SIZE(eager_fields) + 8];
 	unsigned n;
 };
 
@@ -179,6 +180,15 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	bool timer_exit = NVMX_EXIT_REASON_BASIC(e->exit_reason) == NVMX_EXIT_PREEMPTION_TIMER;
 	if (save_timer && !timer_exit)
 		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
+	/* SDM 28.3.4: with "virtual-interrupt delivery" the guest interrupt
+	 * status (RVI, SVI) is saved; the processor, or the library's APIC
+	 * virtualization, keeps it current in VMCS02 while L2 runs. */
+	uint32_t proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
+	uint32_t proc2 = (proc & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	unsigned at_intr = ~0u;
+	if (proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
+		at_intr = add(&b, NVMX_IDX_GUEST_INTR_STATUS);
 	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
 
 	/* The seven: stored with one mask update (they now agree with VMCS02). */
@@ -200,6 +210,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 		put(v, &b, at_pat, NVMX_IDX_GUEST_IA32_PAT);
 	if (at_efer != ~0u && (exitc & NVMX_EXIT_SAVE_EFER))
 		put(v, &b, at_efer, NVMX_IDX_GUEST_IA32_EFER);
+	if (at_intr != ~0u)
+		put(v, &b, at_intr, NVMX_IDX_GUEST_INTR_STATUS);
 	if (save_timer) {
 		if (timer_exit)
 			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE, 0);

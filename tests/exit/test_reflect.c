@@ -233,6 +233,31 @@ Test(reflect, without_save_controls_fields_stay)
 	fx_fini(&f);
 }
 
+/* SDM 28.3.4 (saving non-register state): with "virtual-interrupt
+ * delivery" an exit saves the guest interrupt status (RVI bits 7:0, SVI
+ * bits 15:8); without the control the field stays as L1 wrote it. */
+Test(reflect, virtual_interrupt_delivery_saves_the_guest_interrupt_status)
+{
+	struct fx f;
+	fx_init(&f);
+	S12(&f, CPU_BASED_VM_EXEC_CONTROL) |= NVMX_PROC_SECONDARY_CONTROLS;
+	S12(&f, SECONDARY_VM_EXEC_CONTROL) |= NVMX_PROC2_VIRT_INTR_DELIVERY;
+	S12(&f, GUEST_INTR_STATUS) = 0x0020;
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTR_STATUS, 0x3141);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	run(&f, &e);
+	cr_expect_eq(S12(&f, GUEST_INTR_STATUS), 0x3141);
+	fx_fini(&f);
+
+	fx_init(&f);
+	S12(&f, GUEST_INTR_STATUS) = 0x0020;
+	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTR_STATUS, 0x3141);
+	e = fx_exit(NVMX_EXIT_CPUID);
+	run(&f, &e);
+	cr_expect_eq(S12(&f, GUEST_INTR_STATUS), 0x0020);
+	fx_fini(&f);
+}
+
 Test(reflect, preemption_timer_exit_saves_zero)
 {
 	struct fx f;
