@@ -104,8 +104,14 @@ static inline void nvmx_l1_read_n(struct nvmx_vcpu *v, const uint32_t *fields, u
 		values[i] = o->l1_read(v->host, fields[i]);
 }
 
+/* host_state.c: the library wrote `field` of VMCS01 (the known-content
+ * cache of NVMX_L1_SKIP_UNCHANGED follows). */
+void nvmx_exit_l1k_wrote(struct nvmx_vcpu *v, uint32_t field, uint64_t value);
+
 static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
 {
+	if (v->exit.l1k_known | v->exit.l1k_snap)
+		nvmx_exit_l1k_wrote(v, field, value);
 	v->vm->ops.l1_write(v->host, field, value);
 }
 

@@ -10,6 +10,9 @@
 /* No CR0 has bits 63:32 set (reserved 0): "not known". */
 #define NVMX_L1_CR0_UNKNOWN (~0ull)
 
+/* VMCS01 fields whose content the library tracks (host_state.c). */
+#define NVMX_L1K_SLOTS 54
+
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
 	/*
@@ -57,6 +60,16 @@ struct nvmx_exit_vcpu {
 	uint64_t hs_cr0_keep, hs_cr0_host; /* CR0 = (L1 CR0 & keep) | host */
 	bool hs_pae;                    /* PDPTEs to load (28.5.4) */
 	struct nvmx_field_value hs[64];
+	uint8_t hs_slot[64];            /* hs[i]'s slot in l1k_val, 0xff: none */
+	/*
+	 * What VMCS01 holds (host_state.c, "known VMCS01 content"), kept under
+	 * NVMX_L1_SKIP_UNCHANGED: l1k_val[slot] for each slot bit of l1k_known
+	 * is the value the library last wrote to or read from that field;
+	 * l1k_snap the slots read at the VMLAUNCH/VMRESUME that entered L2,
+	 * true until L1 runs again.
+	 */
+	uint64_t l1k_known, l1k_snap;
+	uint64_t l1k_val[NVMX_L1K_SLOTS];
 };
 
 #endif

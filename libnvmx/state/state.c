@@ -769,6 +769,8 @@ static enum nvmx_status apply(struct rctx *r)
 	nvmx_memset(v->exit.synced, 0, sizeof(v->exit.synced));
 	v->exit.hs_ok = false;
 	v->exit.hs_s = NULL;
+	/* VMCS01 is restored by the host: nothing of it is known. */
+	nvmx_exit_l1k_forget(v);
 	v->exit.l1_snap = d->l1_snap;
 	v->exit.l1_efer = d->l1_efer;
 	v->exit.l1_cr0 = d->l1_cr0;
