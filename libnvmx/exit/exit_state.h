@@ -70,6 +70,15 @@ struct nvmx_exit_vcpu {
 	 */
 	uint64_t l1k_known, l1k_snap;
 	uint64_t l1k_val[NVMX_L1K_SLOTS];
+	/* The image split for skipping, kept with the image and the policy
+	 * (ks_ok): ks_out[0, ks_nalways) the fields always written, then the
+	 * candidates (hs indices ks_cand) appended when needed; ks_stable the
+	 * slots L1 cannot change without an exit under the policy. */
+	bool ks_ok;
+	unsigned ks_nalways, ks_ncand;
+	uint64_t ks_stable;
+	uint8_t ks_cand[64];
+	struct nvmx_field_value ks_out[64];
 };
 
 #endif

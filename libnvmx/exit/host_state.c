@@ -360,7 +360,12 @@ void nvmx_exit_l1k_forget(struct nvmx_vcpu *v)
 {
 	v->exit.l1k_known = 0;
 	v->exit.l1k_snap = 0;
+	v->exit.ks_ok = false;
 }
+
+/* The slots a VMLAUNCH/VMRESUME snapshot may hold (nvmx_exit_l1k_entering). */
+#define K_SNAP_SLOTS (KB(K_CR0) | KB(K_EFER) | KB(K_RFLAGS) | KB(K_CS + 3) | KB(K_SS + 3) | \
+                      KB(K_INTR) | KB(K_PAT) | KB(K_ACTIVITY))
 
 void nvmx_exit_l1k_wrote(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
 {
@@ -481,6 +486,7 @@ static void build_image(struct nvmx_vcpu *v)
 	xv->hs_n = im.n;
 	for (unsigned i = 0; i < im.n; i++)
 		xv->hs_slot[i] = slot_of(xv->hs[i].field);
+	xv->ks_ok = false;
 	xv->hs_ok = true;
 	xv->hs_s = s;
 	xv->hs_ver = s->host_ver;
@@ -494,14 +500,10 @@ static void build_image(struct nvmx_vcpu *v)
  * Under NVMX_L1_VERIFY_SKIPS the skipped fields go to l1_write_n too,
  * flagged NVMX_FV_REDUNDANT.
  */
-static void write_skipping(struct nvmx_vcpu *v)
+static void write_verifying(struct nvmx_vcpu *v, uint64_t ok)
 {
 	struct nvmx_exit_vcpu *xv = &v->exit;
-	const struct nvmx_host_ops *o = &v->vm->ops;
-	const uint64_t ok = xv->l1k_snap | (xv->l1k_known & stable_slots(v));
-	const bool verify = (v->entry.pol.l1_flags & NVMX_L1_VERIFY_SKIPS) && o->l1_write_n;
 	struct nvmx_field_value out[NVMX_ARRAY_SIZE(xv->hs)];
-	unsigned m = 0;
 	for (unsigned i = 0; i < xv->hs_n; i++) {
 		const struct nvmx_field_value *e = &xv->hs[i];
 		uint8_t k = xv->hs_slot[i];
@@ -510,24 +512,64 @@ static void write_skipping(struct nvmx_vcpu *v)
 			xv->l1k_val[k] = e->value;
 			xv->l1k_known |= KB(k);
 		}
-		if (same && !verify)
-			continue;
-		out[m] = *e;
-		out[m].flags = same ? NVMX_FV_REDUNDANT : 0;
-		m++;
+		out[i] = *e;
+		out[i].flags = same ? NVMX_FV_REDUNDANT : 0;
+		v->stats.l1_writes_skipped += same;
 	}
+	v->vm->ops.l1_write_n(v->host, out, xv->hs_n);
+}
+
+static void write_skipping(struct nvmx_vcpu *v)
+{
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	const struct nvmx_host_ops *o = &v->vm->ops;
+	if (!xv->ks_ok) {
+		/* Split the image once: a field neither stable nor in a
+		 * snapshot is written at every exit. Their values do not change
+		 * while the image is kept (only CR0 and EFER do, both
+		 * candidates). */
+		xv->ks_stable = stable_slots(v);
+		const uint64_t cand = xv->ks_stable | K_SNAP_SLOTS;
+		unsigned na = 0, nc = 0;
+		for (unsigned i = 0; i < xv->hs_n; i++) {
+			uint8_t k = xv->hs_slot[i];
+			if (k != K_NONE && (cand & KB(k))) {
+				xv->ks_cand[nc++] = (uint8_t)i;
+			} else {
+				xv->ks_out[na] = xv->hs[i];
+				xv->ks_out[na++].flags = 0;
+			}
+		}
+		xv->ks_nalways = na;
+		xv->ks_ncand = nc;
+		xv->ks_ok = true;
+	}
+	const uint64_t ok = xv->l1k_snap | (xv->l1k_known & xv->ks_stable);
 	xv->l1k_snap = 0;
+	if ((v->entry.pol.l1_flags & NVMX_L1_VERIFY_SKIPS) && o->l1_write_n) {
+		write_verifying(v, ok);
+		return;
+	}
+	unsigned m = xv->ks_nalways;
+	for (unsigned j = 0; j < xv->ks_ncand; j++) {
+		const struct nvmx_field_value *e = &xv->hs[xv->ks_cand[j]];
+		uint8_t k = xv->hs_slot[xv->ks_cand[j]];
+		bool same = (ok & KB(k)) && xv->l1k_val[k] == e->value;
+		xv->l1k_val[k] = e->value;
+		xv->l1k_known |= KB(k);
+		if (!same) {
+			xv->ks_out[m] = *e;
+			xv->ks_out[m++].flags = 0;
+		}
+	}
 	v->stats.l1_writes_skipped += xv->hs_n - m;
-	if (verify)
-		for (unsigned i = 0; i < m; i++)
-			v->stats.l1_writes_skipped += out[i].flags & NVMX_FV_REDUNDANT;
 	if (m == 0)
 		return;
 	if (o->l1_write_n)
-		o->l1_write_n(v->host, out, m);
+		o->l1_write_n(v->host, xv->ks_out, m);
 	else
 		for (unsigned i = 0; i < m; i++)
-			o->l1_write(v->host, out[i].field, out[i].value);
+			o->l1_write(v->host, xv->ks_out[i].field, xv->ks_out[i].value);
 }
 
 /* L1's host state (SDM 28.5). */
