@@ -61,7 +61,8 @@ struct runner {
 /* ---- trace.c ---- */
 struct runner_opts {
 	FILE *trace;            /* --trace FILE, else NULL */
-	bool vmcs01_skip;       /* --vmcs01-skip */
+	bool vmcs01_skip;       /* --vmcs01-skip, --vmcs01-skip-unchecked */
+	bool verify;            /* --vmcs01-skip: each skipped write checked */
 };
 extern struct runner_opts runner_opts;
 /* Around each library call that is a transition: an L2 exit

@@ -117,7 +117,8 @@ bool runner_apply_l0(struct runner *r)
 		l1_bitmap[3072 + m / 8] &= (uint8_t)~(1u << (m % 8));
 	struct nvmx_l0_policy p;
 	nvmx_l0_policy_default(&p);
-	p.l1_flags = NVMX_L1_SKIP_UNCHANGED | NVMX_L1_VERIFY_SKIPS | NVMX_L1_MOV_DR_EXITING;
+	p.l1_flags = NVMX_L1_SKIP_UNCHANGED | NVMX_L1_MOV_DR_EXITING |
+	             (runner_opts.verify ? NVMX_L1_VERIFY_SKIPS : 0);
 	p.l1_cr0_mask = ~0x8ull;
 	p.l1_cr4_mask = ~0x1078eull;
 	p.l1_msr_bitmap = l1_bitmap;

@@ -12,6 +12,7 @@
 
 /* VMCS01 fields whose content the library tracks (host_state.c). */
 #define NVMX_L1K_SLOTS 54
+#define NVMX_L1K_RFLAGS 51 /* RFLAGS' slot, for nvmx_l1_write's fast path */
 
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
@@ -76,7 +77,7 @@ struct nvmx_exit_vcpu {
 	 * slots L1 cannot change without an exit under the policy. */
 	bool ks_ok;
 	unsigned ks_nalways, ks_ncand;
-	uint64_t ks_stable;
+	uint64_t ks_stable, ks_cand_mask;
 	uint8_t ks_cand[64];
 	struct nvmx_field_value ks_out[64];
 };

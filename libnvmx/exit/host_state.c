@@ -252,6 +252,7 @@ enum {
 	K_GDTR_LIMIT, K_IDTR_BASE, K_IDTR_LIMIT, K_RFLAGS, K_ACTIVITY, K_INTR, K_NSLOTS
 };
 _Static_assert(K_NSLOTS == NVMX_L1K_SLOTS, "slot count");
+_Static_assert(K_RFLAGS == NVMX_L1K_RFLAGS, "RFLAGS slot");
 #define KB(k) (1ull << (k))
 #define K_SEG(k) (KB(k) | KB((k) + 1) | KB((k) + 2) | KB((k) + 3))
 #define K_NONE 0xffu
@@ -542,6 +543,9 @@ static void write_skipping(struct nvmx_vcpu *v)
 		}
 		xv->ks_nalways = na;
 		xv->ks_ncand = nc;
+		xv->ks_cand_mask = 0;
+		for (unsigned j = 0; j < nc; j++)
+			xv->ks_cand_mask |= KB(xv->hs_slot[xv->ks_cand[j]]);
 		xv->ks_ok = true;
 	}
 	const uint64_t ok = xv->l1k_snap | (xv->l1k_known & xv->ks_stable);
@@ -554,14 +558,13 @@ static void write_skipping(struct nvmx_vcpu *v)
 	for (unsigned j = 0; j < xv->ks_ncand; j++) {
 		const struct nvmx_field_value *e = &xv->hs[xv->ks_cand[j]];
 		uint8_t k = xv->hs_slot[xv->ks_cand[j]];
-		bool same = (ok & KB(k)) && xv->l1k_val[k] == e->value;
+		if ((ok & KB(k)) && xv->l1k_val[k] == e->value)
+			continue;
 		xv->l1k_val[k] = e->value;
-		xv->l1k_known |= KB(k);
-		if (!same) {
-			xv->ks_out[m] = *e;
-			xv->ks_out[m++].flags = 0;
-		}
+		xv->ks_out[m] = *e;
+		xv->ks_out[m++].flags = 0;
 	}
+	xv->l1k_known |= xv->ks_cand_mask;
 	v->stats.l1_writes_skipped += xv->hs_n - m;
 	if (m == 0)
 		return;
