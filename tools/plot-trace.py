@@ -76,7 +76,7 @@ def main():
         ax.set_xticklabels(labels)
     ax_ns.set_ylabel("ns per round trip (median, library + reference host)")
     ax_ns.set_title("Round-trip time per exit reason")
-    ax_ns.legend()
+    ax_ns.legend(loc="lower right")
     ax_n.set_ylabel("accesses per round trip (median)")
     ax_n.set_title("VMCS accesses and L1 exits per round trip")
     ax_n.legend(fontsize=7, loc="lower right")
