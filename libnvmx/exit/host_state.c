@@ -230,10 +230,11 @@ static void image_segments(struct image *im, const struct nvmx_vmcs12 *s, bool i
  *    SYSENTER_CS/ESP/EIP, IA32_PAT, IA32_BNDCFGS, IA32_PKRS, IA32_S_CET or
  *    IA32_INTERRUPT_SSP_TABLE_ADDR. IA32_EFER also changes its LMA bit
  *    when CR0.PG changes (2.2.1): stable only with PG in the CR0 mask.
- *    IA32_PERF_GLOBAL_CTRL is cleared on a PMI when DEBUGCTL's
- *    Freeze_PerfMon_On_PMI is set (20.4.7): stable only with DEBUGCTL
- *    intercepted too. RTIT_CTL and LBR_CTL are never kept (XRSTORS loads
- *    them, 13.x state components 8 and 15), nor SSP (CALL and RET move it).
+ *    IA32_PERF_GLOBAL_CTRL is cleared on a PMI when IA32_DEBUGCTL's
+ *    Freeze_PerfMon_On_PMI is set: stable only with DEBUGCTL intercepted
+ *    too. RTIT_CTL and LBR_CTL are never kept (XRSTORS loads them: XSAVE
+ *    state components 8 and 15, vol. 1 chapter 13), nor SSP (CALL and
+ *    RET move it).
  * Never stable: RIP, RSP, RFLAGS, the segment registers CS, SS, DS, ES,
  * FS, GS (MOV to a segment register, far transfers, SYSCALL/SYSRET,
  * SWAPGS, WRFSBASE and WRGSBASE never exit), interruptibility (STI, MOV
