@@ -112,12 +112,13 @@ static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t v
 {
 	/* RIP and RSP, the writes of every emulated instruction, are never
 	 * tracked; the rest only once something is known. */
-	if (field == NVMX_F_GUEST_RFLAGS) {
-		v->exit.l1k_val[NVMX_L1K_RFLAGS] = value;
-		v->exit.l1k_known |= 1ull << NVMX_L1K_RFLAGS;
-	} else if (field != NVMX_F_GUEST_RIP && field != NVMX_F_GUEST_RSP &&
-	           (v->exit.l1k_known | v->exit.l1k_snap)) {
-		nvmx_exit_l1k_wrote(v, field, value);
+	if (v->exit.l1k_known | v->exit.l1k_snap) { /* 0 unless skipping is on */
+		if (field == NVMX_F_GUEST_RFLAGS) {
+			v->exit.l1k_val[NVMX_L1K_RFLAGS] = value;
+			v->exit.l1k_known |= 1ull << NVMX_L1K_RFLAGS;
+		} else if (field != NVMX_F_GUEST_RIP && field != NVMX_F_GUEST_RSP) {
+			nvmx_exit_l1k_wrote(v, field, value);
+		}
 	}
 	v->vm->ops.l1_write(v->host, field, value);
 }
