@@ -11,6 +11,7 @@
  * clear) minus those VMCS01 provably holds, listed per test.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "refhost.h"
@@ -303,4 +304,38 @@ Test(vmcs01_skip, skipping_without_verification_equals_a_full_load_field_by_fiel
 	cr_expect_gt(skip.v->stats.l1_writes_skipped, 0);
 	refhost_fini(&full.h);
 	refhost_fini(&skip.h);
+}
+
+/* A nested-state restore: the host restored VMCS01 itself (nvmx/state.h),
+ * so nothing of it is known and the next exit writes the full load, even
+ * of the fields the VMRESUME before the save had read. A RESET likewise. */
+#include <nvmx/state.h>
+Test(vmcs01_skip, a_nested_state_restore_and_a_reset_forget_vmcs01)
+{
+	struct sk t;
+	sk_init(&t, NVMX_L1_SKIP_UNCHANGED | NVMX_L1_VERIFY_SKIPS | NVMX_L1_MOV_DR_EXITING);
+	(void)sk_exit(&t);
+	sk_vmresume(&t);
+	cr_assert_neq(t.v->exit.l1k_snap, 0, "VMRESUME read L1's registers");
+	/* The fixture made VMCS12 current without VMPTRLD: give it the
+	 * revision identifier VMPTRLD would have checked (SDM 31.3). */
+	uint32_t rev = (uint32_t)nvmx_caps_msr(&t.v->vm->caps, NVMX_MSR_IA32_VMX_BASIC) & 0x7fffffffu;
+	refhost_mem_w32(&t.h, VMCS12_GPA, rev);
+	t.s->revision = rev;
+	size_t cap = 0, len = 0;
+	cr_assert_eq(nvmx_vcpu_state_size(t.v, 0, &cap), NVMX_STATUS_OK);
+	void *blob = malloc(cap);
+	cr_assert_eq(nvmx_vcpu_save(t.v, 0, blob, cap, &len), NVMX_STATUS_OK);
+	struct nvmx_state_refusal why;
+	enum nvmx_status rst = nvmx_vcpu_restore(t.v, blob, len, &why);
+	cr_assert_eq(rst, NVMX_STATUS_OK, "status %d reason %#x field %#x", rst, why.reason, why.field);
+	free(blob);
+	cr_expect_eq(t.v->exit.l1k_known | t.v->exit.l1k_snap, 0);
+	cr_expect_eq(sk_exit(&t), FULL_LOAD);
+	cr_expect_eq(t.h.l1_skips_wrong, 0);
+	sk_vmresume(&t);
+	cr_expect_eq(sk_exit(&t), FULL_LOAD - 9u, "known again after a full load");
+	nvmx_vcpu_reset(t.v);
+	cr_expect_eq(t.v->exit.l1k_known | t.v->exit.l1k_snap, 0, "SDM: RESET, the host reloads L1");
+	refhost_fini(&t.h);
 }
