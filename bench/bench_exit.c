@@ -395,6 +395,105 @@ static double bench(const char *name, struct refhost *h, bool round_trip, struct
 	return median;
 }
 
+/*
+ * A CPUID round trip through an L1 that handles the exit as KVM's L1 code
+ * does, without VMCS shadowing (issue 12, "Measured"): it VMREADs the exit
+ * reason, the exit qualification, the instruction length, guest RIP and
+ * the VM-exit interruption information, VMWRITEs guest RIP past the CPUID,
+ * and VMRESUMEs. Each VMREAD, VMWRITE and VMRESUME is an exit of L1 to L0
+ * handled by the library (refhost_exec, as a host presents it).
+ */
+struct plain {
+	struct refhost *h;
+	struct nvmx_l2_exit e;
+	uint64_t l1_exits;
+	bool failed;
+};
+
+static bool plain_insn(struct plain *p, uint32_t reason, uint64_t rcx, uint64_t rdx)
+{
+	struct refhost_insn in = { .exit_reason = reason, .reg1 = 1, .reg2 = 2, .addr_size = 8 };
+	struct nvmx_result res;
+	p->h->gpr[1] = rcx;
+	p->h->gpr[2] = rdx;
+	p->l1_exits++;
+	return refhost_exec(p->h, &in, &res) == NVMX_STATUS_OK &&
+	       (res.outcome == NVMX_OUTCOME_SUCCEED || res.action == NVMX_ACTION_RUN_L2);
+}
+
+static void op_plain(void *arg)
+{
+	struct plain *p = arg;
+	struct nvmx_result res;
+	if (nvmx_vcpu_handle_exit(p->h->vcpu, &p->e, &res) != NVMX_STATUS_OK ||
+	    res.outcome != NVMX_OUTCOME_EXIT_TO_L1) {
+		p->failed = true;
+		return;
+	}
+	static const uint32_t rd[5] = { NVMX_F_VM_EXIT_REASON, NVMX_F_EXIT_QUALIFICATION,
+	                                NVMX_F_VM_EXIT_INSTRUCTION_LEN, NVMX_F_GUEST_RIP,
+	                                NVMX_F_VM_EXIT_INTR_INFO };
+	uint64_t val[5];
+	bool ok = true;
+	for (unsigned i = 0; i < 5; i++) {
+		ok &= plain_insn(p, NVMX_EXIT_VMREAD, 0, rd[i]);
+		val[i] = p->h->gpr[1];
+	}
+	ok &= plain_insn(p, NVMX_EXIT_VMWRITE, val[3] + val[2], NVMX_F_GUEST_RIP);
+	ok &= plain_insn(p, NVMX_EXIT_VMRESUME, 0, 0);
+	if (!ok || !p->h->vcpu->in_l2)
+		p->failed = true;
+}
+
+/* One line per L1 policy: the library's default (every host-state field
+ * written) and a KVM-like L0 that declares what it intercepts of L1. */
+static void bench_plain(const char *name, struct refhost *h, const struct nvmx_l2_exit *e)
+{
+	const char *only = getenv("NVMX_BENCH");
+	if (only && *only && !strstr(name, only))
+		return;
+	struct plain p = { .h = h, .e = *e };
+	for (unsigned i = 0; i < 1000; i++) /* warm-up */
+		op_plain(&p);
+	p.l1_exits = 0;
+	enum { BATCHES = 200, PER = 500 };
+	char extra[256];
+	/* bench_run prints the line; l1_exits is counted over the same
+	 * operations, so the warm-up above gives its per-round-trip value. */
+	struct plain probe = p;
+	op_plain(&probe);
+	snprintf(extra, sizeof(extra),
+	         "\"l1_exits\": %llu, \"round_trip\": true, \"measures\": \"L2 CPUID exit, L1 "
+	         "VMREADs 5 fields, VMWRITEs guest RIP, VMRESUMEs: each an L1 exit through the library\"",
+	         (unsigned long long)probe.l1_exits);
+	bench_run(name, h, op_plain, NULL, &p, BATCHES, PER, extra);
+	if (p.failed || probe.failed)
+		fprintf(stderr, "bench_exit: %s: an operation failed\n", name);
+}
+
+/* VMCS01's MSR bitmap of a KVM-like L0: WRMSR exits except for what KVM
+ * passes through (FS/GS/KERNEL_GS bases, SYSENTER MSRs, SPEC_CTRL,
+ * PRED_CMD); SDM 25.6.9 layout. */
+static uint8_t kvm_l1_bitmap[4096];
+
+static void kvm_like_l1_policy(struct nvmx_vcpu *v)
+{
+	memset(kvm_l1_bitmap, 0xff, sizeof(kvm_l1_bitmap));
+	static const uint32_t low[] = { 0x48, 0x49, 0x174, 0x175, 0x176 };
+	for (unsigned i = 0; i < NVMX_ARRAY_SIZE(low); i++)
+		kvm_l1_bitmap[2048 + low[i] / 8] &= (uint8_t)~(1u << (low[i] % 8));
+	for (uint32_t m = 0x100; m <= 0x102; m++)
+		kvm_l1_bitmap[3072 + m / 8] &= (uint8_t)~(1u << (m % 8));
+	struct nvmx_l0_policy pol;
+	nvmx_l0_policy_default(&pol);
+	pol.l1_flags = NVMX_L1_SKIP_UNCHANGED | NVMX_L1_MOV_DR_EXITING;
+	pol.l1_cr0_mask = ~0x8ull;     /* all but TS */
+	pol.l1_cr4_mask = ~0x1078eull; /* all but TSD, PVI, DE, PGE, PCE, OSFXSR, OSXMMEXCPT, FSGSBASE */
+	pol.l1_msr_bitmap = kvm_l1_bitmap;
+	if (nvmx_vcpu_set_l0_policy(v, &pol) != NVMX_STATUS_OK)
+		fprintf(stderr, "bench_exit: the KVM-like L1 policy was refused\n");
+}
+
 int main(void)
 {
 	struct refhost h;
@@ -474,6 +573,19 @@ int main(void)
 		char name[64];
 		snprintf(name, sizeof(name), "%s_library", names[i][1]);
 		library_share(name, &h, &ex[i], &real, &nop);
+	}
+
+	/* The CPUID round trip through a KVM-like L1 (its VMREADs, VMWRITE
+	 * and VMRESUME all exits), under the default L0 policy and under a
+	 * KVM-like one that lets the library skip redundant VMCS01 writes. */
+	if (round_trip) {
+		bench_plain("roundtrip_cpuid_plain", &h, &ex[0]);
+		kvm_like_l1_policy(v);
+		bench("roundtrip_cpuid_skip", &h, true, ex[0]);
+		bench_plain("roundtrip_cpuid_plain_skip", &h, &ex[0]);
+		struct nvmx_l0_policy def;
+		nvmx_l0_policy_default(&def);
+		(void)nvmx_vcpu_set_l0_policy(v, &def);
 	}
 
 	/* An exit L0 keeps (L1 does not intercept RDMSR of 0x11): no

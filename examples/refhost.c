@@ -328,6 +328,17 @@ static void op_l1_write_n(void *host, const struct nvmx_field_value *fv, unsigne
 	h->l1_writes += n;
 	for (unsigned i = 0; i < n; i++) {
 		uint32_t f = fv[i].field;
+		if (fv[i].flags & NVMX_FV_REDUNDANT) {
+			/* The full load would write this value: VMCS01 must hold
+			 * it already, or the skip was wrong. */
+			h->l1_writes--;
+			h->l1_skips_checked++;
+			if (slot_read(a, f) != fv[i].value) {
+				h->l1_skips_wrong++;
+				h->l1_skip_wrong_field = f;
+			}
+			continue;
+		}
 		if (f & 1u)
 			slot_write(a, f, fv[i].value);
 		else

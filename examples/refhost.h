@@ -93,6 +93,12 @@ struct refhost {
 	uint64_t vmcs_reads, vmcs_writes;
 	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */
 	uint64_t l1_reads, l1_writes;
+	/* NVMX_L1_VERIFY_SKIPS: entries l1_write_n got flagged
+	 * NVMX_FV_REDUNDANT (not written, not counted in l1_writes), those
+	 * whose value VMCS01 did not hold (a skip that was wrong), and the
+	 * last such field. */
+	uint64_t l1_skips_checked, l1_skips_wrong;
+	uint32_t l1_skip_wrong_field;
 	uint64_t invept_calls, invvpid_calls;
 	uint64_t last_invept_type, last_invept_eptp;
 

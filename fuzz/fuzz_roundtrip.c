@@ -7,7 +7,9 @@
  * exit (vmcs/sync.h, nvmx_sync_lazy_trusted); this harness attacks it.
  *
  * Start: a policy byte (L0's exception bitmap, exiting controls and CR0
- * mask; bit 3: a host without vmcs_read_n/l1_read_n), the valid baseline
+ * mask; bit 3: a host without vmcs_read_n/l1_read_n; bit 4: an L0 that
+ * declares every L1 intercept, so that the library skips redundant VMCS01
+ * writes, NVMX_L1_SKIP_UNCHANGED, each checked), the valid baseline
  * VMCS12 of the entry fixture, VMLAUNCH. Then 4-byte-headed records drive:
  *   - an L2 event through the hardware model (l2model_run);
  *   - a CPUID exit given straight to nvmx_vcpu_handle_exit;
@@ -16,13 +18,17 @@
  *     always to values that stay valid for VM entry;
  *   - L1 VMWRITE of any field (rare guest state, CR0.PE/PG, RFLAGS.VM,
  *     entry controls among the favoured ones), L1 VMREAD;
- *   - VMRESUME, or VMCLEAR + VMPTRLD + VMLAUNCH.
+ *   - VMRESUME, or VMCLEAR + VMPTRLD + VMLAUNCH;
+ *   - L1 changing what it may change without an exit (a data segment
+ *     selector, the GS base, RSP, the arithmetic flags).
  * Asserted:
  *   invariant 2: after every successful VM entry hwcheck accepts VMCS02;
  *   invariant 3: VMCS02 keeps every exit L0 requires;
  *   invariant 5 (exit side): a VMREAD of a guest field after an exit returns
  *     what VMCS02 held at the exit, or what L1 VMWROTE since;
- *   the result's action matches its outcome.
+ *   the result's action matches its outcome;
+ *   under bit 4, every VMCS01 write the library skipped was redundant (the
+ *   reference host checks it against VMCS01: l1_skips_wrong stays 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +346,26 @@ static void l2_cpuid(struct rt *t)
 	snapshot(t);
 }
 
+/* L1 runs and changes state no instruction of it exits for (MOV to DS
+ * or ES, WRGSBASE, PUSH/POP, arithmetic): the next exit must load the host
+ * state over it. */
+static void l1_changes(struct rt *t, struct fuzz_src *s)
+{
+	uint8_t which = (uint8_t)fuzz_take(s, 1);
+	uint64_t v = fuzz_take(s, 8);
+	struct refhost *h = &t->f.h;
+	switch (which % 5) {
+	case 0: refhost_l1_set(h, NVMX_F_GUEST_DS_SELECTOR, v & 0xffffu); break;
+	case 1: refhost_l1_set(h, NVMX_F_GUEST_ES_SELECTOR, v & 0xffffu); break;
+	case 2: refhost_l1_set(h, NVMX_F_GUEST_GS_BASE, v); break;
+	case 3: refhost_l1_set(h, NVMX_F_GUEST_RSP, v); break;
+	default:
+		refhost_l1_set(h, NVMX_F_GUEST_RFLAGS,
+		               (refhost_l1_get(h, NVMX_F_GUEST_RFLAGS) & ~0x8d5ull) | (v & 0x8d5u));
+		break;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -382,6 +408,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f->pol.proc_set |= NVMX_PROC_CR3_LOAD_EXITING | NVMX_PROC_RDTSC_EXITING;
 		if (pv & 4)
 			f->pol.cr0_mask |= NVMX_CR0_NE;
+		/* VMCS01 intercepts everything L1 could change: the most
+		 * the library may skip. */
+		static uint8_t all_msrs[4096];
+		memset(all_msrs, 0xff, sizeof(all_msrs));
+		f->pol.l1_flags = (pv & 16) ? NVMX_L1_SKIP_UNCHANGED | NVMX_L1_VERIFY_SKIPS |
+		                                      NVMX_L1_MOV_DR_EXITING | NVMX_L1_DESC_TABLE_EXITING |
+		                                      NVMX_L1_CR3_LOAD_EXITING
+		                            : 0;
+		f->pol.l1_cr0_mask = (pv & 16) ? ~0ull : 0;
+		f->pol.l1_cr4_mask = (pv & 16) ? ~0ull : 0;
+		f->pol.l1_msr_bitmap = (pv & 16) ? all_msrs : NULL;
 		nvmx_vcpu_set_l0_policy(f->v, &f->pol);
 	}
 	if (fx_enter(f, true, &t.res) != NVMX_STATUS_OK || t.res.outcome != NVMX_OUTCOME_L2_ENTERED)
@@ -389,6 +426,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_pair(&t.res);
 	after_entry(&t, NVMX_STATUS_OK);
 	for (unsigned steps = 0; s.n && steps < 256 && !t.aborted; steps++) {
+		if (f->h.l1_skips_wrong)
+			abort(); /* a skipped VMCS01 write was not redundant */
 		uint8_t op = (uint8_t)fuzz_take(&s, 1);
 		bool in_l2 = nvmx_vcpu_in_l2(f->v);
 		if (in_l2) {
@@ -403,7 +442,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		switch (op % 8) {
 		case 0: case 1: case 2: vmwrite(&t, &s); break;
-		case 3: case 4: vmread(&t, &s); break;
+		case 3: vmread(&t, &s); break;
+		case 4:
+			if (op & 0x80) {
+				l1_changes(&t, &s);
+				break;
+			}
+			vmread(&t, &s);
+			break;
 		case 5: case 6:
 			after_entry(&t, l1_insn(&t, NVMX_EXIT_VMRESUME, 0, 0));
 			break;
@@ -441,6 +487,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 	}
+	if (f->h.l1_skips_wrong)
+		abort();
 	/* Leave a state fx_reset can start from: L1 in VMX root with the
 	 * fixture's VMCS12 current. */
 	f->v->in_l2 = false;

@@ -3,6 +3,7 @@
 #include "core.h"
 #include "ept/ept.h"
 #include "entry/entry.h"
+#include "exit/exit.h"
 #include <nvmx/exit.h>
 
 NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
@@ -292,6 +293,9 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_init_signal(struct nvmx_vcpu *v, struct n
 	if (!v || !res)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	nvmx_memset(res, 0, sizeof(*res));
+	/* The host may reset L1's registers after an INIT: the next exit
+	 * writes all of L1's host state. */
+	nvmx_exit_l1k_forget(v);
 	enum nvmx_status st = init_signal(v, res);
 	if (st == NVMX_STATUS_OK)
 		nvmx_trace(v, NVMX_TRACE_VCPU, res->reason, 1, res->action);
@@ -320,5 +324,12 @@ NVMX_EXPORT void nvmx_vcpu_reset(struct nvmx_vcpu *v)
 	v->entry.built_gpa = NVMX_NO_VMPTR;
 	v->entry.host_ok = false;
 	v->entry.ctl_ok = false;
+	nvmx_exit_l1k_forget(v);
 	nvmx_trace(v, NVMX_TRACE_VCPU, NVMX_REASON_VCPU_RESET, 0, 0);
+}
+
+NVMX_EXPORT void nvmx_vcpu_l1_state_changed(struct nvmx_vcpu *v)
+{
+	if (v)
+		nvmx_exit_l1k_forget(v);
 }

@@ -105,8 +105,22 @@ static inline void nvmx_l1_read_n(struct nvmx_vcpu *v, const uint32_t *fields, u
 		values[i] = nvmx_host_l1_read(o, v->host, fields[i]);
 }
 
+/* host_state.c: the library wrote `field` of VMCS01 (the known-content
+ * cache of NVMX_L1_SKIP_UNCHANGED follows). */
+void nvmx_exit_l1k_wrote(struct nvmx_vcpu *v, uint32_t field, uint64_t value);
+
 static inline void nvmx_l1_write(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
 {
+	/* RIP and RSP, the writes of every emulated instruction, are never
+	 * tracked; the rest only once something is known. */
+	if (v->exit.l1k_known | v->exit.l1k_snap) { /* 0 unless skipping is on */
+		if (field == NVMX_F_GUEST_RFLAGS) {
+			v->exit.l1k_val[NVMX_L1K_RFLAGS] = value;
+			v->exit.l1k_known |= 1ull << NVMX_L1K_RFLAGS;
+		} else if (field != NVMX_F_GUEST_RIP && field != NVMX_F_GUEST_RSP) {
+			nvmx_exit_l1k_wrote(v, field, value);
+		}
+	}
 	nvmx_host_l1_write(&v->vm->ops, v->host, field, value);
 }
 

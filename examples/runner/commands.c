@@ -35,7 +35,7 @@ struct command {
 static bool host_up(struct runner *r, uint64_t mem_size)
 {
 	enum nvmx_status s = refhost_init(&r->h, mem_size, NULL);
-	r->host_live = s == NVMX_STATUS_OK;
+	r->host_live = s == NVMX_STATUS_OK && runner_apply_l0(r);
 	r->mem_size = mem_size;
 	r->mode = L1_MODE_LONG;
 	return r->host_live;
@@ -511,7 +511,10 @@ static bool present(struct runner *r, uint32_t exit_reason, bool mem, const void
 	if (operand)
 		refhost_mem_write(&r->h, in.la, operand, len);
 	memset(res, 0, sizeof(*res));
+	runner_trace_begin(r);
 	enum nvmx_status s = refhost_exec(&r->h, &in, res);
+	if (s == NVMX_STATUS_OK)
+		runner_trace_end(r, false, in.exit_reason, res);
 	if (nvmx_vcpu_in_vmx_operation(r->h.vcpu))
 		r->vmx_seen = true;
 	if (s != NVMX_STATUS_OK) {

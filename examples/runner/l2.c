@@ -470,7 +470,10 @@ static void deliver_access(struct runner *r, const struct l2_event *ev, struct o
 		refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INTR_INFO, 0);
 		refhost_vmcs02_set(h, NVMX_F_VM_EXIT_INSTRUCTION_LEN, 0);
 		struct nvmx_result res;
+		runner_trace_begin(r);
 		enum nvmx_status st = nvmx_vcpu_handle_exit(h->vcpu, &e, &res);
+		if (st == NVMX_STATUS_OK)
+			runner_trace_end(r, true, e.exit_reason, &res);
 		if (st != NVMX_STATUS_OK) {
 			outcome_status(o, st);
 			return;
@@ -565,7 +568,13 @@ static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const 
 	}
 	struct nvmx_result res;
 	enum l2model_outcome out;
+	refhost_vmcs02_set(&r->h, NVMX_F_VM_EXIT_REASON, 0);
+	runner_trace_begin(r);
 	enum nvmx_status st = l2model_run(&r->h, &m, &res, &out);
+	/* An exit the hardware model took (it wrote the exit reason into
+	 * VMCS02), not an event the processor handled without one. */
+	if (st == NVMX_STATUS_OK && out != L2M_NO_EXIT)
+		runner_trace_end(r, true, (uint32_t)refhost_vmcs02_get(&r->h, NVMX_F_VM_EXIT_REASON), &res);
 	if (st != NVMX_STATUS_OK) {
 		outcome_status(o, st);
 		return;

@@ -128,8 +128,12 @@ static bool play_line(struct player *p, char *raw, unsigned lineno)
 static int finish(struct player *p, bool stopped)
 {
 	fflush(stdout);
+	bool wrong = p->r.host_live && p->r.h.l1_skips_wrong;
+	if (wrong)
+		fprintf(stderr, "nvmx-run: %s: %llu skipped VMCS01 writes were not redundant (last field %#x)\n",
+		        p->source, (unsigned long long)p->r.h.l1_skips_wrong, p->r.h.l1_skip_wrong_field);
 	runner_fini(&p->r);
-	if (stopped)
+	if (stopped || wrong)
 		return EXIT_MISMATCH;
 	return p->errors ? EXIT_SCRIPT_ERROR : 0;
 }
@@ -165,34 +169,68 @@ static int play_file(struct player *p, FILE *f)
 int main(int argc, char **argv)
 {
 	static struct player p; /* large: the reference host lives inside */
+	/* Options first: --trace FILE (docs/trace-format.md), --vmcs01-skip
+	 * (a KVM-like L0 policy whose skipped VMCS01 writes are all checked). */
+	int a = 1;
+	const char *trace_path = NULL;
+	for (; a < argc && strncmp(argv[a], "--", 2) == 0 && strcmp(argv[a], "--help") != 0; a++) {
+		if (strcmp(argv[a], "--trace") == 0 && a + 1 < argc) {
+			trace_path = argv[++a];
+		} else if (strcmp(argv[a], "--vmcs01-skip") == 0) {
+			runner_opts.vmcs01_skip = true;
+			runner_opts.verify = true;
+		} else if (strcmp(argv[a], "--vmcs01-skip-unchecked") == 0) {
+			runner_opts.vmcs01_skip = true; /* for timing: no check */
+		} else {
+			fprintf(stderr, "nvmx-run: unknown option %s\n", argv[a]);
+			return EXIT_SCRIPT_ERROR;
+		}
+	}
+	argc -= a - 1;
+	argv += a - 1;
 	if (argc > 2 || (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	                               strcmp(argv[1], "--help") == 0))) {
-		fprintf(stderr, "usage: nvmx-run [scenario-file | -]\n"
+		fprintf(stderr, "usage: nvmx-run [--trace FILE] [--vmcs01-skip[-unchecked]] [scenario-file | -]\n"
 		                "  Plays a libnvmx scenario on the reference host; with no\n"
-		                "  argument, plays the built-in demo. See docs/scenario-format.md.\n");
+		                "  argument, plays the built-in demo. See docs/scenario-format.md;\n"
+		                "  --trace writes one JSON line per transition (docs/trace-format.md),\n"
+		                "  --vmcs01-skip runs a KVM-like L0 that skips redundant VMCS01 writes,\n"
+		                "  each checked against a full load (-unchecked: not checked, for timing).\n");
 		return argc > 2 ? EXIT_SCRIPT_ERROR : 0;
+	}
+	if (trace_path) {
+		runner_opts.trace = fopen(trace_path, "w");
+		if (!runner_opts.trace) {
+			perror(trace_path);
+			return EXIT_SCRIPT_ERROR;
+		}
 	}
 	if (!runner_init(&p.r)) {
 		fprintf(stderr, "nvmx-run: cannot set up the reference host\n");
 		return EXIT_SCRIPT_ERROR;
 	}
+	int rc;
 	if (argc == 1) {
 		p.source = "demo";
 		p.narrate = true;
-		return play_demo(&p);
-	}
-	if (strcmp(argv[1], "-") == 0) {
+		rc = play_demo(&p);
+	} else if (strcmp(argv[1], "-") == 0) {
 		p.source = "stdin";
-		return play_file(&p, stdin);
+		rc = play_file(&p, stdin);
+	} else {
+		FILE *f = fopen(argv[1], "r");
+		if (!f) {
+			perror(argv[1]);
+			runner_fini(&p.r);
+			return EXIT_SCRIPT_ERROR;
+		}
+		p.source = argv[1];
+		rc = play_file(&p, f);
+		fclose(f);
 	}
-	FILE *f = fopen(argv[1], "r");
-	if (!f) {
-		perror(argv[1]);
-		runner_fini(&p.r);
-		return EXIT_SCRIPT_ERROR;
+	if (runner_opts.trace && fclose(runner_opts.trace) != 0) {
+		perror(trace_path);
+		rc = rc ? rc : EXIT_SCRIPT_ERROR;
 	}
-	p.source = argv[1];
-	int rc = play_file(&p, f);
-	fclose(f);
 	return rc;
 }

@@ -58,6 +58,21 @@ struct runner {
 	uint64_t mem_size;
 };
 
+/* ---- trace.c ---- */
+struct runner_opts {
+	FILE *trace;            /* --trace FILE, else NULL */
+	bool vmcs01_skip;       /* --vmcs01-skip, --vmcs01-skip-unchecked */
+	bool verify;            /* --vmcs01-skip: each skipped write checked */
+};
+extern struct runner_opts runner_opts;
+/* Around each library call that is a transition: an L2 exit
+ * (nvmx_vcpu_handle_exit) or an L1 VMX instruction (an L1 exit). */
+void runner_trace_begin(struct runner *r);
+void runner_trace_end(struct runner *r, bool l2_exit, uint32_t exit_reason,
+                      const struct nvmx_result *res);
+/* The L0 policy of the options, set on every new reference host. */
+bool runner_apply_l0(struct runner *r);
+
 /* ---- parse.c ---- */
 /* Decimal or 0x-hex, the whole word, no overflow. */
 bool parse_u64(const char *s, uint64_t *v);

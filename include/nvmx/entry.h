@@ -65,8 +65,44 @@ struct nvmx_l0_policy {
 	 * hw_invvpid) on every exit it reflects to L1, as SDM 29.4.3.3 asks of
 	 * VM exits for VPID 0000H (docs/shadow-ept.md). */
 	uint64_t vpid01;
-	uint64_t reserved[7];
+	/*
+	 * What L0 intercepts of L1 in VMCS01, so that a reflected exit skips
+	 * the VMCS01 writes of L1's host state (SDM 28.5) that cannot change
+	 * anything (docs/exit-reflection.md, "Fewer VMCS01 writes"). All 0,
+	 * the default (and what a host built before these members gets): every
+	 * field is written at every exit.
+	 */
+	uint32_t l1_flags;              /* NVMX_L1_* */
+	uint32_t l1_reserved;           /* 0 */
+	/* VMCS01's CR0 and CR4 guest/host masks (SDM 25.6.6): the bits L1
+	 * cannot change without a VM exit to L0. */
+	uint64_t l1_cr0_mask, l1_cr4_mask;
+	/* VMCS01's MSR bitmap (4 KiB, SDM 25.6.9), read for its write bits;
+	 * NULL: no MSR write is known to exit. A VMCS01 without "use MSR
+	 * bitmaps" makes every WRMSR exit: pass a page of ones. */
+	const uint8_t *l1_msr_bitmap;
+	uint64_t reserved[3];
 };
+
+/*
+ * l1_flags. SKIP_UNCHANGED turns the skipping on: the host then promises
+ * to call nvmx_vcpu_l1_state_changed whenever it writes L1's guest state in
+ * VMCS01 itself (emulating an instruction of L1, injecting a reset, loading
+ * a saved VMCS01, rebuilding VMCS01), so that the library forgets what it
+ * knew. The *_EXITING flags say which VMCS01 controls L0 sets.
+ */
+#define NVMX_L1_SKIP_UNCHANGED (1u << 0)
+/* Verification (tests, the reference host): the skipped fields are still
+ * passed to l1_write_n, flagged NVMX_FV_REDUNDANT, for the host to check
+ * that VMCS01 holds them already; they count as skipped. */
+#define NVMX_L1_VERIFY_SKIPS (1u << 1)
+/* "MOV-DR exiting" is 1 in VMCS01 (SDM 26.1.3). */
+#define NVMX_L1_MOV_DR_EXITING (1u << 2)
+/* "Descriptor-table exiting" is 1 in VMCS01 (LGDT, LIDT, LLDT, LTR exit). */
+#define NVMX_L1_DESC_TABLE_EXITING (1u << 3)
+/* "CR3-load exiting" is 1 and the CR3-target count 0 in VMCS01. */
+#define NVMX_L1_CR3_LOAD_EXITING (1u << 4)
+#define NVMX_L1_FLAGS_ALL 0x1fu
 
 /* L0's defaults: external-interrupt and NMI exiting, a 64-bit host, CR4.VMXE
  * owned, #MC intercepted, no MSR or I/O exits, TSC untouched, no EPT01. */
@@ -76,6 +112,12 @@ NVMX_API void nvmx_l0_policy_default(struct nvmx_l0_policy *p);
  * the host and must live as long as the policy; after changing their content
  * call this again. INVALID_ARGUMENT for a short struct. */
 NVMX_API enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *vcpu, const struct nvmx_l0_policy *p);
+
+/* L0 wrote L1's guest state in VMCS01 itself, or reloaded or rebuilt
+ * VMCS01: the library forgets what it knew VMCS01 holds, and the next
+ * reflected exit writes every field of L1's host state
+ * (NVMX_L1_SKIP_UNCHANGED). Cheap; calling it too often is always safe. */
+NVMX_API void nvmx_vcpu_l1_state_changed(struct nvmx_vcpu *vcpu);
 
 /* L1 wrote (or L0 remapped) the L1 page at `gpa`: a merged MSR or I/O bitmap
  * built from it is redone at the next entry. */

@@ -68,9 +68,14 @@ struct nvmx_fault {
 /* One field of L1's state and its new value (l1_write_n). */
 struct nvmx_field_value {
 	uint32_t field;         /* SDM encoding of a VMCS01 guest-state field */
-	uint32_t reserved;
+	uint32_t flags;         /* NVMX_FV_*: 0 but under NVMX_L1_VERIFY_SKIPS */
 	uint64_t value;
 };
+
+/* The library knows VMCS01 holds this value already and would have skipped
+ * the write (only with NVMX_L1_VERIFY_SKIPS, entry.h): the host checks it
+ * and need not write it. */
+#define NVMX_FV_REDUNDANT 1u
 
 /* EPT01 mapping of one L1 physical address, as L0 backs it. */
 struct nvmx_l0_map {

@@ -174,7 +174,10 @@ struct nvmx_vcpu_stats {
 	uint64_t entries;
 	uint64_t exits_reflected;
 	uint64_t exits_l0;
-	uint64_t reserved[8];
+	/* VMCS01 writes of L1's host state a reflected exit skipped as
+	 * redundant (NVMX_L1_SKIP_UNCHANGED, entry.h). */
+	uint64_t l1_writes_skipped;
+	uint64_t reserved[7];
 };
 NVMX_API void nvmx_vcpu_get_stats(const struct nvmx_vcpu *vcpu, struct nvmx_vcpu_stats *st);
 

@@ -29,14 +29,18 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_set_l0_policy(struct nvmx_vcpu *v,
 	if (!v || !p)
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_l0_policy n;
-	NVMX_CHECK(nvmx_abi_load(&n, sizeof(n), p, offsetof(struct nvmx_l0_policy, reserved)));
-	if (n.vpid01 > 0xffffu || !NVMX_RESERVED_ZERO(&n, reserved))
+	/* The first published layout ended at l1_flags. */
+	NVMX_CHECK(nvmx_abi_load(&n, sizeof(n), p, offsetof(struct nvmx_l0_policy, l1_flags)));
+	if (n.vpid01 > 0xffffu || !NVMX_RESERVED_ZERO(&n, reserved) || n.l1_reserved ||
+	    (n.l1_flags & ~NVMX_L1_FLAGS_ALL))
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	n.size = sizeof(n);
 	v->entry.pol = n;
 	v->entry.have_policy = true;
 	v->entry.policy_gen++;
 	nvmx_bitmaps_invalidate(v);
+	/* What L1 can change behind L0's back may have changed. */
+	nvmx_exit_l1k_forget(v);
 	return NVMX_STATUS_OK;
 }
 
@@ -162,6 +166,8 @@ enum nvmx_status nvmx_entry_enter(struct nvmx_vcpu *v, bool launch, struct nvmx_
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct nvmx_entry_l1 l1 = { .efer = nvmx_l1_read(v, NVMX_F_GUEST_IA32_EFER),
 	                            .cr0 = NVMX_L1_CR0_UNKNOWN };
+	/* No L1 instruction read L1's registers for this entry. */
+	nvmx_exit_l1k_resumed(v);
 	return nvmx_entry_enter_l1(v, launch, &l1, res);
 }
 

@@ -26,6 +26,16 @@
  * Leaves v->in_l2 false.
  */
 enum nvmx_status nvmx_exit_load_l1_host_state(struct nvmx_vcpu *v, bool *abort);
+/* The known-VMCS01-content cache of NVMX_L1_SKIP_UNCHANGED (host_state.c):
+ * forget it all (a policy change, INIT, RESET, nested-state restore, the
+ * host's nvmx_vcpu_l1_state_changed); record L1's registers the
+ * VMLAUNCH/VMRESUME instruction read (l1_mode: CR0, EFER, RFLAGS, CS and SS
+ * access rights, interruptibility, and IA32_PAT when pat_known), valid
+ * until L1 runs again (nvmx_exit_l1k_resumed, when the instruction leaves
+ * L1 running). */
+void nvmx_exit_l1k_forget(struct nvmx_vcpu *v);
+void nvmx_exit_l1k_entering(struct nvmx_vcpu *v, const uint64_t l1_mode[7], bool pat_known);
+void nvmx_exit_l1k_resumed(struct nvmx_vcpu *v);
 
 /* ---- internal, between the files of this module ---- */
 

@@ -10,6 +10,10 @@
 /* No CR0 has bits 63:32 set (reserved 0): "not known". */
 #define NVMX_L1_CR0_UNKNOWN (~0ull)
 
+/* VMCS01 fields whose content the library tracks (host_state.c). */
+#define NVMX_L1K_SLOTS 54
+#define NVMX_L1K_RFLAGS 51 /* RFLAGS' slot, for nvmx_l1_write's fast path */
+
 struct nvmx_exit_vcpu {
 	uint64_t generation;   /* bumped on every reflected exit */
 	/* The field sets of SDM 28.3 as bitmaps, constants built once
@@ -41,6 +45,25 @@ struct nvmx_exit_vcpu {
 	uint64_t hs_cr0_keep, hs_cr0_host; /* CR0 = (L1 CR0 & keep) | host */
 	bool hs_pae;                    /* PDPTEs to load (28.5.4) */
 	struct nvmx_field_value hs[64];
+	uint8_t hs_slot[64];            /* hs[i]'s slot in l1k_val, 0xff: none */
+	/*
+	 * What VMCS01 holds (host_state.c, "known VMCS01 content"), kept under
+	 * NVMX_L1_SKIP_UNCHANGED: l1k_val[slot] for each slot bit of l1k_known
+	 * is the value the library last wrote to or read from that field;
+	 * l1k_snap the slots read at the VMLAUNCH/VMRESUME that entered L2,
+	 * true until L1 runs again.
+	 */
+	uint64_t l1k_known, l1k_snap;
+	uint64_t l1k_val[NVMX_L1K_SLOTS];
+	/* The image split for skipping, kept with the image and the policy
+	 * (ks_ok): ks_out[0, ks_nalways) the fields always written, then the
+	 * candidates (hs indices ks_cand) appended when needed; ks_stable the
+	 * slots L1 cannot change without an exit under the policy. */
+	bool ks_ok;
+	unsigned ks_nalways, ks_ncand;
+	uint64_t ks_stable, ks_cand_mask;
+	uint8_t ks_cand[64];
+	struct nvmx_field_value ks_out[64];
 };
 
 #endif

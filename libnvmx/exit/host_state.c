@@ -198,6 +198,203 @@ static void image_segments(struct image *im, const struct nvmx_vmcs12 *s, bool i
 }
 
 /*
+ * Known VMCS01 content (NVMX_L1_SKIP_UNCHANGED, docs/exit-reflection.md,
+ * "Fewer VMCS01 writes"). A write of L1's host state may be skipped only
+ * when VMCS01 provably holds the value already: the library wrote or read
+ * it last, and since then neither L0 (which then calls
+ * nvmx_vcpu_l1_state_changed) nor L1 changed it. L1 changes a field behind
+ * L0's back only by an instruction that does not exit; each slot below is
+ * "stable" (survives L1 running) only where the SDM makes every such
+ * change exit to L0:
+ *  - DR7: MOV to DR7 exits under "MOV-DR exiting" (SDM 26.1.3); a task
+ *    switch always exits (26.1.2); a #DB only clears DR7.GD (18.2.4),
+ *    which the load leaves 0.
+ *  - CR3: MOV to CR3 exits under "CR3-load exiting" with no CR3-target
+ *    values (26.1.3); a task switch exits.
+ *  - CR4: MOV to CR4 leaves the bits of the CR4 guest/host mask alone or
+ *    exits (26.1.3, 26.3); the bits fixed in VMX operation cannot change
+ *    (24.8); so CR4 is stable when the mask covers every other bit.
+ *  - GDTR, IDTR, TR, the LDTR selector: LGDT, LIDT, LTR, LLDT exit under
+ *    "descriptor-table exiting" (26.1.3), task switches always exit. Of an
+ *    unusable LDTR only the selector is kept: the base, limit and access
+ *    rights a VM exit saves for it are not all defined (28.3.2).
+ *  - MSRs: WRMSR exits when the write bit of the MSR in VMCS01's MSR
+ *    bitmap is set (25.6.9, 26.1.3), and nothing else writes IA32_DEBUGCTL
+ *    (a #DB or PMI only clears its bits, which the load left 0),
+ *    SYSENTER_CS/ESP/EIP, IA32_PAT, IA32_BNDCFGS, IA32_PKRS, IA32_S_CET or
+ *    IA32_INTERRUPT_SSP_TABLE_ADDR. IA32_EFER also changes its LMA bit
+ *    when CR0.PG changes (2.2.1): stable only with PG in the CR0 mask.
+ *    IA32_PERF_GLOBAL_CTRL is cleared on a PMI when IA32_DEBUGCTL's
+ *    Freeze_PerfMon_On_PMI is set: stable only with DEBUGCTL intercepted
+ *    too. RTIT_CTL and LBR_CTL are never kept (XRSTORS loads them: XSAVE
+ *    state components 8 and 15, vol. 1 chapter 13), nor SSP (CALL and
+ *    RET move it).
+ * Never stable: RIP, RSP, RFLAGS, the segment registers CS, SS, DS, ES,
+ * FS, GS (MOV to a segment register, far transfers, SYSCALL/SYSRET,
+ * SWAPGS, WRFSBASE and WRGSBASE never exit), interruptibility (STI, MOV
+ * SS), activity state (HLT without HLT exiting) and pending debug
+ * exceptions.
+ * The VMLAUNCH/VMRESUME that entered L2 read CR0, EFER, RFLAGS, the CS
+ * and SS access rights, interruptibility (and IA32_PAT): VMCS01 still
+ * holds them at the next exit, L1 having not run since; its activity
+ * state is active, since L1 executed an instruction (28.3.4).
+ */
+enum {
+	K_CR0, K_CR3, K_CR4, K_DR7, K_DEBUGCTL, K_SYSENTER_CS, K_SYSENTER_ESP, K_SYSENTER_EIP,
+	K_PERF_GLOBAL, K_PAT, K_EFER, K_BNDCFGS, K_PKRS, K_S_CET, K_SSP_TABLE,
+	K_CS, K_SS = K_CS + 4, K_DS = K_SS + 4, K_ES = K_DS + 4, K_FS = K_ES + 4,
+	K_GS = K_FS + 4, K_TR = K_GS + 4, K_LDTR = K_TR + 4, K_GDTR_BASE = K_LDTR + 4,
+	K_GDTR_LIMIT, K_IDTR_BASE, K_IDTR_LIMIT, K_RFLAGS, K_ACTIVITY, K_INTR, K_NSLOTS
+};
+_Static_assert(K_NSLOTS == NVMX_L1K_SLOTS, "slot count");
+_Static_assert(K_RFLAGS == NVMX_L1K_RFLAGS, "RFLAGS slot");
+#define KB(k) (1ull << (k))
+#define K_SEG(k) (KB(k) | KB((k) + 1) | KB((k) + 2) | KB((k) + 3))
+#define K_NONE 0xffu
+
+static uint8_t slot_of(uint32_t f)
+{
+	switch (f) {
+	case NVMX_F_GUEST_CR0: return K_CR0;
+	case NVMX_F_GUEST_CR3: return K_CR3;
+	case NVMX_F_GUEST_CR4: return K_CR4;
+	case NVMX_F_GUEST_DR7: return K_DR7;
+	case NVMX_F_GUEST_IA32_DEBUGCTL: return K_DEBUGCTL;
+	case NVMX_F_GUEST_SYSENTER_CS: return K_SYSENTER_CS;
+	case NVMX_F_GUEST_SYSENTER_ESP: return K_SYSENTER_ESP;
+	case NVMX_F_GUEST_SYSENTER_EIP: return K_SYSENTER_EIP;
+	case NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL: return K_PERF_GLOBAL;
+	case NVMX_F_GUEST_IA32_PAT: return K_PAT;
+	case NVMX_F_GUEST_IA32_EFER: return K_EFER;
+	case NVMX_F_GUEST_BNDCFGS: return K_BNDCFGS;
+	case NVMX_F_GUEST_IA32_PKRS: return K_PKRS;
+	case NVMX_F_GUEST_S_CET: return K_S_CET;
+	case NVMX_F_GUEST_INTR_SSP_TABLE_ADDR: return K_SSP_TABLE;
+#define SEG(N, K) \
+	case NVMX_F_GUEST_##N##_SELECTOR: return (K); \
+	case NVMX_F_GUEST_##N##_BASE: return (K) + 1; \
+	case NVMX_F_GUEST_##N##_LIMIT: return (K) + 2; \
+	case NVMX_F_GUEST_##N##_AR_BYTES: return (K) + 3;
+	SEG(CS, K_CS) SEG(SS, K_SS) SEG(DS, K_DS) SEG(ES, K_ES) SEG(FS, K_FS) SEG(GS, K_GS)
+	SEG(TR, K_TR) SEG(LDTR, K_LDTR)
+#undef SEG
+	case NVMX_F_GUEST_GDTR_BASE: return K_GDTR_BASE;
+	case NVMX_F_GUEST_GDTR_LIMIT: return K_GDTR_LIMIT;
+	case NVMX_F_GUEST_IDTR_BASE: return K_IDTR_BASE;
+	case NVMX_F_GUEST_IDTR_LIMIT: return K_IDTR_LIMIT;
+	case NVMX_F_GUEST_RFLAGS: return K_RFLAGS;
+	case NVMX_F_GUEST_ACTIVITY_STATE: return K_ACTIVITY;
+	case NVMX_F_GUEST_INTERRUPTIBILITY_INFO: return K_INTR;
+	default: return K_NONE;
+	}
+}
+
+/* WRMSR of `msr` exits per the write half of an MSR bitmap (SDM 25.6.9:
+ * low MSRs at byte 2048, high MSRs C0000000H-C0001FFFH at byte 3072). */
+static bool wrmsr_exits(const uint8_t *bm, uint32_t msr)
+{
+	if (!bm)
+		return false;
+	uint32_t base;
+	if (msr <= 0x1fffu)
+		base = 2048u;
+	else if (msr - 0xc0000000u <= 0x1fffu)
+		base = 3072u;
+	else
+		return true; /* every other MSR's WRMSR exits (26.1.3) */
+	uint32_t i = msr & 0x1fffu;
+	return (bm[base + i / 8u] >> (i % 8u)) & 1u;
+}
+
+/* The slots L1 cannot change without an exit to L0 (the comment above). */
+static uint64_t stable_slots(const struct nvmx_vcpu *v)
+{
+	const struct nvmx_l0_policy *p = &v->entry.pol;
+	const struct nvmx_caps *c = &v->vm->caps;
+	uint64_t m = 0;
+	if (p->l1_flags & NVMX_L1_MOV_DR_EXITING)
+		m |= KB(K_DR7);
+	if (p->l1_flags & NVMX_L1_CR3_LOAD_EXITING)
+		m |= KB(K_CR3);
+	if (p->l1_flags & NVMX_L1_DESC_TABLE_EXITING)
+		m |= K_SEG(K_TR) | KB(K_LDTR) | KB(K_GDTR_BASE) | KB(K_GDTR_LIMIT) |
+		     KB(K_IDTR_BASE) | KB(K_IDTR_LIMIT);
+	uint64_t fixed4 = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED0) |
+	                  ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED1);
+	if ((~p->l1_cr4_mask & ~fixed4 & 0xffffffffull) == 0)
+		m |= KB(K_CR4);
+	const uint8_t *bm = p->l1_msr_bitmap;
+	if (bm) {
+		bool dbgctl = wrmsr_exits(bm, 0x1d9u);
+		if (dbgctl)
+			m |= KB(K_DEBUGCTL);
+		if (wrmsr_exits(bm, 0x174u))
+			m |= KB(K_SYSENTER_CS);
+		if (wrmsr_exits(bm, 0x175u))
+			m |= KB(K_SYSENTER_ESP);
+		if (wrmsr_exits(bm, 0x176u))
+			m |= KB(K_SYSENTER_EIP);
+		if (dbgctl && wrmsr_exits(bm, 0x38fu))
+			m |= KB(K_PERF_GLOBAL);
+		if (wrmsr_exits(bm, 0x277u))
+			m |= KB(K_PAT);
+		if ((p->l1_cr0_mask & NVMX_CR0_PG) && wrmsr_exits(bm, 0xc0000080u))
+			m |= KB(K_EFER);
+		if (wrmsr_exits(bm, 0xd90u))
+			m |= KB(K_BNDCFGS);
+		if (wrmsr_exits(bm, 0x6e1u))
+			m |= KB(K_PKRS);
+		if (wrmsr_exits(bm, 0x6a2u))
+			m |= KB(K_S_CET);
+		if (wrmsr_exits(bm, 0x6a8u))
+			m |= KB(K_SSP_TABLE);
+	}
+	return m;
+}
+
+void nvmx_exit_l1k_forget(struct nvmx_vcpu *v)
+{
+	v->exit.l1k_known = 0;
+	v->exit.l1k_snap = 0;
+	v->exit.ks_ok = false;
+}
+
+/* The slots a VMLAUNCH/VMRESUME snapshot may hold (nvmx_exit_l1k_entering). */
+#define K_SNAP_SLOTS (KB(K_CR0) | KB(K_EFER) | KB(K_RFLAGS) | KB(K_CS + 3) | KB(K_SS + 3) | \
+                      KB(K_INTR) | KB(K_PAT) | KB(K_ACTIVITY))
+
+void nvmx_exit_l1k_wrote(struct nvmx_vcpu *v, uint32_t field, uint64_t value)
+{
+	uint8_t k = slot_of(field);
+	if (k == K_NONE)
+		return;
+	v->exit.l1k_val[k] = value;
+	v->exit.l1k_known |= KB(k);
+}
+
+void nvmx_exit_l1k_entering(struct nvmx_vcpu *v, const uint64_t l1_mode[7], bool pat_known)
+{
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	if (!(v->entry.pol.l1_flags & NVMX_L1_SKIP_UNCHANGED))
+		return;
+	static const uint8_t k[7] = { K_CR0, K_EFER, K_RFLAGS, K_CS + 3, K_SS + 3, K_INTR, K_PAT };
+	unsigned n = pat_known ? 7u : 6u;
+	xv->l1k_snap = 0;
+	for (unsigned i = 0; i < n; i++) {
+		xv->l1k_val[k[i]] = l1_mode[i];
+		xv->l1k_snap |= KB(k[i]);
+	}
+	xv->l1k_val[K_ACTIVITY] = 0;
+	xv->l1k_snap |= KB(K_ACTIVITY);
+	xv->l1k_known |= xv->l1k_snap;
+}
+
+void nvmx_exit_l1k_resumed(struct nvmx_vcpu *v)
+{
+	v->exit.l1k_snap = 0;
+}
+
+/*
  * L1's host state (SDM 28.5) as the list of L1 fields to write, from
  * VMCS12's host-state fields and VM-exit controls (exit_state.h, hs_*).
  * CR0 goes first and, without "load IA32_EFER", EFER at hs_efer: their
@@ -283,10 +480,94 @@ static void build_image(struct nvmx_vcpu *v)
 	put(&im, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 0);
 	put(&im, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	xv->hs_n = im.n;
+	for (unsigned i = 0; i < im.n; i++)
+		xv->hs_slot[i] = slot_of(xv->hs[i].field);
+	xv->ks_ok = false;
 	xv->hs_ok = true;
 	xv->hs_s = s;
 	xv->hs_ver = s->host_ver;
 	xv->hs_caps_gen = v->vm->caps_gen;
+}
+
+/*
+ * The image without the fields VMCS01 provably holds already (the known
+ * slots that are stable, or that the entry read and L1 has not run since,
+ * with the same value); afterwards every slot of the image is known.
+ * Under NVMX_L1_VERIFY_SKIPS the skipped fields go to l1_write_n too,
+ * flagged NVMX_FV_REDUNDANT.
+ */
+static void write_verifying(struct nvmx_vcpu *v, uint64_t ok)
+{
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	struct nvmx_field_value out[NVMX_ARRAY_SIZE(xv->hs)];
+	for (unsigned i = 0; i < xv->hs_n; i++) {
+		const struct nvmx_field_value *e = &xv->hs[i];
+		uint8_t k = xv->hs_slot[i];
+		bool same = k != K_NONE && (ok & KB(k)) && xv->l1k_val[k] == e->value;
+		if (k != K_NONE) {
+			xv->l1k_val[k] = e->value;
+			xv->l1k_known |= KB(k);
+		}
+		out[i] = *e;
+		out[i].flags = same ? NVMX_FV_REDUNDANT : 0;
+		v->stats.l1_writes_skipped += same;
+	}
+	nvmx_host_l1_write_n(&v->vm->ops, v->host, out, xv->hs_n);
+}
+
+static void write_skipping(struct nvmx_vcpu *v)
+{
+	struct nvmx_exit_vcpu *xv = &v->exit;
+	const struct nvmx_host_ops *o = &v->vm->ops;
+	if (!xv->ks_ok) {
+		/* Split the image once: a field neither stable nor in a
+		 * snapshot is written at every exit. Their values do not change
+		 * while the image is kept (only CR0 and EFER do, both
+		 * candidates). */
+		xv->ks_stable = stable_slots(v);
+		const uint64_t cand = xv->ks_stable | K_SNAP_SLOTS;
+		unsigned na = 0, nc = 0;
+		for (unsigned i = 0; i < xv->hs_n; i++) {
+			uint8_t k = xv->hs_slot[i];
+			if (k != K_NONE && (cand & KB(k))) {
+				xv->ks_cand[nc++] = (uint8_t)i;
+			} else {
+				xv->ks_out[na] = xv->hs[i];
+				xv->ks_out[na++].flags = 0;
+			}
+		}
+		xv->ks_nalways = na;
+		xv->ks_ncand = nc;
+		xv->ks_cand_mask = 0;
+		for (unsigned j = 0; j < nc; j++)
+			xv->ks_cand_mask |= KB(xv->hs_slot[xv->ks_cand[j]]);
+		xv->ks_ok = true;
+	}
+	const uint64_t ok = xv->l1k_snap | (xv->l1k_known & xv->ks_stable);
+	xv->l1k_snap = 0;
+	if ((v->entry.pol.l1_flags & NVMX_L1_VERIFY_SKIPS) && o->l1_write_n) {
+		write_verifying(v, ok);
+		return;
+	}
+	unsigned m = xv->ks_nalways;
+	for (unsigned j = 0; j < xv->ks_ncand; j++) {
+		const struct nvmx_field_value *e = &xv->hs[xv->ks_cand[j]];
+		uint8_t k = xv->hs_slot[xv->ks_cand[j]];
+		if ((ok & KB(k)) && xv->l1k_val[k] == e->value)
+			continue;
+		xv->l1k_val[k] = e->value;
+		xv->ks_out[m] = *e;
+		xv->ks_out[m++].flags = 0;
+	}
+	xv->l1k_known |= xv->ks_cand_mask;
+	v->stats.l1_writes_skipped += xv->hs_n - m;
+	if (m == 0)
+		return;
+	if (NVMX_HOST_HAS(o, l1_write_n))
+		nvmx_host_l1_write_n(o, v->host, xv->ks_out, m);
+	else
+		for (unsigned i = 0; i < m; i++)
+			nvmx_host_l1_write(o, v->host, xv->ks_out[i].field, xv->ks_out[i].value);
 }
 
 /* L1's host state (SDM 28.5). */
@@ -318,12 +599,13 @@ static void load_host_state(struct nvmx_vcpu *v)
 		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}
-	if (v->vm->ops.l1_write_n) {
+	if (v->entry.pol.l1_flags & NVMX_L1_SKIP_UNCHANGED)
+		write_skipping(v);
+	else if (NVMX_HOST_HAS(&v->vm->ops, l1_write_n))
 		nvmx_host_l1_write_n(&v->vm->ops, v->host, xv->hs, xv->hs_n);
-	} else {
+	else
 		for (unsigned i = 0; i < xv->hs_n; i++)
-			nvmx_l1_write(v, xv->hs[i].field, xv->hs[i].value);
-	}
+			nvmx_host_l1_write(&v->vm->ops, v->host, xv->hs[i].field, xv->hs[i].value);
 
 	/*
 	 * SDM 29.4.3.3: with "enable VPID" 0 in VMCS12, this exit (and the

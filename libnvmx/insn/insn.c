@@ -529,7 +529,13 @@ static enum nvmx_status do_vmentry(struct nvmx_insn_ctx *c, bool launch)
 	c->res->reason = NVMX_REASON_INSN_VMLAUNCH_CHECKS_NEXT;
 	struct nvmx_entry_l1 l1 = { .efer = c->efer, .cr0 = c->cr0, .pat = c->pat,
 	                            .pat_known = c->have_pat, .traced = true };
-	NVMX_CHECK(nvmx_entry_enter_l1(v, launch, &l1, c->res));
+	/* L1's registers just read are VMCS01's until L1 runs again. */
+	const uint64_t mode[7] = { c->cr0, c->efer, c->rflags, c->cs_ar, c->ss_ar, c->intr, c->pat };
+	nvmx_exit_l1k_entering(v, mode, c->have_pat);
+	enum nvmx_status est = nvmx_entry_enter_l1(v, launch, &l1, c->res);
+	if (!v->in_l2)
+		nvmx_exit_l1k_resumed(v);
+	NVMX_CHECK(est);
 	/* The entry module sets the error number and RFLAGS of VMfailValid(7/8)
 	 * but cannot know the instruction length: advance RIP here. */
 	if (c->res->outcome == NVMX_OUTCOME_VMFAIL_VALID) {

@@ -899,6 +899,8 @@ static enum nvmx_status apply(struct rctx *r)
 	nvmx_sync_lazy_drop(&v->sync);
 	v->exit.hs_ok = false;
 	v->exit.hs_s = NULL;
+	/* VMCS01 is restored by the host: nothing of it is known. */
+	nvmx_exit_l1k_forget(v);
 	v->exit.l1_snap = d->l1_snap;
 	v->exit.l1_efer = d->l1_efer;
 	v->exit.l1_cr0 = d->l1_cr0;
