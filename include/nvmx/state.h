@@ -53,6 +53,10 @@ enum nvmx_state_policy_item {
 	NVMX_STATE_POLICY_TSC_MULTIPLIER = 14,  /* L0-local */
 	NVMX_STATE_POLICY_EPTP01 = 15,          /* L0-local */
 	NVMX_STATE_POLICY_VPID01 = 16,          /* L0-local */
+	NVMX_STATE_POLICY_L1_FLAGS = 17,        /* L0-local: what VMCS01 intercepts */
+	NVMX_STATE_POLICY_L1_CR0_MASK = 18,     /* L0-local */
+	NVMX_STATE_POLICY_L1_CR4_MASK = 19,     /* L0-local */
+	NVMX_STATE_POLICY_L1_MSR_BITMAP = 20,   /* L0-local: present, and its digest */
 };
 
 /* Blob format version this library writes and reads. */

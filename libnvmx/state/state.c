@@ -82,7 +82,7 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 #define POL_SEC_HDR 8u
 #define POL_REC 16u
-#define POL_NITEMS 16u          /* items this version writes */
+#define POL_NITEMS 20u          /* items this version writes */
 #define POL_MAX_RECORDS 64u     /* records a reader accepts */
 #define POL_CHECKED 1u
 #define POL_PRESENT 2u
@@ -97,22 +97,35 @@ static uint64_t page_digest(const uint8_t *page)
 	return page ? XXH64(page, 4096, 0) : 0;
 }
 
+/* The items that name a 4 KiB page: a presence bit and a digest. */
+static bool pol_is_page(uint32_t item)
+{
+	return (item >= NVMX_STATE_POLICY_MSR_BITMAP && item <= NVMX_STATE_POLICY_IO_BITMAP_B) ||
+	       item == NVMX_STATE_POLICY_L1_MSR_BITMAP;
+}
+
 /* The policy as the section's items, in item order (o[k] is item k + 1). */
 static void policy_items(const struct nvmx_l0_policy *p, struct pol_item o[POL_NITEMS])
 {
 	const uint32_t C = POL_CHECKED;
-	const uint8_t *bm[3] = { p->msr_bitmap, p->io_bitmap_a, p->io_bitmap_b };
+	const uint8_t *page[POL_NITEMS + 1u] = { 0 };
+	page[NVMX_STATE_POLICY_MSR_BITMAP] = p->msr_bitmap;
+	page[NVMX_STATE_POLICY_IO_BITMAP_A] = p->io_bitmap_a;
+	page[NVMX_STATE_POLICY_IO_BITMAP_B] = p->io_bitmap_b;
+	page[NVMX_STATE_POLICY_L1_MSR_BITMAP] = p->l1_msr_bitmap;
 	uint64_t val[POL_NITEMS] = { p->flags, p->pin_set, p->proc_set, p->proc2_set,
 		                     p->exit_set, p->entry_set, p->exception_bitmap,
-		                     p->cr0_mask, p->cr4_mask, page_digest(bm[0]),
-		                     page_digest(bm[1]), page_digest(bm[2]), p->tsc_offset,
-		                     p->tsc_multiplier, p->eptp01, p->vpid01 };
+		                     p->cr0_mask, p->cr4_mask, 0, 0, 0, p->tsc_offset,
+		                     p->tsc_multiplier, p->eptp01, p->vpid01, p->l1_flags,
+		                     p->l1_cr0_mask, p->l1_cr4_mask, 0 };
 	for (uint32_t k = 0; k < POL_NITEMS; k++) {
 		uint32_t item = k + 1u;
 		uint32_t f = item <= NVMX_STATE_POLICY_IO_BITMAP_B ? C : 0;
-		if (item >= NVMX_STATE_POLICY_MSR_BITMAP && item <= NVMX_STATE_POLICY_IO_BITMAP_B &&
-		    bm[item - NVMX_STATE_POLICY_MSR_BITMAP])
-			f |= POL_PRESENT;
+		if (pol_is_page(item)) {
+			val[k] = page_digest(page[item]);
+			if (page[item])
+				f |= POL_PRESENT;
+		}
 		o[k] = (struct pol_item){ item, f, val[k] };
 	}
 }
@@ -818,8 +831,7 @@ static enum nvmx_status decode_policy(struct rctx *r, const struct sec *s)
 		if (seen & (1u << item))
 			REFUSE(r, STATE_POLICY_RECORD, at);
 		seen |= 1u << item;
-		bool bitmap = item >= NVMX_STATE_POLICY_MSR_BITMAP &&
-		              item <= NVMX_STATE_POLICY_IO_BITMAP_B;
+		bool bitmap = pol_is_page(item);
 		/* This version knows which items are checked: a record that says
 		 * otherwise, or a presence bit where none belongs, is malformed. */
 		if ((f & POL_CHECKED) != (w->flags & POL_CHECKED) ||

@@ -107,11 +107,15 @@ Test(state_policy, the_blob_records_every_item_of_the_policy)
 {
 	A.pol.proc_set |= 1u << 7; /* HLT exiting, as an L0 that wants HLT */
 	A.pol.tsc_offset = 0x1234;
+	static uint8_t l1_bitmap[4096];
+	l1_bitmap[2048 + 0x10] = 1; /* WRMSR 0x80 exits in VMCS01 */
+	A.pol.l1_cr0_mask = 0x20;
+	A.pol.l1_msr_bitmap = l1_bitmap;
 	put_policy(&A);
 	saved_in_root();
 	uint64_t len = 0, off = su_section(blob, SU_SEC_POLICY, &len);
 	cr_assert_neq(off, 0);
-	cr_assert_eq(su_get32(blob + off), 16);
+	cr_assert_eq(su_get32(blob + off), 20);
 	cr_assert_eq(su_get32(blob + off + 4), 0);
 	struct { uint32_t item, flags; uint64_t value; } want[] = {
 		{ 1, SU_POL_CHECKED, A.pol.flags },
@@ -130,6 +134,10 @@ Test(state_policy, the_blob_records_every_item_of_the_policy)
 		{ 14, 0, 0 },
 		{ 15, 0, FX_EPTP01 },
 		{ 16, 0, 0 },
+		{ 17, 0, A.pol.l1_flags },
+		{ 18, 0, 0x20 },                          /* CR0.NE, as an L0 owns it */
+		{ 19, 0, 0 },
+		{ 20, SU_POL_PRESENT, XXH64(l1_bitmap, 4096, 0) },
 	};
 	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		uint64_t at = item_at(want[i].item);
@@ -184,6 +192,9 @@ Test(state_policy, l0_local_items_may_differ)
 	B.pol.eptp01 = 0x7f00000000ull | 0x1eull; /* EPT01 elsewhere on this host */
 	B.pol.tsc_offset = 0x99999;
 	B.pol.tsc_multiplier = 1ull << 47;
+	static uint8_t l1_bitmap[4096];
+	B.pol.l1_cr4_mask = 1u << 13;   /* VMCS01 owns CR4.VMXE here */
+	B.pol.l1_msr_bitmap = l1_bitmap;
 	put_policy(&B);
 	restored();
 }
