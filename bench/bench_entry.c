@@ -2,7 +2,7 @@
 /*
  * VM-entry benchmarks: the first VMLAUNCH (every VMCS02 field written),
  * VMRESUME with 0, 1 and 10 dirty VMCS12 fields, and the MSR-bitmap merge
- * (redone after nvmx_vcpu_l1_page_changed, or checked by hashing L1's page
+ * (redone after nvmx_vcpu_notify_l1_page_changed, or checked by hashing L1's page
  * at every entry). vmcs_writes is the hardware VMCS accesses per entry.
  */
 #include <stdio.h>
@@ -52,7 +52,7 @@ static void back_to_l1_page_changed(void *ctx)
 {
 	(void)ctx;
 	fx_exit_to_l1(&F);
-	nvmx_vcpu_l1_page_changed(F.v, FX_MSR_BITMAP);
+	nvmx_vcpu_notify_l1_page_changed(F.v, FX_MSR_BITMAP);
 }
 
 int main(void)

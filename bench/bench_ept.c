@@ -125,7 +125,7 @@ static void reset_cold(void *ctx)
 static void reset_warm(void *ctx)
 {
 	(void)ctx;
-	nvmx_vm_l1_mem_changed(h.vm, target & ~0xfffull, 4096, NVMX_MEM_READ_ONLY);
+	nvmx_vm_notify_l1_mem_changed(h.vm, target & ~0xfffull, 4096, NVMX_MEM_READ_ONLY);
 	fault(target + 0x1000);  /* keep the path (and PT) shadowed */
 }
 
@@ -182,7 +182,7 @@ int main(void)
 			for (uint64_t a = 0; a < GIB; a += 4096)
 				fault(a);
 		uint64_t t0 = bench_now_ns();
-		nvmx_vm_l1_mem_changed(h.vm, 0, GIB, NVMX_MEM_READ_ONLY);
+		nvmx_vm_notify_l1_mem_changed(h.vm, 0, GIB, NVMX_MEM_READ_ONLY);
 		ns[rep] = bench_now_ns() - t0;
 	}
 	snprintf(extra, sizeof(extra), "\"leaves_dropped\": 262144");

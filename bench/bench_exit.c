@@ -5,7 +5,7 @@
  * reads and writes per exit. The exit half is always measured
  * ("round_trip": false); when VM entry works (nvmx_entry_enter accepts the
  * VMCS12 set up here) the roundtrip_* lines add L1's VMRESUME, presented
- * through nvmx_vcpu_vmx_insn as a host would ("round_trip": true).
+ * through nvmx_vcpu_emulate_vmx_insn as a host would ("round_trip": true).
  *
  * The round trip includes the reference host's callbacks (VMCS02 and L1
  * state accesses, the host-state list, INVVPID, trace). To split library
@@ -49,7 +49,7 @@ static void setup_vmcs12(struct refhost *h, struct nvmx_vmcs12 *s)
 	rt_vmcs12_baseline(h->vm, s);
 	S(CPU_BASED_VM_EXEC_CONTROL,
 	  V12(s, CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_USE_IO_BITMAPS | NVMX_PROC_USE_MSR_BITMAPS);
-	S(VM_EXIT_CONTROLS, V12(s, VM_EXIT_CONTROLS) | NVMX_EXIT_ACK_INTR_ON_EXIT);
+	S(VM_EXIT_CONTROLS, V12(s, VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_ACK_INTR_ON_EXIT);
 	S(IO_BITMAP_A, IO_A);
 	S(IO_BITMAP_B, IO_B);
 	S(MSR_BITMAP, MSR_BM);
@@ -75,7 +75,7 @@ static struct nvmx_insn_exit vmresume_exit;
 static bool l1_vmresume(struct ctx *c)
 {
 	struct nvmx_result res;
-	return nvmx_vcpu_vmx_insn(c->h->vcpu, &vmresume_exit, &res) == NVMX_STATUS_OK &&
+	return nvmx_vcpu_emulate_vmx_insn(c->h->vcpu, &vmresume_exit, &res) == NVMX_STATUS_OK &&
 	       res.action == NVMX_ACTION_RUN_L2;
 }
 
@@ -436,11 +436,11 @@ static void op_plain(void *arg)
 	uint64_t val[5];
 	bool ok = true;
 	for (unsigned i = 0; i < 5; i++) {
-		ok &= plain_insn(p, NVMX_EXIT_VMREAD, 0, rd[i]);
+		ok &= plain_insn(p, NVMX_EXIT_REASON_VMREAD, 0, rd[i]);
 		val[i] = p->h->gpr[1];
 	}
-	ok &= plain_insn(p, NVMX_EXIT_VMWRITE, val[3] + val[2], NVMX_F_GUEST_RIP);
-	ok &= plain_insn(p, NVMX_EXIT_VMRESUME, 0, 0);
+	ok &= plain_insn(p, NVMX_EXIT_REASON_VMWRITE, val[3] + val[2], NVMX_F_GUEST_RIP);
+	ok &= plain_insn(p, NVMX_EXIT_REASON_VMRESUME, 0, 0);
 	if (!ok || !p->h->vcpu->in_l2)
 		p->failed = true;
 }
@@ -509,9 +509,9 @@ int main(void)
 	v->current_vmptr = VMCS12_GPA;
 	setup_vmcs12(&h, s);
 
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME, .addr_size = 8 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMRESUME, .addr_size = 8 };
 	vmresume_exit.size = sizeof(vmresume_exit);
-	vmresume_exit.exit_reason = NVMX_EXIT_VMRESUME;
+	vmresume_exit.exit_reason = NVMX_EXIT_REASON_VMRESUME;
 	vmresume_exit.insn_len = 3;
 	vmresume_exit.flags = NVMX_INSN_INFO_VALID;
 	vmresume_exit.insn_info = refhost_insn_info(&in);
@@ -535,15 +535,15 @@ int main(void)
 	};
 	for (unsigned i = 0; i < 4; i++)
 		ex[i] = e;
-	ex[0].exit_reason = NVMX_EXIT_CPUID;
+	ex[0].exit_reason = NVMX_EXIT_REASON_CPUID;
 	ex[0].insn_len = 2;
-	ex[1].exit_reason = NVMX_EXIT_IO_INSTRUCTION;
+	ex[1].exit_reason = NVMX_EXIT_REASON_IO_INSTRUCTION;
 	ex[1].qualification = 0x60ull << 16 | 8;
 	ex[1].insn_len = 1;
-	ex[2].exit_reason = NVMX_EXIT_RDMSR;
+	ex[2].exit_reason = NVMX_EXIT_REASON_RDMSR;
 	ex[2].operand = 0x10;
 	ex[2].insn_len = 2;
-	ex[3].exit_reason = NVMX_EXIT_EXTERNAL_INTERRUPT;
+	ex[3].exit_reason = NVMX_EXIT_REASON_EXTERNAL_INTERRUPT;
 	ex[3].intr_info = 0x41 | NVMX_INTR_INFO_VALID;
 	/* The exit half alone, then (when VM entry works) the full round trip
 	 * with L1's VMRESUME, which also completes the lazy guest-state sync. */
@@ -590,7 +590,7 @@ int main(void)
 
 	/* An exit L0 keeps (L1 does not intercept RDMSR of 0x11): no
 	 * round trip through L1 either way. */
-	e.exit_reason = NVMX_EXIT_RDMSR;
+	e.exit_reason = NVMX_EXIT_REASON_RDMSR;
 	e.intr_info = 0;
 	e.operand = 0x11;
 	struct ctx c = { .h = &h, .e = e };

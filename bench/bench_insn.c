@@ -24,7 +24,7 @@ struct ctx {
 static void run(struct ctx *c, const struct nvmx_insn_exit *ex)
 {
 	struct nvmx_result r;
-	if (nvmx_vcpu_vmx_insn(c->h->vcpu, ex, &r) != NVMX_STATUS_OK ||
+	if (nvmx_vcpu_emulate_vmx_insn(c->h->vcpu, ex, &r) != NVMX_STATUS_OK ||
 	    r.outcome != NVMX_OUTCOME_SUCCEED)
 		c->failures++;
 }
@@ -86,12 +86,12 @@ int main(void)
 	refhost_mem_w64(&h, OPND + 8, VMCS_B);
 	refhost_mem_w64(&h, OPND + 16, VMXON_PA);
 	h.gpr[3] = OPND + 16;
-	struct nvmx_insn_exit vmxon = mk(NVMX_EXIT_VMXON, INFO_MEM_RBX, 4);
+	struct nvmx_insn_exit vmxon = mk(NVMX_EXIT_REASON_VMXON, INFO_MEM_RBX, 4);
 	run(&c, &vmxon);
-	c.vmread = mk(NVMX_EXIT_VMREAD, INFO_REGS, 3);
-	c.vmwrite = mk(NVMX_EXIT_VMWRITE, INFO_REGS, 3);
-	c.vmptrld = mk(NVMX_EXIT_VMPTRLD, INFO_MEM_RBX, 3);
-	c.vmclear = mk(NVMX_EXIT_VMCLEAR, INFO_MEM_RBX, 4);
+	c.vmread = mk(NVMX_EXIT_REASON_VMREAD, INFO_REGS, 3);
+	c.vmwrite = mk(NVMX_EXIT_REASON_VMWRITE, INFO_REGS, 3);
+	c.vmptrld = mk(NVMX_EXIT_REASON_VMPTRLD, INFO_MEM_RBX, 3);
+	c.vmclear = mk(NVMX_EXIT_REASON_VMCLEAR, INFO_MEM_RBX, 4);
 	h.gpr[3] = OPND;
 	run(&c, &c.vmptrld);
 	h.gpr[2] = NVMX_F_GUEST_RIP;

@@ -49,7 +49,7 @@ static void mark_changed(void *ctx)
 static void run(unsigned n)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vmcs12_cache_slots = n;
 	if (refhost_init(&H, 4ull << 20, &cfg) != NVMX_STATUS_OK)
 		abort();
@@ -107,7 +107,7 @@ static void op_vm_restore(void *ctx)
 static void run_vm(uint16_t pool)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vpid02_first = 0x1000;
 	cfg.vpid02_count = pool;
 	if (refhost_init(&H, 4ull << 20, &cfg) != NVMX_STATUS_OK)

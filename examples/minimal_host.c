@@ -12,7 +12,7 @@
  *
  * It uses only <nvmx/nvmx.h>. Flow: create the VM and the vCPU with the
  * host callbacks; L1 executes VMXON, VMCLEAR, VMPTRLD, VMWRITEs and
- * VMLAUNCH (each a VM exit of L1 passed to nvmx_vcpu_vmx_insn); L0 runs L2
+ * VMLAUNCH (each a VM exit of L1 passed to nvmx_vcpu_emulate_vmx_insn); L0 runs L2
  * on VMCS02; L2 executes HLT, which L1 asked to intercept, and the library
  * reflects the exit to L1 (nvmx_vcpu_handle_exit); L1 reads the exit reason.
  */
@@ -124,16 +124,16 @@ static struct nvmx_result l1_insn(struct nvmx_vcpu *v, struct host *h, uint32_t 
 	struct nvmx_insn_exit ex = { .size = sizeof(ex), .exit_reason = reason, .insn_len = len,
 	                             .flags = NVMX_INSN_INFO_VALID };
 	ex.insn_info = 2u << 7;                                 /* 64-bit address size */
-	if (reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE)
+	if (reason == NVMX_EXIT_REASON_VMREAD || reason == NVMX_EXIT_REASON_VMWRITE)
 		ex.insn_info |= 1u << 10 | reg1 << 3 | reg2 << 28; /* register operands */
-	else if (reason != NVMX_EXIT_VMLAUNCH)
+	else if (reason != NVMX_EXIT_REASON_VMLAUNCH)
 		ex.insn_info |= 3u << 15 | 1u << 22 | 3u << 23; /* [DS:RBX], no index */
 	/* The memory operand of VMXON, VMCLEAR, VMPTRLD holds a 64-bit
 	 * physical address; L1 keeps it at OPERAND_LA, RBX points there. */
 	memcpy(h->mem + OPERAND_LA, &mem_pa, 8);
 	h->gpr[3] = OPERAND_LA;
 	struct nvmx_result res;
-	if (nvmx_vcpu_vmx_insn(v, &ex, &res) != NVMX_STATUS_OK)
+	if (nvmx_vcpu_emulate_vmx_insn(v, &ex, &res) != NVMX_STATUS_OK)
 		abort(); /* a host callback failed */
 	return res;
 }
@@ -156,7 +156,7 @@ int main(void)
 	if (!h)
 		return 1;
 	h->next_page = 0x200000000ull;
-	nvmx_vm_example_config(&cfg); /* the VMX capabilities L1 is offered */
+	nvmx_vm_config_example(&cfg); /* the VMX capabilities L1 is offered */
 	if (nvmx_vm_create(&cfg, &ops, h, &vm) != NVMX_STATUS_OK || nvmx_vcpu_create(vm, h, &v) != NVMX_STATUS_OK)
 		return 1;
 
@@ -174,11 +174,11 @@ int main(void)
 	uint32_t rev = (uint32_t)basic & 0x7fffffffu;
 	memcpy(h->mem + VMXON_GPA, &rev, 4);
 	memcpy(h->mem + VMCS12_GPA, &rev, 4);
-	struct nvmx_result r = l1_insn(v, h, NVMX_EXIT_VMXON, 4, VMXON_GPA, 0, 0);
+	struct nvmx_result r = l1_insn(v, h, NVMX_EXIT_REASON_VMXON, 4, VMXON_GPA, 0, 0);
 	printf("VMXON: %s\n", nvmx_outcome_name(r.outcome));
-	r = l1_insn(v, h, NVMX_EXIT_VMCLEAR, 4, VMCS12_GPA, 0, 0);
+	r = l1_insn(v, h, NVMX_EXIT_REASON_VMCLEAR, 4, VMCS12_GPA, 0, 0);
 	printf("VMCLEAR: %s\n", nvmx_outcome_name(r.outcome));
-	r = l1_insn(v, h, NVMX_EXIT_VMPTRLD, 3, VMCS12_GPA, 0, 0);
+	r = l1_insn(v, h, NVMX_EXIT_REASON_VMPTRLD, 3, VMCS12_GPA, 0, 0);
 	printf("VMPTRLD: %s\n", nvmx_outcome_name(r.outcome));
 
 	/* L1 fills a valid VMCS12 for a 64-bit L2 (SDM 27.2-27.3): controls
@@ -190,8 +190,8 @@ int main(void)
 	const struct { const char *name; uint64_t val; } w[] = {
 		{ "PIN_BASED_VM_EXEC_CONTROL", (uint32_t)pin },
 		{ "CPU_BASED_VM_EXEC_CONTROL", (uint32_t)proc | NVMX_PROC_HLT_EXITING },
-		{ "VM_EXIT_CONTROLS", (uint32_t)exitc | NVMX_EXIT_HOST_ADDR_SPACE_SIZE },
-		{ "VM_ENTRY_CONTROLS", (uint32_t)entry | NVMX_ENTRY_IA32E_MODE_GUEST },
+		{ "VM_EXIT_CONTROLS", (uint32_t)exitc | NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE },
+		{ "VM_ENTRY_CONTROLS", (uint32_t)entry | NVMX_ENTRY_CTL_IA32E_MODE_GUEST },
 		{ "VMCS_LINK_POINTER", ~0ull }, { "HOST_CR0", 0x80050033 },
 		{ "HOST_CR3", 0x5000 }, { "HOST_CR4", NVMX_CR4_VMXE | NVMX_CR4_PAE },
 		{ "HOST_CS_SELECTOR", 0x10 }, { "HOST_SS_SELECTOR", 0x18 }, { "HOST_TR_SELECTOR", 0x40 },
@@ -214,20 +214,20 @@ int main(void)
 			return 1;
 		h->gpr[0] = w[i].val; /* VMWRITE RCX (field), RAX (value) */
 		h->gpr[1] = enc;
-		r = l1_insn(v, h, NVMX_EXIT_VMWRITE, 3, 0, 0, 1);
+		r = l1_insn(v, h, NVMX_EXIT_REASON_VMWRITE, 3, 0, 0, 1);
 		ok += r.outcome == NVMX_OUTCOME_SUCCEED;
 	}
 	printf("VMWRITE x%u: %u succeeded\n", n, ok);
 
 	/* VMLAUNCH: the library checks VMCS12 and builds VMCS02; RUN_L2 tells
 	 * L0 to enter L2 on VMCS02 (here: read what the hardware would run). */
-	r = l1_insn(v, h, NVMX_EXIT_VMLAUNCH, 3, 0, 0, 0);
+	r = l1_insn(v, h, NVMX_EXIT_REASON_VMLAUNCH, 3, 0, 0, 0);
 	printf("VMLAUNCH: %s, action %s, L2 RIP %#llx\n", nvmx_outcome_name(r.outcome),
 	       nvmx_action_name(r.action), (unsigned long long)vmcs_read(h, NVMX_F_GUEST_RIP));
 
 	/* L2 executes HLT: VMCS02 exits to L0, which asks the library. L1
 	 * asked for HLT exits, so the exit is reflected (SDM 26.1.3, 28). */
-	struct nvmx_l2_exit e = { .size = sizeof(e), .exit_reason = NVMX_EXIT_HLT, .insn_len = 1 };
+	struct nvmx_l2_exit e = { .size = sizeof(e), .exit_reason = NVMX_EXIT_REASON_HLT, .insn_len = 1 };
 	if (nvmx_vcpu_handle_exit(v, &e, &r) != NVMX_STATUS_OK)
 		return 1;
 	printf("L2 HLT: %s, action %s, L1 RIP %#llx\n", nvmx_outcome_name(r.outcome),
@@ -237,7 +237,7 @@ int main(void)
 	uint32_t reason_enc = 0;
 	nvmx_vmcs_field_by_name("VM_EXIT_REASON", &reason_enc);
 	h->gpr[1] = reason_enc;
-	r = l1_insn(v, h, NVMX_EXIT_VMREAD, 3, 0, 0, 1);
+	r = l1_insn(v, h, NVMX_EXIT_REASON_VMREAD, 3, 0, 0, 1);
 	printf("VMREAD %s: %s, %llu\n", nvmx_vmcs_field_name(reason_enc),
 	       nvmx_outcome_name(r.outcome), (unsigned long long)h->gpr[0]);
 

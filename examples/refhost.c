@@ -772,7 +772,7 @@ static enum nvmx_status init(struct refhost *h, uint64_t mem_size,
 
 	struct nvmx_vm_config def;
 	if (!cfg) {
-		nvmx_vm_example_config(&def);
+		nvmx_vm_config_example(&def);
 		cfg = &def;
 	}
 	enum nvmx_status s = nvmx_vm_create(cfg, &h->ops, h, &h->vm);
@@ -914,13 +914,13 @@ uint32_t refhost_insn_info(const struct refhost_insn *in)
 		info |= NVMX_INSN_INFO_REG_OPERAND;      /* register operand (VMREAD/VMWRITE) */
 	}
 	switch (in->exit_reason) {
-	case NVMX_EXIT_VMREAD:
-	case NVMX_EXIT_VMWRITE:
+	case NVMX_EXIT_REASON_VMREAD:
+	case NVMX_EXIT_REASON_VMWRITE:
 		info |= NVMX_INSN_INFO_PUT(REG1, in->reg1);
 		info |= NVMX_INSN_INFO_PUT(REG2, in->reg2);
 		break;
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID:
+	case NVMX_EXIT_REASON_INVEPT:
+	case NVMX_EXIT_REASON_INVVPID:
 		info &= ~NVMX_INSN_INFO_REG_OPERAND;
 		info |= NVMX_INSN_INFO_PUT(REG2, in->reg2);
 		break;
@@ -933,13 +933,13 @@ uint32_t refhost_insn_info(const struct refhost_insn *in)
 static unsigned insn_len(uint32_t reason)
 {
 	switch (reason) {
-	case NVMX_EXIT_VMXON: return 5;   /* F3 0F C7 /6 with a ModRM + SIB-less operand */
-	case NVMX_EXIT_VMXOFF:
-	case NVMX_EXIT_VMLAUNCH:
-	case NVMX_EXIT_VMRESUME: return 3;
-	case NVMX_EXIT_VMCLEAR: return 4;
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID: return 5;
+	case NVMX_EXIT_REASON_VMXON: return 5;   /* F3 0F C7 /6 with a ModRM + SIB-less operand */
+	case NVMX_EXIT_REASON_VMXOFF:
+	case NVMX_EXIT_REASON_VMLAUNCH:
+	case NVMX_EXIT_REASON_VMRESUME: return 3;
+	case NVMX_EXIT_REASON_VMCLEAR: return 4;
+	case NVMX_EXIT_REASON_INVEPT:
+	case NVMX_EXIT_REASON_INVVPID: return 5;
 	default: return 3;
 	}
 }
@@ -959,7 +959,7 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 		h->gpr[RBX] = in->la;
 	ex.insn_info = refhost_insn_info(in);
 	ex.qualification = 0;
-	enum nvmx_status s = nvmx_vcpu_vmx_insn(h->vcpu, &ex, res);
+	enum nvmx_status s = nvmx_vcpu_emulate_vmx_insn(h->vcpu, &ex, res);
 	if (s == NVMX_STATUS_OK && res->action == NVMX_ACTION_RUN_L2)
 		refhost_hw_enter(h);
 	return s;
@@ -967,13 +967,13 @@ enum nvmx_status refhost_exec(struct refhost *h, const struct refhost_insn *in,
 
 void refhost_hw_enter(struct refhost *h)
 {
-	if (refhost_vmcs02_get(h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_DEBUG_CONTROLS)
+	if (refhost_vmcs02_get(h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_LOAD_DEBUG_CONTROLS)
 		h->dr7 = (refhost_vmcs02_get(h, NVMX_F_GUEST_DR7) & ~((1ull << 12) | (3ull << 14))) |
 		         (1ull << 10);
 }
 
 void refhost_hw_exit(struct refhost *h)
 {
-	if (refhost_vmcs02_get(h, NVMX_F_VM_EXIT_CONTROLS) & NVMX_EXIT_SAVE_DEBUG_CONTROLS)
+	if (refhost_vmcs02_get(h, NVMX_F_VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS)
 		refhost_vmcs02_set(h, NVMX_F_GUEST_DR7, h->dr7);
 }

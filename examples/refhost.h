@@ -222,7 +222,7 @@ bool refhost_range_add(struct refhost *h, enum refhost_range_kind kind, uint64_t
  * operand, as the hardware would report it, and let the library emulate it.
  */
 struct refhost_insn {
-	uint32_t exit_reason;     /* NVMX_EXIT_VMXON ... */
+	uint32_t exit_reason;     /* NVMX_EXIT_REASON_VMXON ... */
 	bool mem;                 /* memory operand */
 	uint64_t la;              /* its linear address */
 	unsigned reg1, reg2;      /* register operands (VMREAD/VMWRITE/INVEPT/INVVPID) */

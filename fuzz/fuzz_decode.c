@@ -37,7 +37,7 @@ static struct refhost ha, hb;
 static bool reset(struct refhost *h, bool long64)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = 1ull << 20;
 	cfg.vmcs12_cache_slots = 2;
 	if (!h->mem)
@@ -70,7 +70,7 @@ static bool reset(struct refhost *h, bool long64)
 static uint32_t info_of(const struct gen_modrm *m, uint32_t reason)
 {
 	uint32_t info = 0;
-	const bool vmrw = reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE;
+	const bool vmrw = reason == NVMX_EXIT_REASON_VMREAD || reason == NVMX_EXIT_REASON_VMWRITE;
 	if (m->mem) {
 		info |= m->scale == 8 ? 3u : m->scale == 4 ? 2u : m->scale == 2 ? 1u : 0u;
 		info |= (m->addr_size == 8 ? 2u : 1u) << 7;
@@ -80,7 +80,7 @@ static uint32_t info_of(const struct gen_modrm *m, uint32_t reason)
 	} else {
 		info |= 1u << 10 | m->rm << 3;
 	}
-	if (vmrw || reason == NVMX_EXIT_INVEPT || reason == NVMX_EXIT_INVVPID)
+	if (vmrw || reason == NVMX_EXIT_REASON_INVEPT || reason == NVMX_EXIT_REASON_INVVPID)
 		info |= m->reg << 28;
 	return info;
 }
@@ -88,9 +88,9 @@ static uint32_t info_of(const struct gen_modrm *m, uint32_t reason)
 static void encode(struct fuzz_src *in, unsigned c, bool long64, struct gen_insn *g,
                    uint32_t *reason)
 {
-	static const uint32_t reasons[] = { NVMX_EXIT_VMCLEAR, NVMX_EXIT_VMPTRLD, NVMX_EXIT_VMXON,
-	                                    NVMX_EXIT_VMPTRST, NVMX_EXIT_VMREAD, NVMX_EXIT_VMWRITE,
-	                                    NVMX_EXIT_INVEPT, NVMX_EXIT_INVVPID };
+	static const uint32_t reasons[] = { NVMX_EXIT_REASON_VMCLEAR, NVMX_EXIT_REASON_VMPTRLD, NVMX_EXIT_REASON_VMXON,
+	                                    NVMX_EXIT_REASON_VMPTRST, NVMX_EXIT_REASON_VMREAD, NVMX_EXIT_REASON_VMWRITE,
+	                                    NVMX_EXIT_REASON_INVEPT, NVMX_EXIT_REASON_INVVPID };
 	struct gen_plan p;
 	memset(g, 0, sizeof(*g));
 	g->long64 = long64;
@@ -190,7 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (sel & 0x20)
 				ea.insn_len = 0; /* the library takes the decoded length */
 			uint64_t rfl = refhost_l1_get(&ha, NVMX_F_GUEST_RFLAGS);
-			enum nvmx_status st = nvmx_vcpu_vmx_insn(ha.vcpu, &ea, &ra);
+			enum nvmx_status st = nvmx_vcpu_emulate_vmx_insn(ha.vcpu, &ea, &ra);
 			if ((st != NVMX_STATUS_OK || ra.outcome == NVMX_OUTCOME_FAULT) &&
 			    (refhost_l1_get(&ha, NVMX_F_GUEST_RIP) != rip ||
 			     refhost_l1_get(&ha, NVMX_F_GUEST_RFLAGS) != rfl))
@@ -198,8 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* The hosts now differ: no more comparisons this input. */
 			return 0;
 		}
-		enum nvmx_status sa = nvmx_vcpu_vmx_insn(ha.vcpu, &ea, &ra);
-		enum nvmx_status sb = nvmx_vcpu_vmx_insn(hb.vcpu, &eb, &rb);
+		enum nvmx_status sa = nvmx_vcpu_emulate_vmx_insn(ha.vcpu, &ea, &ra);
+		enum nvmx_status sb = nvmx_vcpu_emulate_vmx_insn(hb.vcpu, &eb, &rb);
 		char what[64];
 		snprintf(what, sizeof(what), "insn %u (exit %u, %s, %u bytes)", k, reason,
 		         long64 ? "64-bit" : "32-bit", g.n);

@@ -50,7 +50,7 @@ static bool start(void)
 {
 	if (!have_host) {
 		struct nvmx_vm_config cfg;
-		nvmx_vm_example_config(&cfg);
+		nvmx_vm_config_example(&cfg);
 		cfg.shadow_ept_budget = 1ull << 20;
 		if (refhost_init(&h, MEM, &cfg) != NVMX_STATUS_OK)
 			return false;
@@ -74,7 +74,7 @@ static bool start(void)
 	nvmx_vmcs12_set(s, NVMX_IDX_SECONDARY_VM_EXEC_CONTROL,
 	                NVMX_PROC2_DESC_TABLE_EXITING | NVMX_PROC2_RDRAND_EXITING |
 	                        NVMX_PROC2_RDSEED_EXITING);
-	nvmx_vmcs12_set(s, NVMX_IDX_VM_EXIT_CONTROLS, NVMX_EXIT_HOST_ADDR_SPACE_SIZE);
+	nvmx_vmcs12_set(s, NVMX_IDX_VM_EXIT_CONTROLS, NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE);
 	tsup_vmcs12_host64(set12, s);
 	return true;
 }
@@ -124,8 +124,8 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 	uint8_t opt = (uint8_t)fuzz_take(in, 1);
 	switch (c) {
 	case C_VMCLEAR: case C_VMPTRLD: case C_VMXON: case C_VMPTRST: {
-		static const uint32_t r[] = { NVMX_EXIT_VMCLEAR, NVMX_EXIT_VMPTRLD, NVMX_EXIT_VMXON,
-		                              NVMX_EXIT_VMPTRST };
+		static const uint32_t r[] = { NVMX_EXIT_REASON_VMCLEAR, NVMX_EXIT_REASON_VMPTRLD, NVMX_EXIT_REASON_VMXON,
+		                              NVMX_EXIT_REASON_VMPTRST };
 		gen_plan(in, long64, c == C_VMPTRST ? 7 : 6, true, false, &p);
 		gen_fix_segment(&p, long64);
 		gen_prefixes(g, &p);
@@ -151,7 +151,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, 0x0f);
 		gen_put(g, c == C_VMREAD ? 0x78 : 0x79);
 		gen_modrm_bytes(g, &p);
-		x->reason = c == C_VMREAD ? NVMX_EXIT_VMREAD : NVMX_EXIT_VMWRITE;
+		x->reason = c == C_VMREAD ? NVMX_EXIT_REASON_VMREAD : NVMX_EXIT_REASON_VMWRITE;
 		x->info = g->m.reg << 28;
 		x->info_mask = 15u << 28 | 1u << 10;
 		if (g->m.mem) {
@@ -172,7 +172,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, 0x38);
 		gen_put(g, c == C_INVEPT ? 0x80 : 0x81);
 		gen_modrm_bytes(g, &p);
-		x->reason = c == C_INVEPT ? NVMX_EXIT_INVEPT : NVMX_EXIT_INVVPID;
+		x->reason = c == C_INVEPT ? NVMX_EXIT_REASON_INVEPT : NVMX_EXIT_REASON_INVVPID;
 		mem_expect(&g->m, &x->info, &x->info_mask);
 		x->info |= g->m.reg << 28;
 		x->info_mask |= 15u << 28 | 1u << 10;
@@ -190,7 +190,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, 0x0f);
 		gen_put(g, 0x01);
 		gen_modrm_bytes(g, &p);
-		x->reason = NVMX_EXIT_GDTR_IDTR;
+		x->reason = NVMX_EXIT_REASON_GDTR_IDTR;
 		mem_expect(&g->m, &x->info, &x->info_mask);
 		x->info |= id << 28;
 		x->info_mask |= 3u << 28 | 1u << 10;
@@ -210,7 +210,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, 0x0f);
 		gen_put(g, 0x00);
 		gen_modrm_bytes(g, &p);
-		x->reason = NVMX_EXIT_LDTR_TR;
+		x->reason = NVMX_EXIT_REASON_LDTR_TR;
 		x->info = id << 28;
 		x->info_mask = 3u << 28 | 1u << 10;
 		if (g->m.mem) {
@@ -232,7 +232,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, 0x0f);
 		gen_put(g, 0xc7);
 		gen_modrm_bytes(g, &p);
-		x->reason = c == C_RDRAND ? NVMX_EXIT_RDRAND : NVMX_EXIT_RDSEED;
+		x->reason = c == C_RDRAND ? NVMX_EXIT_REASON_RDRAND : NVMX_EXIT_REASON_RDSEED;
 		/* REX.W wins over 66h (SDM vol. 2, 2.2.1.2). */
 		unsigned os = long64 && p.rex_w ? 2 : o16 ? 0 : 1;
 		x->info = g->m.rm << 3 | os << 11;
@@ -253,7 +253,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		x->dx = fuzz_take(in, 2);
 		unsigned size = !(op & 1) ? 1 : o16 ? 2 : 4;
 		bool is_in = !(op & 2);
-		x->reason = NVMX_EXIT_IO_INSTRUCTION;
+		x->reason = NVMX_EXIT_REASON_IO_INSTRUCTION;
 		x->qual = (uint64_t)(size - 1) | (is_in ? 8u : 0) | (imm ? 0x40u : 0) |
 		          (uint64_t)(imm ? port8 : x->dx) << 16;
 		break;
@@ -277,7 +277,7 @@ static void encode(struct fuzz_src *in, enum cls c, bool long64, struct gen_insn
 		gen_put(g, op);
 		x->dx = fuzz_take(in, 2);
 		unsigned size = !(op & 1) ? 1 : o16 ? 2 : 4;
-		x->reason = NVMX_EXIT_IO_INSTRUCTION;
+		x->reason = NVMX_EXIT_REASON_IO_INSTRUCTION;
 		x->qual = (uint64_t)(size - 1) | (is_in ? 8u : 0) | 0x10u | (rep ? 0x20u : 0) |
 		          x->dx << 16;
 		if (nvmx_caps_msr(&h.vm->caps, NVMX_MSR_IA32_VMX_BASIC) & NVMX_BASIC_INOUT_INFO) {

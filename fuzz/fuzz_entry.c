@@ -124,7 +124,7 @@ static void check_entry(struct entry_fixture *f, enum nvmx_status st, const stru
 		check_msr_area(f);
 	}
 	if (st == NVMX_STATUS_OK && res->outcome == NVMX_OUTCOME_ENTRY_FAILED &&
-	    (res->exit_reason & 0xffffu) == NVMX_EXIT_ENTRY_FAIL_MSR_LOAD) {
+	    (res->exit_reason & 0xffffu) == NVMX_EXIT_REASON_ENTRY_FAIL_MSR_LOAD) {
 		uint64_t n = fx_get(f, NVMX_IDX_VM_ENTRY_MSR_LOAD_COUNT);
 		if (res->exit_qualification == 0 || res->exit_qualification > n)
 			die("MSR-load failure names no entry of the area", NULL);

@@ -519,7 +519,7 @@ static void l0_change(struct fuzz_src *in)
 		len = 4096;
 		ch = NVMX_MEM_READ_ONLY;
 	}
-	if (ok && nvmx_vm_l1_mem_changed(h.vm, gpa, len, ch) != NVMX_STATUS_OK)
+	if (ok && nvmx_vm_notify_l1_mem_changed(h.vm, gpa, len, ch) != NVMX_STATUS_OK)
 		FAIL("l1_mem_changed refused a valid range");
 }
 
@@ -646,7 +646,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_src in = { data, size };
 	uint64_t cfgb = fuzz_take(&in, 1);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = (8 + (cfgb & 0x3f)) * 4096ull;
 	wp_mode = (cfgb & 0x40) != 0;
 	if (wp_mode)

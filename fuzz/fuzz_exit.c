@@ -212,7 +212,7 @@ static bool ref_decide(const struct refhost *h, const struct nvmx_vmcs12 *s,
 
 static void check_host_state(struct refhost *h, const struct nvmx_vmcs12 *s)
 {
-	bool ia32e = F12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	bool ia32e = F12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE;
 	uint64_t cs = refhost_l1_get(h, NVMX_F_GUEST_CS_AR_BYTES);
 	bool ok = (cs & 0xff) == 0x9b && (cs & NVMX_AR_G) && !(cs & NVMX_AR_UNUSABLE) &&
 	          !!(cs & NVMX_AR_L) == ia32e && !!(cs & NVMX_AR_DB) == !ia32e;
@@ -328,10 +328,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	F12(s, CR3_TARGET_COUNT) = fuzz_take(&in, 1) % 6;
 	F12(s, CR3_TARGET_VALUE0) = fuzz_take(&in, 1) << 12;
 	F12(s, CR3_TARGET_VALUE1) = fuzz_take(&in, 1) << 12;
-	F12(s, VM_EXIT_CONTROLS) = fuzz_take(&in, 4) & (NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_HOST_ADDR_SPACE_SIZE |
-	                                           NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL | NVMX_EXIT_ACK_INTR_ON_EXIT |
-	                                           NVMX_EXIT_SAVE_PAT | NVMX_EXIT_LOAD_PAT | NVMX_EXIT_SAVE_EFER |
-	                                           NVMX_EXIT_SAVE_PREEMPTION_TIMER);
+	F12(s, VM_EXIT_CONTROLS) = fuzz_take(&in, 4) & (NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS | NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE |
+	                                           NVMX_EXIT_CTL_LOAD_PERF_GLOBAL_CTRL | NVMX_EXIT_CTL_ACK_INTR_ON_EXIT |
+	                                           NVMX_EXIT_CTL_SAVE_PAT | NVMX_EXIT_CTL_LOAD_PAT | NVMX_EXIT_CTL_SAVE_EFER |
+	                                           NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER);
 	F12(s, XSS_EXIT_BITMAP) = fuzz_take(&in, 2);
 	F12(s, ENCLS_EXITING_BITMAP) = fuzz_take(&in, 8);
 	F12(s, ENCLV_EXITING_BITMAP) = fuzz_take(&in, 1);

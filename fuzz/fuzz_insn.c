@@ -64,9 +64,9 @@ static const uint32_t fields[] = {
 };
 
 static const uint32_t reasons[] = {
-	NVMX_EXIT_VMXON, NVMX_EXIT_VMXOFF, NVMX_EXIT_VMCLEAR, NVMX_EXIT_VMPTRLD,
-	NVMX_EXIT_VMPTRST, NVMX_EXIT_VMREAD, NVMX_EXIT_VMWRITE, NVMX_EXIT_VMLAUNCH,
-	NVMX_EXIT_VMRESUME, NVMX_EXIT_INVEPT, NVMX_EXIT_INVVPID,
+	NVMX_EXIT_REASON_VMXON, NVMX_EXIT_REASON_VMXOFF, NVMX_EXIT_REASON_VMCLEAR, NVMX_EXIT_REASON_VMPTRLD,
+	NVMX_EXIT_REASON_VMPTRST, NVMX_EXIT_REASON_VMREAD, NVMX_EXIT_REASON_VMWRITE, NVMX_EXIT_REASON_VMLAUNCH,
+	NVMX_EXIT_REASON_VMRESUME, NVMX_EXIT_REASON_INVEPT, NVMX_EXIT_REASON_INVVPID,
 };
 
 struct range {
@@ -109,8 +109,8 @@ static bool allowed(const struct state *s, uint64_t gpa, uint64_t len, const str
 
 static bool needs_mem(uint32_t r)
 {
-	return r == NVMX_EXIT_VMXON || r == NVMX_EXIT_VMCLEAR || r == NVMX_EXIT_VMPTRLD ||
-	       r == NVMX_EXIT_VMPTRST || r == NVMX_EXIT_INVEPT || r == NVMX_EXIT_INVVPID;
+	return r == NVMX_EXIT_REASON_VMXON || r == NVMX_EXIT_REASON_VMCLEAR || r == NVMX_EXIT_REASON_VMPTRLD ||
+	       r == NVMX_EXIT_REASON_VMPTRST || r == NVMX_EXIT_REASON_INVEPT || r == NVMX_EXIT_REASON_INVVPID;
 }
 
 /* Registers usable as a base without SIB/RBP special cases: RAX RCX RDX RBX RSI RDI. */
@@ -194,7 +194,7 @@ static bool step(struct state *s, struct input *in)
 	                                   : un(in, 8);
 	h->gpr[reg2 & 15] = un(in, 1) & 1 ? fields[u8(in) % (sizeof(fields) / sizeof(fields[0]))]
 	                                   : un(in, 1) & 7;
-	if (reason == NVMX_EXIT_INVEPT || reason == NVMX_EXIT_INVVPID)
+	if (reason == NVMX_EXIT_REASON_INVEPT || reason == NVMX_EXIT_REASON_INVVPID)
 		refhost_mem_w64(h, target + 8, un(in, 1) & 1 ? 0 : un(in, 8));
 	if (u8(in) == 0x5a)
 		refhost_l1_set(h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 2);
@@ -241,28 +241,28 @@ static bool step(struct state *s, struct input *in)
 		}
 		b[n++] = seg_prefix[seg];
 		switch (reason) {
-		case NVMX_EXIT_VMXON: b[n++] = 0xf3; break;
-		case NVMX_EXIT_VMCLEAR: case NVMX_EXIT_INVEPT: case NVMX_EXIT_INVVPID: b[n++] = 0x66; break;
+		case NVMX_EXIT_REASON_VMXON: b[n++] = 0xf3; break;
+		case NVMX_EXIT_REASON_VMCLEAR: case NVMX_EXIT_REASON_INVEPT: case NVMX_EXIT_REASON_INVVPID: b[n++] = 0x66; break;
 		default: break;
 		}
-		if (long64 && (reason == NVMX_EXIT_VMREAD || reason == NVMX_EXIT_VMWRITE ||
-		               reason == NVMX_EXIT_INVEPT || reason == NVMX_EXIT_INVVPID))
+		if (long64 && (reason == NVMX_EXIT_REASON_VMREAD || reason == NVMX_EXIT_REASON_VMWRITE ||
+		               reason == NVMX_EXIT_REASON_INVEPT || reason == NVMX_EXIT_REASON_INVVPID))
 			b[n++] = (uint8_t)(0x40 | 0x04 /* R */ | (mem ? 0 : 0x01 /* B */));
 		unsigned regfield = 0;
 		switch (reason) {
-		case NVMX_EXIT_VMXON: case NVMX_EXIT_VMCLEAR: case NVMX_EXIT_VMPTRLD:
+		case NVMX_EXIT_REASON_VMXON: case NVMX_EXIT_REASON_VMCLEAR: case NVMX_EXIT_REASON_VMPTRLD:
 			b[n++] = 0x0f; b[n++] = 0xc7; regfield = 6; break;
-		case NVMX_EXIT_VMPTRST: b[n++] = 0x0f; b[n++] = 0xc7; regfield = 7; break;
-		case NVMX_EXIT_VMREAD: b[n++] = 0x0f; b[n++] = 0x78; regfield = r2; break;
-		case NVMX_EXIT_VMWRITE: b[n++] = 0x0f; b[n++] = 0x79; regfield = r2; break;
-		case NVMX_EXIT_INVEPT: b[n++] = 0x0f; b[n++] = 0x38; b[n++] = 0x80; regfield = r2; break;
-		case NVMX_EXIT_INVVPID: b[n++] = 0x0f; b[n++] = 0x38; b[n++] = 0x81; regfield = r2; break;
-		case NVMX_EXIT_VMLAUNCH: b[n++] = 0x0f; b[n++] = 0x01; b[n++] = 0xc2; break;
-		case NVMX_EXIT_VMRESUME: b[n++] = 0x0f; b[n++] = 0x01; b[n++] = 0xc3; break;
+		case NVMX_EXIT_REASON_VMPTRST: b[n++] = 0x0f; b[n++] = 0xc7; regfield = 7; break;
+		case NVMX_EXIT_REASON_VMREAD: b[n++] = 0x0f; b[n++] = 0x78; regfield = r2; break;
+		case NVMX_EXIT_REASON_VMWRITE: b[n++] = 0x0f; b[n++] = 0x79; regfield = r2; break;
+		case NVMX_EXIT_REASON_INVEPT: b[n++] = 0x0f; b[n++] = 0x38; b[n++] = 0x80; regfield = r2; break;
+		case NVMX_EXIT_REASON_INVVPID: b[n++] = 0x0f; b[n++] = 0x38; b[n++] = 0x81; regfield = r2; break;
+		case NVMX_EXIT_REASON_VMLAUNCH: b[n++] = 0x0f; b[n++] = 0x01; b[n++] = 0xc2; break;
+		case NVMX_EXIT_REASON_VMRESUME: b[n++] = 0x0f; b[n++] = 0x01; b[n++] = 0xc3; break;
 		default: b[n++] = 0x0f; b[n++] = 0x01; b[n++] = 0xc4; break;
 		}
-		if (reason != NVMX_EXIT_VMLAUNCH && reason != NVMX_EXIT_VMRESUME &&
-		    reason != NVMX_EXIT_VMXOFF) {
+		if (reason != NVMX_EXIT_REASON_VMLAUNCH && reason != NVMX_EXIT_REASON_VMRESUME &&
+		    reason != NVMX_EXIT_REASON_VMXOFF) {
 			if (mem) {
 				b[n++] = (uint8_t)(0x80 | regfield << 3 | base);
 				uint32_t d = (uint32_t)disp;
@@ -288,14 +288,14 @@ static bool step(struct state *s, struct input *in)
 	}
 
 	unsigned opsz = long64 ? 8 : 4;
-	struct range op = { la, la + (reason == NVMX_EXIT_VMPTRST ? 8 : opsz) };
+	struct range op = { la, la + (reason == NVMX_EXIT_REASON_VMPTRST ? 8 : opsz) };
 	bool checkable = !hostile;
-	bool op_written = reason == NVMX_EXIT_VMPTRST || (reason == NVMX_EXIT_VMREAD && mem);
+	bool op_written = reason == NVMX_EXIT_REASON_VMPTRST || (reason == NVMX_EXIT_REASON_VMREAD && mem);
 
 	/* Pointers L1 names: the library may write those VMCS regions now or
 	 * later (eviction, VMXOFF). */
 	uint64_t named = ~0ull;
-	if ((reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) && la <= MEM - 8) {
+	if ((reason == NVMX_EXIT_REASON_VMCLEAR || reason == NVMX_EXIT_REASON_VMPTRLD) && la <= MEM - 8) {
 		/* Read now: the instruction may write a VMCS region over it. */
 		named = refhost_mem_r64(h, la);
 		add_ptr(s, named);
@@ -306,7 +306,7 @@ static bool step(struct state *s, struct input *in)
 	refhost_l1_set(h, NVMX_F_GUEST_RFLAGS, fl);
 	h->nwrites = 0;
 	struct nvmx_result r;
-	enum nvmx_status st = nvmx_vcpu_vmx_insn(h->vcpu, &ex, &r);
+	enum nvmx_status st = nvmx_vcpu_emulate_vmx_insn(h->vcpu, &ex, &r);
 
 	uint64_t fl2 = refhost_l1_get(h, NVMX_F_GUEST_RFLAGS);
 	uint64_t rip2 = refhost_l1_get(h, NVMX_F_GUEST_RIP);
@@ -338,7 +338,7 @@ static bool step(struct state *s, struct input *in)
 		check((cur & 0xfff) == 0);
 		/* A VMPTRLD that succeeded made current the pointer L1 named. */
 		if (st == NVMX_STATUS_OK && r.outcome == NVMX_OUTCOME_SUCCEED &&
-		    reason == NVMX_EXIT_VMPTRLD && !hostile && la <= MEM - 8)
+		    reason == NVMX_EXIT_REASON_VMPTRLD && !hostile && la <= MEM - 8)
 			check(cur == named);
 		/*
 		 * Whatever made it current (a VMPTRLD with hostile instruction
@@ -399,7 +399,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->nptrs = 0;
 	s->ptrs_overflow = false;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vmcs12_cache_slots = 1 + (u8(&in) & 3);
 	/*
 	 * A VM is created per input, and the default 64 MiB shadow-EPT budget

@@ -159,7 +159,7 @@ static int watched_slot(unsigned idx)
 static enum nvmx_status l1_insn(struct rt *t, uint32_t reason, uint64_t rcx, uint64_t rdx)
 {
 	struct refhost_insn in = { .exit_reason = reason, .reg1 = RCX, .reg2 = RDX };
-	if (reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) {
+	if (reason == NVMX_EXIT_REASON_VMCLEAR || reason == NVMX_EXIT_REASON_VMPTRLD) {
 		in.mem = true;
 		in.la = OPND;
 		refhost_mem_w64(&t->f.h, OPND, rcx);
@@ -217,7 +217,7 @@ static void vmwrite(struct rt *t, struct fuzz_src *s)
 	default: v = fuzz_take(s, 8); break;
 	}
 	uint32_t enc = nvmx_field_table[idx].encoding;
-	if (l1_insn(t, NVMX_EXIT_VMWRITE, v, enc) == NVMX_STATUS_OK &&
+	if (l1_insn(t, NVMX_EXIT_REASON_VMWRITE, v, enc) == NVMX_STATUS_OK &&
 	    t->res.outcome == NVMX_OUTCOME_SUCCEED && w >= 0 && t->f.v->cur &&
 	    t->f.v->cur->gpa == FX_VMCS12) {
 		t->want[w] = v & nvmx_field_mask(enc);
@@ -231,7 +231,7 @@ static void vmread(struct rt *t, struct fuzz_src *s)
 	unsigned idx = (sel & 0x80) ? watched[(sel & 0x7f) % NWATCHED]
 	                            : (unsigned)(fuzz_take(s, 2) % NVMX_FIELD_COUNT);
 	uint32_t enc = nvmx_field_table[idx].encoding;
-	if (l1_insn(t, NVMX_EXIT_VMREAD, 0, enc) != NVMX_STATUS_OK ||
+	if (l1_insn(t, NVMX_EXIT_REASON_VMREAD, 0, enc) != NVMX_STATUS_OK ||
 	    t->res.outcome != NVMX_OUTCOME_SUCCEED)
 		return;
 	int w = watched_slot(idx);
@@ -304,8 +304,8 @@ static void l2_event(struct rt *t, struct fuzz_src *s)
 	                                        : (uint8_t)(32 + (v >> 30) % 224);
 	ev.has_error_code = ev.vector == 13 || ev.vector == 14 || ev.vector == 17;
 	ev.error_code = (uint32_t)(v >> 40) & 0xffffu;
-	static const uint32_t vmx[] = { NVMX_EXIT_VMCALL, NVMX_EXIT_VMREAD, NVMX_EXIT_VMWRITE,
-	                                NVMX_EXIT_VMPTRLD, NVMX_EXIT_VMRESUME };
+	static const uint32_t vmx[] = { NVMX_EXIT_REASON_VMCALL, NVMX_EXIT_REASON_VMREAD, NVMX_EXIT_REASON_VMWRITE,
+	                                NVMX_EXIT_REASON_VMPTRLD, NVMX_EXIT_REASON_VMRESUME };
 	ev.vmx_reason = vmx[(v >> 56) % 5];
 	ev.address = canon(v);
 	enum l2model_outcome out = L2M_NO_EXIT;
@@ -330,7 +330,7 @@ static void l2_cpuid(struct rt *t)
 	struct nvmx_l2_exit e;
 	memset(&e, 0, sizeof(e));
 	e.size = sizeof(e);
-	e.exit_reason = NVMX_EXIT_CPUID;
+	e.exit_reason = NVMX_EXIT_REASON_CPUID;
 	e.insn_len = 2;
 	memset(&t->res, 0, sizeof(t->res));
 	if (nvmx_vcpu_handle_exit(t->f.v, &e, &t->res) != NVMX_STATUS_OK)
@@ -451,7 +451,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			vmread(&t, &s);
 			break;
 		case 5: case 6:
-			after_entry(&t, l1_insn(&t, NVMX_EXIT_VMRESUME, 0, 0));
+			after_entry(&t, l1_insn(&t, NVMX_EXIT_REASON_VMRESUME, 0, 0));
 			break;
 		case 7:
 			if (op & 0x80) {
@@ -460,11 +460,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				 * VMRESUME after switching back must not trust a
 				 * VMCS02 built for the other. */
 				refhost_mem_w32(&f->h, OTHER_VMCS12, 4);
-				if (l1_insn(&t, NVMX_EXIT_VMPTRLD, OTHER_VMCS12, 0) != NVMX_STATUS_OK)
+				if (l1_insn(&t, NVMX_EXIT_REASON_VMPTRLD, OTHER_VMCS12, 0) != NVMX_STATUS_OK)
 					break;
 				if (op & 0x40)
 					vmwrite(&t, &s);
-				if (l1_insn(&t, NVMX_EXIT_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK ||
+				if (l1_insn(&t, NVMX_EXIT_REASON_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK ||
 				    t.res.outcome != NVMX_OUTCOME_SUCCEED || !f->v->cur) {
 					forget(&t);
 					break;
@@ -476,14 +476,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		default:
 			/* VMCLEAR writes VMCS12 back and makes it clear; VMPTRLD
 			 * and VMLAUNCH start from memory (SDM 31.3). */
-			if (l1_insn(&t, NVMX_EXIT_VMCLEAR, FX_VMCS12, 0) != NVMX_STATUS_OK)
+			if (l1_insn(&t, NVMX_EXIT_REASON_VMCLEAR, FX_VMCS12, 0) != NVMX_STATUS_OK)
 				break;
-			if (l1_insn(&t, NVMX_EXIT_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK)
+			if (l1_insn(&t, NVMX_EXIT_REASON_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK)
 				break;
 			f->s = f->v->cur;
 			if (!f->s)
 				abort();
-			after_entry(&t, l1_insn(&t, NVMX_EXIT_VMLAUNCH, 0, 0));
+			after_entry(&t, l1_insn(&t, NVMX_EXIT_REASON_VMLAUNCH, 0, 0));
 			break;
 		}
 	}
@@ -496,7 +496,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f->v->vmxon = true;
 		f->v->vmxon_ptr = FX_VMXON;
 		refhost_mem_w32(&f->h, FX_VMCS12, 4);
-		if (l1_insn(&t, NVMX_EXIT_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK || !f->v->cur)
+		if (l1_insn(&t, NVMX_EXIT_REASON_VMPTRLD, FX_VMCS12, 0) != NVMX_STATUS_OK || !f->v->cur)
 			abort();
 	}
 	f->s = f->v->cur;

@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			struct nvmx_l2_exit x;
 			memset(&x, 0, sizeof(x));
 			x.size = sizeof(x);
-			x.exit_reason = NVMX_EXIT_VMFUNC;
+			x.exit_reason = NVMX_EXIT_REASON_VMFUNC;
 			x.insn_len = 3;
 			x.operand = eax;
 			x.operand2 = ecx;
@@ -170,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!to_l1 && !nvmx_vcpu_in_l2(fx->v))
 				FAIL("an EPTP switch L0 performs left L2");
 			if (to_l1) {
-				if (fx_get(fx, NVMX_IDX_VM_EXIT_REASON) != NVMX_EXIT_VMFUNC)
+				if (fx_get(fx, NVMX_IDX_VM_EXIT_REASON) != NVMX_EXIT_REASON_VMFUNC)
 					FAIL("L1 sees exit reason %llu",
 					     (unsigned long long)fx_get(fx, NVMX_IDX_VM_EXIT_REASON));
 				if (!enter(false))
@@ -182,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct nvmx_l2_exit x;
 		memset(&x, 0, sizeof(x));
 		x.size = sizeof(x);
-		x.exit_reason = NVMX_EXIT_CPUID;
+		x.exit_reason = NVMX_EXIT_REASON_CPUID;
 		x.insn_len = 2;
 		struct nvmx_result r;
 		if (nvmx_vcpu_handle_exit(fx->v, &x, &r) != NVMX_STATUS_OK ||

@@ -6,7 +6,7 @@
 #include "exit/exit.h"
 #include <nvmx/exit.h>
 
-NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
+NVMX_EXPORT void nvmx_vm_config_default(struct nvmx_vm_config *cfg)
 {
 	nvmx_memset(cfg, 0, sizeof(*cfg));
 	cfg->size = sizeof(*cfg);
@@ -16,9 +16,9 @@ NVMX_EXPORT void nvmx_vm_default_config(struct nvmx_vm_config *cfg)
 	 * A VM is never offered an example CPU's features by accident. */
 }
 
-NVMX_EXPORT void nvmx_vm_example_config(struct nvmx_vm_config *cfg)
+NVMX_EXPORT void nvmx_vm_config_example(struct nvmx_vm_config *cfg)
 {
-	nvmx_vm_default_config(cfg);
+	nvmx_vm_config_default(cfg);
 	nvmx_hw_caps_example(&cfg->hw);
 }
 

@@ -26,7 +26,7 @@ struct nvmx_vm {
 	uint32_t nvcpus;
 	/* Bumped when what L1 is offered changes (nvmx_vm_set_cap,
 	 * nvmx_vm_set_maxphyaddr) and when L0 reports a change to its backing
-	 * of L1 memory (nvmx_vm_l1_mem_changed): results cached from either
+	 * of L1 memory (nvmx_vm_notify_l1_mem_changed): results cached from either
 	 * are recomputed (entry.c, the VMRESUME fast path). */
 	uint64_t caps_gen;
 	uint64_t map_gen;

@@ -29,7 +29,7 @@ cat >"$dest/prog.c" <<'PROG'
 int main(void)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_config_default(&cfg);
 	const char *ok = nvmx_status_name(NVMX_STATUS_OK);
 	printf("libnvmx %s (%d): NVMX_STATUS_OK is \"%s\"\n", NVMX_VERSION, NVMX_VERSION_NUMBER, ok);
 	return ok && strlen(ok) ? 0 : 1;

@@ -360,8 +360,8 @@ static void cb_l1_write(void *host, uint32_t field, uint64_t value)
 	 * control of VMCS01 (SDM 27.3.1.1, 28.5.1). */
 	if (field == NVMX_F_GUEST_IA32_EFER) {
 		uint64_t ec = l0_vmread(NVMX_F_VM_ENTRY_CONTROLS);
-		ec = (value & NVMX_EFER_LMA) ? ec | NVMX_ENTRY_IA32E_MODE_GUEST
-		                             : ec & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST;
+		ec = (value & NVMX_EFER_LMA) ? ec | NVMX_ENTRY_CTL_IA32E_MODE_GUEST
+		                             : ec & ~(uint64_t)NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 		l0_vmwrite(NVMX_F_VM_ENTRY_CONTROLS, ec);
 	}
 }

@@ -109,7 +109,7 @@ static bool cap_exists(const uint64_t *m, uint32_t msr)
 	case 0x48d: case 0x48e: case 0x48f: case 0x490: return (m[0] >> 55) & 1;
 	case 0x491: return proc2 & NVMX_PROC2_VMFUNC;
 	case 0x492: return (m[2] >> 32) & NVMX_PROC_TERTIARY_CONTROLS;
-	case 0x493: return (m[3] >> 32) & NVMX_EXIT_SECONDARY_CONTROLS;
+	case 0x493: return (m[3] >> 32) & NVMX_EXIT_CTL_SECONDARY_CONTROLS;
 	default: return false;
 	}
 }
@@ -456,11 +456,11 @@ static void setup_vmcs01(uint64_t mbi_at)
 	if ((proc2 & (NVMX_PROC2_EPT | NVMX_PROC2_UNRESTRICTED_GUEST)) !=
 	    (NVMX_PROC2_EPT | NVMX_PROC2_UNRESTRICTED_GUEST))
 		l0_die("the processor lacks EPT or unrestricted guest");
-	uint32_t exitc = adjust(NVMX_EXIT_HOST_ADDR_SPACE_SIZE | NVMX_EXIT_SAVE_EFER |
-	                                NVMX_EXIT_LOAD_EFER | NVMX_EXIT_SAVE_PAT | NVMX_EXIT_LOAD_PAT |
-	                                NVMX_EXIT_SAVE_DEBUG_CONTROLS,
+	uint32_t exitc = adjust(NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE | NVMX_EXIT_CTL_SAVE_EFER |
+	                                NVMX_EXIT_CTL_LOAD_EFER | NVMX_EXIT_CTL_SAVE_PAT | NVMX_EXIT_CTL_LOAD_PAT |
+	                                NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS,
 	                        tp ? 0x48f : 0x483);
-	uint32_t entryc = adjust((1u << 14) | (1u << 15) | NVMX_ENTRY_LOAD_DEBUG_CONTROLS,
+	uint32_t entryc = adjust((1u << 14) | (1u << 15) | NVMX_ENTRY_CTL_LOAD_DEBUG_CONTROLS,
 	                         tp ? 0x490 : 0x484); /* load PAT, load EFER */
 	l0_vmwrite(NVMX_F_PIN_BASED_VM_EXEC_CONTROL, pin);
 	l0_vmwrite(NVMX_F_CPU_BASED_VM_EXEC_CONTROL, proc);
@@ -552,7 +552,7 @@ static void setup_library(void)
 	struct nvmx_host_ops ops;
 	l0_host_ops(&ops);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_default_config(&cfg);
+	nvmx_vm_config_default(&cfg);
 	cfg.hw = l0.hw;
 	cfg.shadow_ept_budget = 8ull << 20;
 	enum nvmx_status s = nvmx_vm_create(&cfg, &ops, &l0, &l0.vm);
@@ -566,7 +566,7 @@ static void setup_library(void)
 	/* L1 owns interrupts and NMIs (pass-through): VMCS02 exits on them
 	 * only when VMCS12 asks, and then L1 gets them. */
 	pol.pin_set = 0;
-	pol.exit_set = NVMX_EXIT_HOST_ADDR_SPACE_SIZE | NVMX_EXIT_LOAD_EFER;
+	pol.exit_set = NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE | NVMX_EXIT_CTL_LOAD_EFER;
 	pol.exception_bitmap = 0;
 	pol.io_bitmap_a = l0.io_a;
 	pol.io_bitmap_b = l0.io_b;
@@ -823,10 +823,10 @@ static unsigned l1_cr_access(void)
 	uint64_t ec = l0_vmread(NVMX_F_VM_ENTRY_CONTROLS);
 	if (pg_on && (efer & NVMX_EFER_LME)) {
 		l0_vmwrite(NVMX_F_GUEST_IA32_EFER, efer | NVMX_EFER_LMA);
-		l0_vmwrite(NVMX_F_VM_ENTRY_CONTROLS, ec | NVMX_ENTRY_IA32E_MODE_GUEST);
+		l0_vmwrite(NVMX_F_VM_ENTRY_CONTROLS, ec | NVMX_ENTRY_CTL_IA32E_MODE_GUEST);
 	} else if (pg_off && (efer & NVMX_EFER_LMA)) {
 		l0_vmwrite(NVMX_F_GUEST_IA32_EFER, efer & ~NVMX_EFER_LMA);
-		l0_vmwrite(NVMX_F_VM_ENTRY_CONTROLS, ec & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
+		l0_vmwrite(NVMX_F_VM_ENTRY_CONTROLS, ec & ~(uint64_t)NVMX_ENTRY_CTL_IA32E_MODE_GUEST);
 	} else if (pg_on && (l0_l1_cr_read(NVMX_F_GUEST_CR4) & NVMX_CR4_PAE)) {
 		uint64_t base = l0_vmread(NVMX_F_GUEST_CR3) & 0xffffffe0ull, p[4];
 		if (!l0_l1_ram(base, 32))
@@ -917,7 +917,7 @@ static unsigned l1_vmx_insn(uint32_t basic)
 	ex.insn_len = (uint32_t)l0_vmread(NVMX_F_VM_EXIT_INSTRUCTION_LEN);
 	ex.flags = NVMX_INSN_INFO_VALID;
 	struct nvmx_result res;
-	enum nvmx_status s = nvmx_vcpu_vmx_insn(l0.vcpu, &ex, &res);
+	enum nvmx_status s = nvmx_vcpu_emulate_vmx_insn(l0.vcpu, &ex, &res);
 	if (s != NVMX_STATUS_OK)
 		l0_die("L1 %s: libnvmx failed: %s (%s)", exit_name(basic), nvmx_status_name(s),
 		       nvmx_reason_name(res.reason));
@@ -949,24 +949,24 @@ static unsigned l1_exit(uint32_t reason)
 		l0_die("VM entry to L1 failed: exit reason 0x%x, qualification 0x%lx", reason,
 		       l0_vmread(NVMX_F_EXIT_QUALIFICATION));
 	switch (basic) {
-	case NVMX_EXIT_CPUID: l1_cpuid(); return 0;
-	case NVMX_EXIT_RDMSR: l1_msr(false); return 0;
-	case NVMX_EXIT_WRMSR: l1_msr(true); return 0;
-	case NVMX_EXIT_CR_ACCESS: return l1_cr_access();
-	case NVMX_EXIT_IO_INSTRUCTION: l1_io(); return 0;
-	case NVMX_EXIT_VMCLEAR: case NVMX_EXIT_VMLAUNCH: case NVMX_EXIT_VMPTRLD:
-	case NVMX_EXIT_VMPTRST: case NVMX_EXIT_VMREAD: case NVMX_EXIT_VMRESUME:
-	case NVMX_EXIT_VMWRITE: case NVMX_EXIT_VMXOFF: case NVMX_EXIT_VMXON:
-	case NVMX_EXIT_INVEPT: case NVMX_EXIT_INVVPID:
+	case NVMX_EXIT_REASON_CPUID: l1_cpuid(); return 0;
+	case NVMX_EXIT_REASON_RDMSR: l1_msr(false); return 0;
+	case NVMX_EXIT_REASON_WRMSR: l1_msr(true); return 0;
+	case NVMX_EXIT_REASON_CR_ACCESS: return l1_cr_access();
+	case NVMX_EXIT_REASON_IO_INSTRUCTION: l1_io(); return 0;
+	case NVMX_EXIT_REASON_VMCLEAR: case NVMX_EXIT_REASON_VMLAUNCH: case NVMX_EXIT_REASON_VMPTRLD:
+	case NVMX_EXIT_REASON_VMPTRST: case NVMX_EXIT_REASON_VMREAD: case NVMX_EXIT_REASON_VMRESUME:
+	case NVMX_EXIT_REASON_VMWRITE: case NVMX_EXIT_REASON_VMXOFF: case NVMX_EXIT_REASON_VMXON:
+	case NVMX_EXIT_REASON_INVEPT: case NVMX_EXIT_REASON_INVVPID:
 		return l1_vmx_insn(basic);
-	case NVMX_EXIT_VMCALL:
+	case NVMX_EXIT_REASON_VMCALL:
 		/* Outside VMX operation VMCALL is #UD (SDM 31.3 VMCALL). */
 		if (!nvmx_vcpu_in_vmx_operation(l0.vcpu)) {
 			inject_ud();
 			return 0;
 		}
 		l0_die("L1 VMCALL in VMX root operation (the dual-monitor treatment) is not emulated");
-	case NVMX_EXIT_EPT_VIOLATION:
+	case NVMX_EXIT_REASON_EPT_VIOLATION:
 		l0_die("L1 touched 0x%lx, which EPT01 does not map (L0's region or beyond 4 GiB), "
 		       "qualification 0x%lx, rip 0x%lx",
 		       l0_vmread(NVMX_F_GUEST_PHYSICAL_ADDRESS), l0_vmread(NVMX_F_EXIT_QUALIFICATION),
@@ -1029,11 +1029,11 @@ static unsigned l2_exit(uint32_t reason)
 	e.idt_vectoring_error_code = (uint32_t)l0_vmread(NVMX_F_IDT_VECTORING_ERROR_CODE);
 	e.insn_len = (uint32_t)l0_vmread(NVMX_F_VM_EXIT_INSTRUCTION_LEN);
 	e.insn_info = (uint32_t)l0_vmread(NVMX_F_VMX_INSTRUCTION_INFO);
-	if (basic == NVMX_EXIT_RDMSR || basic == NVMX_EXIT_WRMSR)
+	if (basic == NVMX_EXIT_REASON_RDMSR || basic == NVMX_EXIT_REASON_WRMSR)
 		e.operand = l0_gprs[1] & 0xffffffffu;
-	if (basic == NVMX_EXIT_CR_ACCESS)
+	if (basic == NVMX_EXIT_REASON_CR_ACCESS)
 		e.operand = gpr_of((unsigned)(e.qualification >> 8) & 15);
-	if (basic == NVMX_EXIT_VMFUNC) {
+	if (basic == NVMX_EXIT_REASON_VMFUNC) {
 		e.operand = l0_gprs[0] & 0xffffffffu;
 		e.operand2 = l0_gprs[1] & 0xffffffffu;
 	}
@@ -1053,7 +1053,7 @@ static unsigned l2_exit(uint32_t reason)
 		l0_use_vmcs(l0.vmcs02);
 		if (res.reason == NVMX_REASON_EXIT_L0_EPT02_FILL)
 			return run_l2();
-		if (basic == NVMX_EXIT_IO_INSTRUCTION) {
+		if (basic == NVMX_EXIT_REASON_IO_INSTRUCTION) {
 			l2_io();
 			return run_l2();
 		}

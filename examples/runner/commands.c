@@ -136,7 +136,7 @@ static void cmd_mem(struct runner *r, const struct cmd_line *cl, struct outcome 
 	 * the next VM entry (SDM 25.11.4: L1 may edit them while L2 does not run). */
 	refhost_l1_store(&r->h, gpa, &v, n); /* little-endian host */
 	for (uint64_t p = gpa & ~(PAGE - 1); p < gpa + n; p += PAGE)
-		nvmx_vcpu_l1_page_changed(r->h.vcpu, p);
+		nvmx_vcpu_notify_l1_page_changed(r->h.vcpu, p);
 	outcome_set(o, "ok");
 }
 
@@ -332,7 +332,7 @@ static void cmd_l1(struct runner *r, const struct cmd_line *cl, struct outcome *
 static enum nvmx_status notify_library_ept01_change(struct runner *r, uint64_t gpa, uint64_t len,
                                                    enum nvmx_mem_change kind)
 {
-	return nvmx_vm_l1_mem_changed(r->h.vm, gpa, len, kind);
+	return nvmx_vm_notify_l1_mem_changed(r->h.vm, gpa, len, kind);
 }
 
 /* The override of [gpa] in effect: the last matching range (refhost.c). */
@@ -530,10 +530,10 @@ static uint32_t insn_reason(const char *verb)
 		const char *verb;
 		uint32_t reason;
 	} t[] = {
-		{ "vmxon", NVMX_EXIT_VMXON },       { "vmxoff", NVMX_EXIT_VMXOFF },
-		{ "vmclear", NVMX_EXIT_VMCLEAR },   { "vmptrld", NVMX_EXIT_VMPTRLD },
-		{ "vmptrst", NVMX_EXIT_VMPTRST },   { "vmlaunch", NVMX_EXIT_VMLAUNCH },
-		{ "vmresume", NVMX_EXIT_VMRESUME },
+		{ "vmxon", NVMX_EXIT_REASON_VMXON },       { "vmxoff", NVMX_EXIT_REASON_VMXOFF },
+		{ "vmclear", NVMX_EXIT_REASON_VMCLEAR },   { "vmptrld", NVMX_EXIT_REASON_VMPTRLD },
+		{ "vmptrst", NVMX_EXIT_REASON_VMPTRST },   { "vmlaunch", NVMX_EXIT_REASON_VMLAUNCH },
+		{ "vmresume", NVMX_EXIT_REASON_VMRESUME },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (word_is(verb, t[i].verb))
@@ -566,7 +566,7 @@ static void cmd_vmptrst(struct runner *r, const struct cmd_line *cl, struct outc
 {
 	struct nvmx_result res;
 	uint64_t poison = 0xdeadbeefdeadbeefull;
-	if (!present(r, NVMX_EXIT_VMPTRST, true, &poison, 8, &res, o))
+	if (!present(r, NVMX_EXIT_REASON_VMPTRST, true, &poison, 8, &res, o))
 		return;
 	uint64_t stored = refhost_mem_r64(&r->h, scratch_gpa(r));
 	(void)cl;
@@ -589,7 +589,7 @@ static void cmd_vmread(struct runner *r, const struct cmd_line *cl, struct outco
 		return;
 	r->h.gpr[REG_FIELD] = enc;
 	r->h.gpr[REG_VALUE] = 0;
-	if (present(r, NVMX_EXIT_VMREAD, false, NULL, 0, &res, o))
+	if (present(r, NVMX_EXIT_REASON_VMREAD, false, NULL, 0, &res, o))
 		outcome_from_result(r, &res, true, r->h.gpr[REG_VALUE] & reg_mask(r), o);
 }
 
@@ -601,7 +601,7 @@ static void cmd_vmwrite(struct runner *r, const struct cmd_line *cl, struct outc
 		return;
 	r->h.gpr[REG_FIELD] = enc;
 	r->h.gpr[REG_VALUE] = v;
-	if (present(r, NVMX_EXIT_VMWRITE, false, NULL, 0, &res, o))
+	if (present(r, NVMX_EXIT_REASON_VMWRITE, false, NULL, 0, &res, o))
 		outcome_from_result(r, &res, false, 0, o);
 }
 
@@ -613,7 +613,7 @@ static void cmd_invept(struct runner *r, const struct cmd_line *cl, struct outco
 	if (!num_arg(cl, 1, &type, o) || !num_arg(cl, 2, &desc[0], o))
 		return;
 	r->h.gpr[REG_FIELD] = type;
-	if (present(r, NVMX_EXIT_INVEPT, true, desc, sizeof(desc), &res, o))
+	if (present(r, NVMX_EXIT_REASON_INVEPT, true, desc, sizeof(desc), &res, o))
 		outcome_from_result(r, &res, false, 0, o);
 }
 
@@ -628,7 +628,7 @@ static void cmd_invvpid(struct runner *r, const struct cmd_line *cl, struct outc
 	    !num_arg(cl, 3, &desc[1], o))
 		return;
 	r->h.gpr[REG_FIELD] = type;
-	if (present(r, NVMX_EXIT_INVVPID, true, desc, sizeof(desc), &res, o))
+	if (present(r, NVMX_EXIT_REASON_INVVPID, true, desc, sizeof(desc), &res, o))
 		outcome_from_result(r, &res, false, 0, o);
 }
 

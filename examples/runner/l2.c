@@ -80,12 +80,12 @@ static const struct {
 	const char *ops;
 	bool mem;
 } l2_vmx_insns[] = {
-	{ "vmxon", NVMX_EXIT_VMXON, "P", true },      { "vmxoff", NVMX_EXIT_VMXOFF, "", false },
-	{ "vmclear", NVMX_EXIT_VMCLEAR, "P", true },  { "vmptrld", NVMX_EXIT_VMPTRLD, "P", true },
-	{ "vmptrst", NVMX_EXIT_VMPTRST, "", true },   { "vmread", NVMX_EXIT_VMREAD, "F", false },
-	{ "vmwrite", NVMX_EXIT_VMWRITE, "FV", false }, { "vmlaunch", NVMX_EXIT_VMLAUNCH, "", false },
-	{ "vmresume", NVMX_EXIT_VMRESUME, "", false }, { "invept", NVMX_EXIT_INVEPT, "TE", true },
-	{ "invvpid", NVMX_EXIT_INVVPID, "TWL", true }, { "vmfunc", NVMX_EXIT_VMFUNC, "", false },
+	{ "vmxon", NVMX_EXIT_REASON_VMXON, "P", true },      { "vmxoff", NVMX_EXIT_REASON_VMXOFF, "", false },
+	{ "vmclear", NVMX_EXIT_REASON_VMCLEAR, "P", true },  { "vmptrld", NVMX_EXIT_REASON_VMPTRLD, "P", true },
+	{ "vmptrst", NVMX_EXIT_REASON_VMPTRST, "", true },   { "vmread", NVMX_EXIT_REASON_VMREAD, "F", false },
+	{ "vmwrite", NVMX_EXIT_REASON_VMWRITE, "FV", false }, { "vmlaunch", NVMX_EXIT_REASON_VMLAUNCH, "", false },
+	{ "vmresume", NVMX_EXIT_REASON_VMRESUME, "", false }, { "invept", NVMX_EXIT_REASON_INVEPT, "TE", true },
+	{ "invvpid", NVMX_EXIT_REASON_INVVPID, "TWL", true }, { "vmfunc", NVMX_EXIT_REASON_VMFUNC, "", false },
 };
 
 static bool num(const char *s, uint64_t max, uint64_t *v, const char *what,
@@ -169,7 +169,7 @@ static bool stage_vmx_operands(struct runner *r, size_t k, const char *const *t,
 		default: break;
 		}
 	}
-	bool ia32e = refhost_vmcs02_get(&r->h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	bool ia32e = refhost_vmcs02_get(&r->h, NVMX_F_VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 	struct refhost_insn in;
 	memset(&in, 0, sizeof(in));
 	in.exit_reason = l2_vmx_insns[k].reason;

@@ -26,7 +26,7 @@ struct nvmx_vcpu;
 /* L0 emulates L1's VMX-preemption timer itself: VMCS02 never runs it. */
 #define NVMX_L0_EMULATE_PREEMPTION_TIMER (1u << 0)
 /* Check L1's bitmap pages by an xxHash of their content at every entry,
- * instead of relying on nvmx_vcpu_l1_page_changed (slower, needs no hook). */
+ * instead of relying on nvmx_vcpu_notify_l1_page_changed (slower, needs no hook). */
 #define NVMX_L0_HASH_L1_BITMAPS (1u << 1)
 /*
  * Refuse a VM entry (VMfailValid 7, ENTRY_CTL_ADDR_NOT_BACKED) whose
@@ -121,7 +121,7 @@ NVMX_API void nvmx_vcpu_l1_state_changed(struct nvmx_vcpu *vcpu);
 
 /* L1 wrote (or L0 remapped) the L1 page at `gpa`: a merged MSR or I/O bitmap
  * built from it is redone at the next entry. */
-NVMX_API void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
+NVMX_API void nvmx_vcpu_notify_l1_page_changed(struct nvmx_vcpu *vcpu, uint64_t gpa);
 
 /* The host replaces or reinitializes the hardware VMCS02 of this vCPU (the
  * library assumes one VMCS02 per vCPU that keeps its content): the next

@@ -41,7 +41,7 @@ enum nvmx_mem_change {
  * [vm] host callbacks, with the VM's host pointer.
  * INVALID_ARGUMENT for len 0, an overflowing range or an unknown kind.
  */
-NVMX_API enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa, uint64_t len,
+NVMX_API enum nvmx_status nvmx_vm_notify_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa, uint64_t len,
                                         enum nvmx_mem_change kind);
 
 /*
@@ -51,7 +51,7 @@ NVMX_API enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gp
  * unprotected (the host then lets L1's write complete). OK also when the page
  * holds no shadowed table (a stale protection).
  */
-NVMX_API enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa);
+NVMX_API enum nvmx_status nvmx_vm_notify_l1_write(struct nvmx_vm *vm, uint64_t gpa);
 
 /* Shadow-EPT counters, for benchmarks and researchers. */
 struct nvmx_ept_stats {

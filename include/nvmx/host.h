@@ -17,8 +17,8 @@
  *  1. Calls on different vCPUs of one VM, from different threads, at the
  *     same time: every nvmx_vcpu_* entry point (VMX instructions, VM exits,
  *     EPT violations, INVEPT, INVVPID, VM entries).
- *  2. Those together with these VM calls: nvmx_vm_l1_mem_changed,
- *     nvmx_vm_l1_write, nvmx_vm_get_ept_stats, nvmx_vm_get_cap,
+ *  2. Those together with these VM calls: nvmx_vm_notify_l1_mem_changed,
+ *     nvmx_vm_notify_l1_write, nvmx_vm_get_ept_stats, nvmx_vm_get_cap,
  *     nvmx_vm_maxphyaddr, nvmx_vm_field_exists, nvmx_vcpu_create and
  *     nvmx_vcpu_destroy of another vCPU.
  *  3. Calls on different VMs: always (a VM shares nothing with another).
@@ -203,7 +203,7 @@ struct nvmx_host_ops {
 	/* [vm] Write-protect (protect=true) or unprotect one 4 KiB page of L1
 	 * memory in EPT01, for NVMX_VM_WRITE_PROTECT_EPT12: the library protects
 	 * each L1 page that holds an EPT12 table it shadows; when L1 writes one,
-	 * the host's write-fault handler calls nvmx_vm_l1_write. May be NULL: a
+	 * the host's write-fault handler calls nvmx_vm_notify_l1_write. May be NULL: a
 	 * VM asking for that mode is then refused at creation (BAD_OPS). A
 	 * non-OK return when protecting makes the library shadow the table
 	 * anyway and rely on INVEPT, as without the mode. */

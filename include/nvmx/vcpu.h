@@ -43,10 +43,10 @@ struct nvmx_vm_config {
  * an empty one with NO_HW_CAPS, so that a VM is never offered an example
  * CPU's features by accident.
  */
-NVMX_API void nvmx_vm_default_config(struct nvmx_vm_config *cfg);
+NVMX_API void nvmx_vm_config_default(struct nvmx_vm_config *cfg);
 /* The defaults with nvmx_hw_caps_example() as the hardware: for tests,
  * fuzzers, benchmarks and demos that run on no real processor. */
-NVMX_API void nvmx_vm_example_config(struct nvmx_vm_config *cfg);
+NVMX_API void nvmx_vm_config_example(struct nvmx_vm_config *cfg);
 
 NVMX_API enum nvmx_status nvmx_vm_create(const struct nvmx_vm_config *cfg,
                                 const struct nvmx_host_ops *ops, void *host,
@@ -162,7 +162,7 @@ struct nvmx_insn_exit {
  * means a host callback failed or the arguments were wrong, and L1's state
  * is then unchanged.
  */
-NVMX_API enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *vcpu, const struct nvmx_insn_exit *exit,
+NVMX_API enum nvmx_status nvmx_vcpu_emulate_vmx_insn(struct nvmx_vcpu *vcpu, const struct nvmx_insn_exit *exit,
                                     struct nvmx_result *res);
 
 /* Counters for benchmarks and researchers. */

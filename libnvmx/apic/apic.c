@@ -175,7 +175,7 @@ static enum nvmx_status tpr_virt(struct ctx *c, uint32_t insn_len, enum nvmx_rea
 	NVMX_CHECK(vapic_store(c));
 	uint32_t thr = (uint32_t)V12(c->s, TPR_THRESHOLD) & 0xfu;
 	if (((rd32(c, R_TPR) >> 4) & 0xfu) < thr)
-		return reflect(c, NVMX_EXIT_TPR_BELOW_THRESHOLD, 0, insn_len,
+		return reflect(c, NVMX_EXIT_REASON_TPR_BELOW_THRESHOLD, 0, insn_len,
 		               NVMX_REASON_APIC_TPR_BELOW_THRESHOLD, res);
 	result(res, done);
 	return NVMX_STATUS_OK;
@@ -192,7 +192,7 @@ static enum nvmx_status eoi_virt(struct ctx *c, uint32_t insn_len, struct nvmx_r
 	ppr_virt(c);
 	NVMX_CHECK(vapic_store(c));
 	if ((c->s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + vec / 64u] >> (vec % 64u)) & 1u)
-		return reflect(c, NVMX_EXIT_VIRTUALIZED_EOI, vec, insn_len,
+		return reflect(c, NVMX_EXIT_REASON_VIRTUALIZED_EOI, vec, insn_len,
 		               NVMX_REASON_APIC_EOI_EXIT, res);
 	result(res, NVMX_REASON_APIC_EOI_VIRTUALIZED);
 	return NVMX_STATUS_OK;
@@ -284,7 +284,7 @@ static enum nvmx_status apic_exit(struct ctx *c, const struct nvmx_apic_access *
 	struct nvmx_l2_exit ex;
 	nvmx_memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = NVMX_EXIT_APIC_ACCESS;
+	ex.exit_reason = NVMX_EXIT_REASON_APIC_ACCESS;
 	/* Bits 11:0 are the offset for linear accesses only (SDM table of the
 	 * APIC-access exit qualification); 15:12 the access type. */
 	ex.qualification = (uint64_t)a->type << 12 | (gpa ? 0 : a->offset);
@@ -405,7 +405,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 		break;
 	}
 	/* APIC-write exit: trap-like, qualification = the write's offset. */
-	return reflect(&c, NVMX_EXIT_APIC_WRITE, a.offset, a.insn_len, NVMX_REASON_APIC_WRITE_EXIT,
+	return reflect(&c, NVMX_EXIT_REASON_APIC_WRITE, a.offset, a.insn_len, NVMX_REASON_APIC_WRITE_EXIT,
 	               res);
 }
 
@@ -468,7 +468,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_msr(struct nvmx_vcpu *v, bool write,
 	struct nvmx_l2_exit ex;
 	nvmx_memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = write ? NVMX_EXIT_WRMSR : NVMX_EXIT_RDMSR;
+	ex.exit_reason = write ? NVMX_EXIT_REASON_WRMSR : NVMX_EXIT_REASON_RDMSR;
 	ex.operand = msr;
 	ex.insn_len = 2;
 	bool wanted;
@@ -611,7 +611,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
 	uint32_t thr = (uint32_t)V12(c.s, TPR_THRESHOLD) & 0xfu;
 	if (((rd32(&c, R_TPR) >> 4) & 0xfu) < thr) {
 		nvmx_sync_set_as_built(&v->sync, false);
-		return reflect(&c, NVMX_EXIT_TPR_BELOW_THRESHOLD, 0, 0,
+		return reflect(&c, NVMX_EXIT_REASON_TPR_BELOW_THRESHOLD, 0, 0,
 		               NVMX_REASON_APIC_ENTRY_TPR_EXIT, res);
 	}
 	result(res, NVMX_REASON_APIC_NONE);

@@ -4,8 +4,8 @@
  * access exits under VMCS02 if L0 or L1 wants it to. Pages are allocated
  * once per vCPU through ops.page_alloc; a merge is cached and redone only
  * when L1's bitmap address or controls change, the policy changes, or the
- * host reports that L1's page changed (nvmx_vcpu_l1_page_changed) or L0
- * changed its backing of any L1 memory (nvmx_vm_l1_mem_changed). With
+ * host reports that L1's page changed (nvmx_vcpu_notify_l1_page_changed) or L0
+ * changed its backing of any L1 memory (nvmx_vm_notify_l1_mem_changed). With
  * NVMX_L0_HASH_L1_BITMAPS the library instead re-reads L1's page at every
  * entry and compares an XXH3 hash.
  */
@@ -296,7 +296,7 @@ void nvmx_bitmaps_fini(struct nvmx_vcpu *v)
 	page_put(v, &v->entry.sink);
 }
 
-NVMX_EXPORT void nvmx_vcpu_l1_page_changed(struct nvmx_vcpu *v, uint64_t gpa)
+NVMX_EXPORT void nvmx_vcpu_notify_l1_page_changed(struct nvmx_vcpu *v, uint64_t gpa)
 {
 	if (!v)
 		return;

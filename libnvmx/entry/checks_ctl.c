@@ -123,7 +123,7 @@ static enum nvmx_status check_exec(struct nvmx_entry_ctx *x)
 	if (x->pin & NVMX_PIN_POSTED_INTR) {
 		if (!vid)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_POSTED_WITHOUT_VID, NVMX_F_PIN_BASED_VM_EXEC_CONTROL);
-		if (!(x->exit & NVMX_EXIT_ACK_INTR_ON_EXIT))
+		if (!(x->exit & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT))
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_POSTED_WITHOUT_ACK, NVMX_F_VM_EXIT_CONTROLS);
 		if (V12(s, POSTED_INTR_NV) & 0xff00u)
 			NVMX_ENTRY_FAIL(x, ENTRY_CTL_POSTED_VECTOR, NVMX_F_POSTED_INTR_NV);
@@ -185,7 +185,7 @@ static enum nvmx_status check_exit(struct nvmx_entry_ctx *x)
 	if (!ctl_ok(x->exit, nvmx_caps_allowed0(c, NVMX_MSR_IA32_VMX_EXIT_CTLS),
 	            nvmx_caps_allowed1(c, NVMX_MSR_IA32_VMX_EXIT_CTLS)))
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_EXIT_RESERVED, NVMX_F_VM_EXIT_CONTROLS);
-	if (!(x->pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_SAVE_PREEMPTION_TIMER))
+	if (!(x->pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER))
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_SAVE_TIMER_WITHOUT_TIMER, NVMX_F_VM_EXIT_CONTROLS);
 	if (!msr_area_ok(V12(s, VM_EXIT_MSR_STORE_ADDR), (uint32_t)V12(s, VM_EXIT_MSR_STORE_COUNT),
 	                 x->paddr))
@@ -271,9 +271,9 @@ static enum nvmx_status check_entry(struct nvmx_entry_ctx *x)
 	                 x->paddr))
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ENTRY_MSR_LOAD_ADDR, NVMX_F_VM_ENTRY_MSR_LOAD_ADDR);
 	/* SDM 27.2.1.3: L1 is never in SMM here. */
-	if (x->entry & NVMX_ENTRY_ENTRY_TO_SMM)
+	if (x->entry & NVMX_ENTRY_CTL_ENTRY_TO_SMM)
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_ENTRY_SMM, NVMX_F_VM_ENTRY_CONTROLS);
-	if (x->entry & NVMX_ENTRY_DEACT_DUAL_MONITOR)
+	if (x->entry & NVMX_ENTRY_CTL_DEACT_DUAL_MONITOR)
 		NVMX_ENTRY_FAIL(x, ENTRY_CTL_DEACT_DUAL_MONITOR, NVMX_F_VM_ENTRY_CONTROLS);
 	return NVMX_STATUS_OK;
 }

@@ -79,7 +79,7 @@ static enum nvmx_status check_regs(struct nvmx_entry_ctx *x)
 	uint64_t c4f0 = nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED0);
 	if ((cr4 & c4f0) != c4f0 || (cr4 & ~nvmx_caps_msr(c, NVMX_MSR_IA32_VMX_CR4_FIXED1)))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_CR4_FIXED, NVMX_F_GUEST_CR4);
-	const bool ldc = x->entry & NVMX_ENTRY_LOAD_DEBUG_CONTROLS;
+	const bool ldc = x->entry & NVMX_ENTRY_CTL_LOAD_DEBUG_CONTROLS;
 	if (ldc && (V12(s, GUEST_IA32_DEBUGCTL) & ~DEBUGCTL_VALID))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_DEBUGCTL, NVMX_F_GUEST_IA32_DEBUGCTL);
 	if (x->ia32e && (!(cr0 & NVMX_CR0_PG) || !(cr4 & NVMX_CR4_PAE)))
@@ -95,12 +95,12 @@ static enum nvmx_status check_regs(struct nvmx_entry_ctx *x)
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_SYSENTER_CANONICAL, NVMX_F_GUEST_SYSENTER_ESP);
 	if (!x->rare_trusted && !nvmx_canonical(V12(s, GUEST_SYSENTER_EIP), c->la57))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_SYSENTER_CANONICAL, NVMX_F_GUEST_SYSENTER_EIP);
-	if ((x->entry & NVMX_ENTRY_LOAD_PERF_GLOBAL_CTRL) &&
+	if ((x->entry & NVMX_ENTRY_CTL_LOAD_PERF_GLOBAL_CTRL) &&
 	    (V12(s, GUEST_IA32_PERF_GLOBAL_CTRL) & ~NVMX_PERF_GLOBAL_CTRL_VALID))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_PERF_GLOBAL_CTRL, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL);
-	if ((x->entry & NVMX_ENTRY_LOAD_PAT) && !nvmx_pat_ok(V12(s, GUEST_IA32_PAT)))
+	if ((x->entry & NVMX_ENTRY_CTL_LOAD_PAT) && !nvmx_pat_ok(V12(s, GUEST_IA32_PAT)))
 		NVMX_ENTRY_FAIL(x, ENTRY_GUEST_PAT, NVMX_F_GUEST_IA32_PAT);
-	if (x->entry & NVMX_ENTRY_LOAD_EFER) {
+	if (x->entry & NVMX_ENTRY_CTL_LOAD_EFER) {
 		uint64_t efer = V12(s, GUEST_IA32_EFER);
 		if (efer & NVMX_EFER_RESERVED)
 			NVMX_ENTRY_FAIL(x, ENTRY_GUEST_EFER_RESERVED, NVMX_F_GUEST_IA32_EFER);
@@ -109,7 +109,7 @@ static enum nvmx_status check_regs(struct nvmx_entry_ctx *x)
 		if ((cr0 & NVMX_CR0_PG) && !!(efer & NVMX_EFER_LME) != !!(efer & NVMX_EFER_LMA))
 			NVMX_ENTRY_FAIL(x, ENTRY_GUEST_EFER_LME, NVMX_F_GUEST_IA32_EFER);
 	}
-	if (x->entry & NVMX_ENTRY_LOAD_BNDCFGS) {
+	if (x->entry & NVMX_ENTRY_CTL_LOAD_BNDCFGS) {
 		uint64_t b = V12(s, GUEST_BNDCFGS);
 		if ((b & 0xffcull) || !nvmx_canonical(b & ~0xfffull, c->la57))
 			NVMX_ENTRY_FAIL(x, ENTRY_GUEST_BNDCFGS, NVMX_F_GUEST_BNDCFGS);

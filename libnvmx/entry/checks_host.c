@@ -34,7 +34,7 @@ enum nvmx_status nvmx_entry_check_host(struct nvmx_entry_ctx *x)
 {
 	struct nvmx_entry_vcpu *e = &x->v->entry;
 	struct nvmx_vmcs12 *s = x->s;
-	const bool host64 = x->exit & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	const bool host64 = x->exit & NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE;
 	const uint64_t cr4 = V12(s, HOST_CR4);
 	if (!host_unchanged(x)) {
 		e->host_ok = false;
@@ -74,7 +74,7 @@ static enum nvmx_status check_host_fields(struct nvmx_entry_ctx *x)
 {
 	const struct nvmx_caps *c = x->c;
 	struct nvmx_vmcs12 *s = x->s;
-	const bool host64 = x->exit & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	const bool host64 = x->exit & NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE;
 	const bool la57 = c->la57;
 	const uint64_t cr4 = V12(s, HOST_CR4);
 
@@ -91,12 +91,12 @@ static enum nvmx_status check_host_fields(struct nvmx_entry_ctx *x)
 		NVMX_ENTRY_FAIL(x, ENTRY_HOST_SYSENTER_CANONICAL, NVMX_F_HOST_IA32_SYSENTER_ESP);
 	if (!nvmx_canonical(V12(s, HOST_IA32_SYSENTER_EIP), la57))
 		NVMX_ENTRY_FAIL(x, ENTRY_HOST_SYSENTER_CANONICAL, NVMX_F_HOST_IA32_SYSENTER_EIP);
-	if ((x->exit & NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL) &&
+	if ((x->exit & NVMX_EXIT_CTL_LOAD_PERF_GLOBAL_CTRL) &&
 	    (V12(s, HOST_IA32_PERF_GLOBAL_CTRL) & ~NVMX_PERF_GLOBAL_CTRL_VALID))
 		NVMX_ENTRY_FAIL(x, ENTRY_HOST_PERF_GLOBAL_CTRL, NVMX_F_HOST_IA32_PERF_GLOBAL_CTRL);
-	if ((x->exit & NVMX_EXIT_LOAD_PAT) && !nvmx_pat_ok(V12(s, HOST_IA32_PAT)))
+	if ((x->exit & NVMX_EXIT_CTL_LOAD_PAT) && !nvmx_pat_ok(V12(s, HOST_IA32_PAT)))
 		NVMX_ENTRY_FAIL(x, ENTRY_HOST_PAT, NVMX_F_HOST_IA32_PAT);
-	if (x->exit & NVMX_EXIT_LOAD_EFER) {
+	if (x->exit & NVMX_EXIT_CTL_LOAD_EFER) {
 		uint64_t efer = V12(s, HOST_IA32_EFER);
 		if (efer & NVMX_EFER_RESERVED)
 			NVMX_ENTRY_FAIL(x, ENTRY_HOST_EFER_RESERVED, NVMX_F_HOST_IA32_EFER);

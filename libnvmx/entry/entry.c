@@ -12,7 +12,7 @@ NVMX_EXPORT void nvmx_l0_policy_default(struct nvmx_l0_policy *p)
 	nvmx_memset(p, 0, sizeof(*p));
 	p->size = sizeof(*p);
 	p->pin_set = NVMX_PIN_EXT_INTR_EXITING | NVMX_PIN_NMI_EXITING;
-	p->exit_set = NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	p->exit_set = NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE;
 	p->exception_bitmap = 1u << NVMX_VEC_MC;
 	p->cr4_mask = NVMX_CR4_VMXE;
 }
@@ -202,7 +202,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	x.proc3 = (x.proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
 	x.exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	x.entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);
-	x.ia32e = x.entry & NVMX_ENTRY_IA32E_MODE_GUEST;
+	x.ia32e = x.entry & NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 	x.ug = x.proc2 & NVMX_PROC2_UNRESTRICTED_GUEST;
 	x.paddr = x.c->maxphyaddr;
 	/* Otherwise the lazy guest state goes into VMCS12 now: the checks read
@@ -229,10 +229,10 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 		return vmfail_valid(&x, NVMX_VMERR_ENTRY_INVALID_HOST_STATE, res);
 	NVMX_CHECK(nvmx_entry_check_guest(&x));
 	if (x.reason)
-		return entry_fail(&x, NVMX_EXIT_ENTRY_FAIL_GUEST_STATE, res);
+		return entry_fail(&x, NVMX_EXIT_REASON_ENTRY_FAIL_GUEST_STATE, res);
 	NVMX_CHECK(nvmx_entry_load_msrs(&x));
 	if (x.reason)
-		return entry_fail(&x, NVMX_EXIT_ENTRY_FAIL_MSR_LOAD, res);
+		return entry_fail(&x, NVMX_EXIT_REASON_ENTRY_FAIL_MSR_LOAD, res);
 	enum nvmx_status st = nvmx_merge_build(&x);
 	if (st != NVMX_STATUS_OK) {
 		e->ctl_ok = false;
@@ -282,7 +282,7 @@ static void restore_ctx(struct nvmx_entry_ctx *x, struct nvmx_vcpu *v, uint64_t 
 	x->proc3 = (x->proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
 	x->exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	x->entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);
-	x->ia32e = x->entry & NVMX_ENTRY_IA32E_MODE_GUEST;
+	x->ia32e = x->entry & NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 	x->ug = x->proc2 & NVMX_PROC2_UNRESTRICTED_GUEST;
 	x->paddr = x->c->maxphyaddr;
 }

@@ -27,7 +27,7 @@ static inline bool nvmx_entry_l2_inherits_pat(const struct nvmx_vcpu *v,
                                               const struct nvmx_vmcs12 *s)
 {
 	return nvmx_caps_has(&v->vm->caps, NVMX_FEAT_PAT) &&
-	       !(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_PAT);
+	       !(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_LOAD_PAT);
 }
 
 /* What the caller of nvmx_entry_enter_l1 has read of L1's state at the

@@ -164,27 +164,27 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 	 * controls L1 asked for so that the exit module finds the values in
 	 * VMCS02, plus the hardware's default-1 bits. */
 	uint32_t exit = pol->exit_set | nvmx_caps_allowed0(c, NVMX_MSR_IA32_VMX_EXIT_CTLS) |
-	                (x->exit & (NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_SAVE_PAT |
-	                            NVMX_EXIT_SAVE_EFER));
+	                (x->exit & (NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS | NVMX_EXIT_CTL_SAVE_PAT |
+	                            NVMX_EXIT_CTL_SAVE_EFER));
 	/* Posted interrupts require acknowledge-on-exit (SDM 27.2.1.1): with
 	 * L1's posted interrupts in VMCS02, L0 gets acknowledged interrupts. */
 	if (pin & NVMX_PIN_POSTED_INTR)
-		exit |= NVMX_EXIT_ACK_INTR_ON_EXIT;
+		exit |= NVMX_EXIT_CTL_ACK_INTR_ON_EXIT;
 	/* When L1 asks for acknowledge-on-exit, the hardware must acknowledge
 	 * too: only then does it report the vector (SDM 28.2.2) that L1 reads
 	 * in VM_EXIT_INTR_INFO. An interrupt L0 keeps then arrives acknowledged,
 	 * as with any L0 that sets this control for itself. */
-	exit |= x->exit & NVMX_EXIT_ACK_INTR_ON_EXIT;
-	if ((pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_SAVE_PREEMPTION_TIMER))
-		exit |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
+	exit |= x->exit & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT;
+	if ((pin & NVMX_PIN_PREEMPTION_TIMER) && (x->exit & NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER))
+		exit |= NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER;
 
 	/* Entry controls: L1's. EFER and PAT are always loaded when the
 	 * hardware can (values: merge_dynamic). */
 	uint32_t entry = x->entry | pol->entry_set;
 	if (HAS(c, EFER))
-		entry |= NVMX_ENTRY_LOAD_EFER;
+		entry |= NVMX_ENTRY_CTL_LOAD_EFER;
 	if (HAS(c, PAT))
-		entry |= NVMX_ENTRY_LOAD_PAT;
+		entry |= NVMX_ENTRY_CTL_LOAD_PAT;
 
 	PUT(w, PIN_BASED_VM_EXEC_CONTROL, pin);
 	PUT(w, CPU_BASED_VM_EXEC_CONTROL, proc);
@@ -281,7 +281,7 @@ static void merge_dynamic(struct nvmx_entry_ctx *x, struct writer *w, const stru
 	 * guest). */
 	if (HAS(c, EFER)) {
 		uint64_t efer02 = V12(s, GUEST_IA32_EFER);
-		if (!(x->entry & NVMX_ENTRY_LOAD_EFER)) {
+		if (!(x->entry & NVMX_ENTRY_CTL_LOAD_EFER)) {
 			efer02 = x->l1_efer & ~(NVMX_EFER_LMA | NVMX_EFER_LME);
 			if (x->ia32e)
 				efer02 |= NVMX_EFER_LMA | ((V12(s, GUEST_CR0) & NVMX_CR0_PG) ? NVMX_EFER_LME : 0);

@@ -221,13 +221,13 @@ static void walk_outcome(const struct nvmx_vm *vm, const struct nvmx_ept_walk *w
 		if (ept_cap(vm) & NVMX_EPT_CAP_ADV_EXIT_INFO)
 			q |= exit_qual & (7ull << 9);
 		out->kind = NVMX_EPT_REFLECT_VIOLATION;
-		out->exit_reason = NVMX_EXIT_EPT_VIOLATION;
+		out->exit_reason = NVMX_EXIT_REASON_EPT_VIOLATION;
 		out->qualification = q;
 		break;
 	}
 	case NVMX_EPT_WALK_MISCONFIG:
 		out->kind = NVMX_EPT_REFLECT_MISCONFIG;
-		out->exit_reason = NVMX_EXIT_EPT_MISCONFIG;
+		out->exit_reason = NVMX_EXIT_REASON_EPT_MISCONFIG;
 		break;
 	case NVMX_EPT_WALK_UNBACKED:
 		/* A table in memory L0 does not back: L0 decides (fault it in, or

@@ -86,7 +86,7 @@ static void drop_tables(struct ept_ctx *c, uint64_t gpa, uint64_t len)
 	}
 }
 
-NVMX_EXPORT enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa,
+NVMX_EXPORT enum nvmx_status nvmx_vm_notify_l1_mem_changed(struct nvmx_vm *vm, uint64_t gpa,
                                                     uint64_t len, enum nvmx_mem_change kind)
 {
 	if (!vm || len == 0 || gpa + len < gpa || kind < NVMX_MEM_UNMAPPED ||
@@ -107,7 +107,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_l1_mem_changed(struct nvmx_vm *vm, uint64_t
 	return NVMX_STATUS_OK;
 }
 
-NVMX_EXPORT enum nvmx_status nvmx_vm_l1_write(struct nvmx_vm *vm, uint64_t gpa)
+NVMX_EXPORT enum nvmx_status nvmx_vm_notify_l1_write(struct nvmx_vm *vm, uint64_t gpa)
 {
 	if (!vm)
 		return NVMX_STATUS_INVALID_ARGUMENT;

@@ -223,11 +223,11 @@ struct exit_gate {
 	uint8_t kind, word, en_word;
 	uint64_t bit, en_bit;
 };
-#define ALWAYS(r) [NVMX_EXIT_##r] = { G_ALWAYS, 0, 0, 0, 0 }
-#define L0(r) [NVMX_EXIT_##r] = { G_L0, 0, 0, 0, 0 }
-#define CTL(r, wd, b) [NVMX_EXIT_##r] = { G_CTL, W_##wd, 0, (b), 0 }
-#define CTL_IF(r, ewd, eb, wd, b) [NVMX_EXIT_##r] = { G_CTL, W_##wd, W_##ewd, (b), (eb) }
-#define SPECIAL(r) [NVMX_EXIT_##r] = { G_SPECIAL, 0, 0, 0, 0 }
+#define ALWAYS(r) [NVMX_EXIT_REASON_##r] = { G_ALWAYS, 0, 0, 0, 0 }
+#define L0(r) [NVMX_EXIT_REASON_##r] = { G_L0, 0, 0, 0, 0 }
+#define CTL(r, wd, b) [NVMX_EXIT_REASON_##r] = { G_CTL, W_##wd, 0, (b), 0 }
+#define CTL_IF(r, ewd, eb, wd, b) [NVMX_EXIT_REASON_##r] = { G_CTL, W_##wd, W_##ewd, (b), (eb) }
+#define SPECIAL(r) [NVMX_EXIT_REASON_##r] = { G_SPECIAL, 0, 0, 0, 0 }
 static const struct exit_gate gates[] = {
 	ALWAYS(TRIPLE_FAULT), ALWAYS(INIT_SIGNAL), ALWAYS(SIPI), ALWAYS(TASK_SWITCH),
 	ALWAYS(CPUID), ALWAYS(GETSEC), ALWAYS(INVD), ALWAYS(VMCALL), ALWAYS(VMCLEAR),
@@ -284,16 +284,16 @@ static bool exit_special(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
 {
 	uint64_t proc = ctl[W_PROC], proc2 = ctl[W_PROC2];
 	switch (basic) {
-	case NVMX_EXIT_EXCEPTION_NMI:
+	case NVMX_EXIT_REASON_EXCEPTION_NMI:
 		return wants_exception(s, e, why);
-	case NVMX_EXIT_CR_ACCESS:
+	case NVMX_EXIT_REASON_CR_ACCESS:
 		return wants_cr(s, e, why);
-	case NVMX_EXIT_IO_INSTRUCTION:
+	case NVMX_EXIT_REASON_IO_INSTRUCTION:
 		return wants_io(v, s, e, why);
-	case NVMX_EXIT_RDMSR:
-	case NVMX_EXIT_WRMSR:
-		return wants_msr(v, s, basic == NVMX_EXIT_WRMSR, e->operand, why);
-	case NVMX_EXIT_PAUSE:
+	case NVMX_EXIT_REASON_RDMSR:
+	case NVMX_EXIT_REASON_WRMSR:
+		return wants_msr(v, s, basic == NVMX_EXIT_REASON_WRMSR, e->operand, why);
+	case NVMX_EXIT_REASON_PAUSE:
 		/* PAUSE exiting, or PAUSE-loop exiting, which acts only at CPL 0
 		 * (SDM 26.1.3; VMCS02 carries L1's gap and window when L1 enables
 		 * it). L2's CPL is SS.DPL in VMCS02. */
@@ -303,21 +303,21 @@ static bool exit_special(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
 			return ((nvmx_vmcs02_read(v, NVMX_F_GUEST_SS_AR_BYTES) & NVMX_AR_DPL_MASK) >>
 			        NVMX_AR_DPL_SHIFT) == 0;
 		return false;
-	case NVMX_EXIT_TPR_BELOW_THRESHOLD:
+	case NVMX_EXIT_REASON_TPR_BELOW_THRESHOLD:
 		return (proc & NVMX_PROC_TPR_SHADOW) && !(proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY);
-	case NVMX_EXIT_APIC_WRITE:
+	case NVMX_EXIT_REASON_APIC_WRITE:
 		return (proc & NVMX_PROC_TPR_SHADOW) &&
 		       (proc2 & (NVMX_PROC2_APIC_REG_VIRT | NVMX_PROC2_VIRT_INTR_DELIVERY |
 		                 NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_VIRT_X2APIC));
-	case NVMX_EXIT_VIRTUALIZED_EOI: {
+	case NVMX_EXIT_REASON_VIRTUALIZED_EOI: {
 		/* EOI virtualization exits for vectors set in L1's EOI-exit bitmap. */
 		unsigned vec = e->qualification & 0xffu;
 		*why = NVMX_REASON_EXIT_L1_BITMAP;
 		return (proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY) &&
 		       ((s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + vec / 64u] >> (vec % 64u)) & 1u);
 	}
-	case NVMX_EXIT_EPT_VIOLATION:
-	case NVMX_EXIT_EPT_MISCONFIG:
+	case NVMX_EXIT_REASON_EPT_VIOLATION:
+	case NVMX_EXIT_REASON_EPT_MISCONFIG:
 		if (!(proc2 & NVMX_PROC2_EPT)) {
 			*why = NVMX_REASON_EXIT_L0_L1_NO_EPT;
 			return false;
@@ -328,29 +328,29 @@ static bool exit_special(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s,
 		}
 		*why = NVMX_REASON_EXIT_L0_EPT02_FILL;
 		return false;
-	case NVMX_EXIT_VMFUNC:
+	case NVMX_EXIT_REASON_VMFUNC:
 		if (!(proc2 & NVMX_PROC2_VMFUNC)) {
 			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
 			return false;
 		}
 		return wants_vmfunc(v, s, e, why);
-	case NVMX_EXIT_ENCLS:
+	case NVMX_EXIT_REASON_ENCLS:
 		*why = NVMX_REASON_EXIT_L1_BITMAP;
 		return (proc2 & NVMX_PROC2_ENCLS_EXITING) &&
 		       leaf_bit(V12(s, ENCLS_EXITING_BITMAP), e->operand);
-	case NVMX_EXIT_ENCLV:
+	case NVMX_EXIT_REASON_ENCLV:
 		*why = NVMX_REASON_EXIT_L1_BITMAP;
 		return (proc2 & NVMX_PROC2_ENCLV_EXITING) &&
 		       leaf_bit(V12(s, ENCLV_EXITING_BITMAP), e->operand);
-	case NVMX_EXIT_PCONFIG:
+	case NVMX_EXIT_REASON_PCONFIG:
 		if (!(proc2 & NVMX_PROC2_PCONFIG)) {
 			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
 			return false;
 		}
 		*why = NVMX_REASON_EXIT_L1_BITMAP;
 		return leaf_bit(V12(s, PCONFIG_EXITING_BITMAP), e->operand);
-	case NVMX_EXIT_XSAVES:
-	case NVMX_EXIT_XRSTORS:
+	case NVMX_EXIT_REASON_XSAVES:
+	case NVMX_EXIT_REASON_XRSTORS:
 		if (!(proc2 & NVMX_PROC2_XSAVES)) {
 			*why = NVMX_REASON_EXIT_L0_UD_FOR_L2;
 			return false;

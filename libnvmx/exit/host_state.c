@@ -407,7 +407,7 @@ static void build_image(struct nvmx_vcpu *v)
 	struct nvmx_exit_vcpu *xv = &v->exit;
 	struct image im = { xv->hs, 0 };
 	uint32_t exitc = (uint32_t)V12(s, VM_EXIT_CONTROLS);
-	bool ia32e = exitc & NVMX_EXIT_HOST_ADDR_SPACE_SIZE;
+	bool ia32e = exitc & NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE;
 
 	/* 28.5.1: control registers; bits fixed in VMX operation keep L1's
 	 * values. For CR4 those are known: L1 in VMX operation has the fixed-1
@@ -442,26 +442,26 @@ static void build_image(struct nvmx_vcpu *v)
 
 	/* MSRs per the VM-exit controls. Without "load IA32_EFER", LMA and LME
 	 * follow the host address-space size and the other bits stay. */
-	if (exitc & NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL)
+	if (exitc & NVMX_EXIT_CTL_LOAD_PERF_GLOBAL_CTRL)
 		put(&im, NVMX_F_GUEST_IA32_PERF_GLOBAL_CTRL, V12(s, HOST_IA32_PERF_GLOBAL_CTRL));
-	if (exitc & NVMX_EXIT_LOAD_PAT)
+	if (exitc & NVMX_EXIT_CTL_LOAD_PAT)
 		put(&im, NVMX_F_GUEST_IA32_PAT, V12(s, HOST_IA32_PAT));
 	xv->hs_efer = 0;
-	if (exitc & NVMX_EXIT_LOAD_EFER) {
+	if (exitc & NVMX_EXIT_CTL_LOAD_EFER) {
 		put(&im, NVMX_F_GUEST_IA32_EFER, V12(s, HOST_IA32_EFER));
 	} else {
 		xv->hs_efer = (uint8_t)im.n;
 		put(&im, NVMX_F_GUEST_IA32_EFER, ia32e ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}
-	if (exitc & NVMX_EXIT_CLEAR_BNDCFGS)
+	if (exitc & NVMX_EXIT_CTL_CLEAR_BNDCFGS)
 		put(&im, NVMX_F_GUEST_BNDCFGS, 0);
-	if (exitc & NVMX_EXIT_CLEAR_RTIT_CTL)
+	if (exitc & NVMX_EXIT_CTL_CLEAR_RTIT_CTL)
 		put(&im, NVMX_F_GUEST_IA32_RTIT_CTL, 0);
-	if (exitc & NVMX_EXIT_CLEAR_LBR_CTL)
+	if (exitc & NVMX_EXIT_CTL_CLEAR_LBR_CTL)
 		put(&im, NVMX_F_GUEST_IA32_LBR_CTL, 0);
-	if (exitc & NVMX_EXIT_LOAD_PKRS)
+	if (exitc & NVMX_EXIT_CTL_LOAD_PKRS)
 		put(&im, NVMX_F_GUEST_IA32_PKRS, V12(s, HOST_IA32_PKRS));
-	if (exitc & NVMX_EXIT_LOAD_CET) {
+	if (exitc & NVMX_EXIT_CTL_LOAD_CET) {
 		put(&im, NVMX_F_GUEST_S_CET, V12(s, HOST_S_CET));
 		put(&im, NVMX_F_GUEST_SSP, V12(s, HOST_SSP));
 		put(&im, NVMX_F_GUEST_INTR_SSP_TABLE_ADDR, V12(s, HOST_INTR_SSP_TABLE_ADDR));
@@ -596,7 +596,7 @@ static void load_host_state(struct nvmx_vcpu *v)
 	if (xv->hs_efer) {
 		struct nvmx_field_value *e = &xv->hs[xv->hs_efer];
 		e->value = (efer & ~(NVMX_EFER_LMA | NVMX_EFER_LME)) |
-		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_HOST_ADDR_SPACE_SIZE
+		           (V12(s, VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE
 		                    ? NVMX_EFER_LMA | NVMX_EFER_LME : 0);
 	}
 	if (v->entry.pol.l1_flags & NVMX_L1_SKIP_UNCHANGED)
@@ -697,7 +697,7 @@ enum nvmx_status nvmx_exit_finish(struct nvmx_vcpu *v, const struct nvmx_l2_exit
 	/* NMIs are blocked after a VM exit caused by an NMI. */
 	const struct nvmx_vmcs12 *s = v->cur;
 	uint32_t pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
-	if ((e->exit_reason & 0xffffu) == NVMX_EXIT_EXCEPTION_NMI &&
+	if ((e->exit_reason & 0xffffu) == NVMX_EXIT_REASON_EXCEPTION_NMI &&
 	    ((e->intr_info & NVMX_INTR_INFO_TYPE_MASK) >> NVMX_INTR_INFO_TYPE_SHIFT) == NVMX_INTR_TYPE_NMI &&
 	    (pin & NVMX_PIN_NMI_EXITING))
 		nvmx_l1_write(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 8u);

@@ -37,10 +37,10 @@ static void l0_keeps(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	}
 	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);
 	bool unblock = false;
-	if (basic == NVMX_EXIT_EXCEPTION_NMI && (e->intr_info & NVMX_INTR_INFO_VALID) &&
+	if (basic == NVMX_EXIT_REASON_EXCEPTION_NMI && (e->intr_info & NVMX_INTR_INFO_VALID) &&
 	    (e->intr_info & NVMX_INTR_INFO_VECTOR_MASK) != 8)
 		unblock = e->intr_info & NVMX_INTR_INFO_NMI_UNBLOCK;
-	else if (basic == NVMX_EXIT_EPT_VIOLATION || basic == NVMX_EXIT_PML_FULL)
+	else if (basic == NVMX_EXIT_REASON_EPT_VIOLATION || basic == NVMX_EXIT_REASON_PML_FULL)
 		unblock = e->qualification & (1u << 12);
 	if (unblock) {
 		uint64_t intr = nvmx_vmcs02_read(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
@@ -59,16 +59,16 @@ enum nvmx_status nvmx_exit_reflect(struct nvmx_vcpu *v, const struct nvmx_l2_exi
 	nvmx_vmcs12_store(s, NVMX_IDX_VM_EXIT_REASON, e->exit_reason);
 	nvmx_vmcs12_store(s, NVMX_IDX_EXIT_QUALIFICATION, e->qualification);
 	nvmx_vmcs12_store(s, NVMX_IDX_GUEST_LINEAR_ADDRESS, e->guest_linear_address);
-	if (basic == NVMX_EXIT_EPT_VIOLATION || basic == NVMX_EXIT_EPT_MISCONFIG)
+	if (basic == NVMX_EXIT_REASON_EPT_VIOLATION || basic == NVMX_EXIT_REASON_EPT_MISCONFIG)
 		nvmx_vmcs12_store(s, NVMX_IDX_GUEST_PHYSICAL_ADDRESS, e->guest_physical_address);
 
 	/* 28.2.2: interruption information for exceptions, NMIs and (with
 	 * "acknowledge interrupt on exit") external interrupts; the valid bit
 	 * is clear for every other exit. */
 	uint32_t info = 0;
-	if (basic == NVMX_EXIT_EXCEPTION_NMI)
+	if (basic == NVMX_EXIT_REASON_EXCEPTION_NMI)
 		info = e->intr_info;
-	else if (basic == NVMX_EXIT_EXTERNAL_INTERRUPT && (exitc & NVMX_EXIT_ACK_INTR_ON_EXIT))
+	else if (basic == NVMX_EXIT_REASON_EXTERNAL_INTERRUPT && (exitc & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT))
 		info = (e->intr_info & NVMX_INTR_INFO_VECTOR_MASK) | NVMX_INTR_INFO_VALID;
 	nvmx_vmcs12_store(s, NVMX_IDX_VM_EXIT_INTR_INFO, info);
 	if ((info & NVMX_INTR_INFO_VALID) && (info & NVMX_INTR_INFO_DELIVER_CODE))
@@ -117,7 +117,7 @@ static enum nvmx_status ept_fault(struct nvmx_vcpu *v, struct nvmx_l2_exit *ex, 
 	if (st == NVMX_STATUS_WRONG_STATE) {
 		/* No shadow root is current (L2 did not run on EPT02): L0's. */
 		l0_keeps(v, ex);
-		l0_result(v, NVMX_EXIT_EPT_VIOLATION, NVMX_REASON_EXIT_L0_EPT02_FILL, res);
+		l0_result(v, NVMX_EXIT_REASON_EPT_VIOLATION, NVMX_REASON_EXIT_L0_EPT02_FILL, res);
 		*settled = true;
 		return NVMX_STATUS_OK;
 	}
@@ -130,7 +130,7 @@ static enum nvmx_status ept_fault(struct nvmx_vcpu *v, struct nvmx_l2_exit *ex, 
 		ex->flags |= NVMX_L2_EXIT_EPT12_FAULT;
 		return NVMX_STATUS_OK;
 	case NVMX_EPT_REFLECT_MISCONFIG:
-		ex->exit_reason = NVMX_EXIT_EPT_MISCONFIG;
+		ex->exit_reason = NVMX_EXIT_REASON_EPT_MISCONFIG;
 		ex->qualification = 0;
 		ex->guest_physical_address = o.l2_gpa;
 		ex->guest_linear_address = o.guest_linear;
@@ -140,7 +140,7 @@ static enum nvmx_status ept_fault(struct nvmx_vcpu *v, struct nvmx_l2_exit *ex, 
 		/* MAPPED, RETRY: L2 retries the access; L0: L0 must back
 		 * o.l1_gpa. An event L2 was delivering is re-armed either way. */
 		l0_keeps(v, ex);
-		l0_result(v, NVMX_EXIT_EPT_VIOLATION,
+		l0_result(v, NVMX_EXIT_REASON_EPT_VIOLATION,
 		          o.kind == NVMX_EPT_L0 ? NVMX_REASON_EXIT_L0_EPT01 : NVMX_REASON_EXIT_L0_EPT02_FILL,
 		          res);
 		res->value = o.kind == NVMX_EPT_MAPPED ? o.hpa : o.l1_gpa;
@@ -181,7 +181,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 	}
 
 	/* EPT violations with L1's EPT: the shadow-EPT module walks EPT12. */
-	if (basic == NVMX_EXIT_EPT_VIOLATION &&
+	if (basic == NVMX_EXIT_REASON_EPT_VIOLATION &&
 	    !(ex.flags & (NVMX_L2_EXIT_L0_OWNED | NVMX_L2_EXIT_EPT12_FAULT | NVMX_L2_EXIT_EMULATED)) &&
 	    (V12(v->cur, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS) &&
 	    (V12(v->cur, SECONDARY_VM_EXEC_CONTROL) & NVMX_PROC2_EPT)) {

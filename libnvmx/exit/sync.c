@@ -134,7 +134,7 @@ static void hand_over_lazy(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, const uin
 	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
 	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
 	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
-	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST;
+	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
 	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
 	nvmx_sync_lazy_begin(v, pdptrs ? rare_pdptr : rare);
@@ -162,22 +162,22 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	unsigned at_cr4 = add(&b, NVMX_IDX_GUEST_CR4);
 	/* SDM 28.3.1: DR7 and IA32_DEBUGCTL when "save debug controls". */
 	unsigned at_dbg = ~0u, at_pat = ~0u, at_efer = ~0u, at_timer = ~0u;
-	if (exitc & NVMX_EXIT_SAVE_DEBUG_CONTROLS) {
+	if (exitc & NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS) {
 		at_dbg = add(&b, NVMX_IDX_GUEST_DR7);
 		add(&b, NVMX_IDX_GUEST_IA32_DEBUGCTL);
 	}
 	/* SDM 28.3.1: PAT and EFER per their save controls. */
-	if (exitc & NVMX_EXIT_SAVE_PAT)
+	if (exitc & NVMX_EXIT_CTL_SAVE_PAT)
 		at_pat = add(&b, NVMX_IDX_GUEST_IA32_PAT);
 	/* EFER is also read without "save IA32_EFER" when IA32_EFER.LMA goes
 	 * into the "IA-32e mode guest" entry control (below). */
 	bool store_lma = nvmx_caps_msr(&v->vm->caps, NVMX_MSR_IA32_VMX_MISC) & NVMX_MISC_STORE_LMA;
-	if ((exitc & NVMX_EXIT_SAVE_EFER) || store_lma)
+	if ((exitc & NVMX_EXIT_CTL_SAVE_EFER) || store_lma)
 		at_efer = add(&b, NVMX_IDX_GUEST_IA32_EFER);
 	/* SDM 28.3.4: the preemption-timer value, 0 when the timer caused the
 	 * exit. Entry checks make the save control need the pin control. */
-	bool save_timer = (exitc & NVMX_EXIT_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER);
-	bool timer_exit = NVMX_EXIT_REASON_BASIC(e->exit_reason) == NVMX_EXIT_PREEMPTION_TIMER;
+	bool save_timer = (exitc & NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER) && (pin & NVMX_PIN_PREEMPTION_TIMER);
+	bool timer_exit = NVMX_EXIT_REASON_BASIC(e->exit_reason) == NVMX_EXIT_REASON_PREEMPTION_TIMER;
 	if (save_timer && !timer_exit)
 		at_timer = add(&b, NVMX_IDX_VMX_PREEMPTION_TIMER_VALUE);
 	/* SDM 28.3.4: with "virtual-interrupt delivery" the guest interrupt
@@ -208,7 +208,7 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	}
 	if (at_pat != ~0u)
 		put(v, &b, at_pat, NVMX_IDX_GUEST_IA32_PAT);
-	if (at_efer != ~0u && (exitc & NVMX_EXIT_SAVE_EFER))
+	if (at_efer != ~0u && (exitc & NVMX_EXIT_CTL_SAVE_EFER))
 		put(v, &b, at_efer, NVMX_IDX_GUEST_IA32_EFER);
 	if (at_intr != ~0u)
 		put(v, &b, at_intr, NVMX_IDX_GUEST_INTR_STATUS);
@@ -230,8 +230,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	if (store_lma) {
 		uint64_t efer = b.val[at_efer];
 		uint64_t ent = V12(s, VM_ENTRY_CONTROLS);
-		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_IA32E_MODE_GUEST)
-		                                       : (ent & ~(uint64_t)NVMX_ENTRY_IA32E_MODE_GUEST);
+		uint64_t nent = (efer & NVMX_EFER_LMA) ? (ent | NVMX_ENTRY_CTL_IA32E_MODE_GUEST)
+		                                       : (ent & ~(uint64_t)NVMX_ENTRY_CTL_IA32E_MODE_GUEST);
 		if (nent != ent)
 			nvmx_vmcs12_store_unlike02(s, NVMX_IDX_VM_ENTRY_CONTROLS, nent);
 	}

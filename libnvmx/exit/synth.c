@@ -28,28 +28,28 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
 	ex.size = sizeof(ex);
 	switch (x->kind) {
 	case NVMX_SYNTH_EXTINT:
-		ex.exit_reason = NVMX_EXIT_EXTERNAL_INTERRUPT;
+		ex.exit_reason = NVMX_EXIT_REASON_EXTERNAL_INTERRUPT;
 		ex.intr_info = x->vector | NVMX_INTR_INFO_VALID; /* type 0 */
 		break;
 	case NVMX_SYNTH_NMI:
-		ex.exit_reason = NVMX_EXIT_EXCEPTION_NMI;
+		ex.exit_reason = NVMX_EXIT_REASON_EXCEPTION_NMI;
 		ex.intr_info = 2u | ((uint32_t)NVMX_INTR_TYPE_NMI << NVMX_INTR_INFO_TYPE_SHIFT) |
 		               NVMX_INTR_INFO_VALID;
 		break;
 	case NVMX_SYNTH_INTR_WINDOW:
-		ex.exit_reason = NVMX_EXIT_INTERRUPT_WINDOW;
+		ex.exit_reason = NVMX_EXIT_REASON_INTERRUPT_WINDOW;
 		break;
 	case NVMX_SYNTH_NMI_WINDOW:
-		ex.exit_reason = NVMX_EXIT_NMI_WINDOW;
+		ex.exit_reason = NVMX_EXIT_REASON_NMI_WINDOW;
 		break;
 	case NVMX_SYNTH_PREEMPTION_TIMER:
-		ex.exit_reason = NVMX_EXIT_PREEMPTION_TIMER;
+		ex.exit_reason = NVMX_EXIT_REASON_PREEMPTION_TIMER;
 		break;
 	case NVMX_SYNTH_MTF:
-		ex.exit_reason = NVMX_EXIT_MONITOR_TRAP_FLAG;
+		ex.exit_reason = NVMX_EXIT_REASON_MONITOR_TRAP_FLAG;
 		break;
 	case NVMX_SYNTH_INIT:
-		ex.exit_reason = NVMX_EXIT_INIT_SIGNAL;
+		ex.exit_reason = NVMX_EXIT_REASON_INIT_SIGNAL;
 		break;
 	case NVMX_SYNTH_SIPI:
 		/* SDM 26.2: a SIPI exits only in the wait-for-SIPI state (3);
@@ -59,7 +59,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_inject_exit(struct nvmx_vcpu *v,
 			res->reason = NVMX_REASON_EXIT_SYNTH_NOT_WAITING_SIPI;
 			return NVMX_STATUS_OK;
 		}
-		ex.exit_reason = NVMX_EXIT_SIPI;
+		ex.exit_reason = NVMX_EXIT_REASON_SIPI;
 		ex.qualification = x->vector;
 		break;
 	default:

@@ -480,7 +480,7 @@ static void read_l1_mode(struct nvmx_insn_ctx *c)
 	uint64_t val[7] = { 0 };
 	unsigned n = 5;
 	uint32_t r = c->ex->exit_reason;
-	if (r == NVMX_EXIT_VMLAUNCH || r == NVMX_EXIT_VMRESUME) {
+	if (r == NVMX_EXIT_REASON_VMLAUNCH || r == NVMX_EXIT_REASON_VMRESUME) {
 		n = 6;
 		c->have_pat = v->cur && nvmx_entry_l2_inherits_pat(v, v->cur);
 		if (c->have_pat)
@@ -645,7 +645,7 @@ static enum nvmx_status do_vmresume(struct nvmx_insn_ctx *c)
  * itself whether the state can stay in VMCS02 (entry.c, rare_trusted).
  */
 #define D(r, fn, cl, fm, gt, sy) \
-	[NVMX_EXIT_##r] = { fn, NVMX_IC_##cl, NVMX_FORM_##fm, NVMX_GATE_##gt, sy }
+	[NVMX_EXIT_REASON_##r] = { fn, NVMX_IC_##cl, NVMX_FORM_##fm, NVMX_GATE_##gt, sy }
 static const struct nvmx_insn_desc insn_table[] = {
 	D(VMCLEAR, do_vmclear, VMCLEAR, MEM, NONE, true),
 	D(VMLAUNCH, do_vmlaunch, VMLAUNCH, NONE, NONE, false),
@@ -689,7 +689,7 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 		return NVMX_STATUS_BAD_INSTRUCTION;
 
 	/* #UD conditions (one IF in every Operation section of 31.3). */
-	bool vmxon = reason == NVMX_EXIT_VMXON;
+	bool vmxon = reason == NVMX_EXIT_REASON_VMXON;
 	if (vmxon ? !(insn_cr4(c) & NVMX_CR4_VMXE) : !v->vmxon) {
 		ud(c, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 		return NVMX_STATUS_OK;
@@ -717,7 +717,7 @@ static enum nvmx_status dispatch(struct nvmx_insn_ctx *c)
 	return d->handler(c);
 }
 
-NVMX_EXPORT enum nvmx_status nvmx_vcpu_vmx_insn(struct nvmx_vcpu *v,
+NVMX_EXPORT enum nvmx_status nvmx_vcpu_emulate_vmx_insn(struct nvmx_vcpu *v,
                                                 const struct nvmx_insn_exit *ex,
                                                 struct nvmx_result *res)
 {

@@ -100,7 +100,7 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 	if (ds == NVMX_STATUS_NOT_SUPPORTED)
 		return ds;
 	if (ds != NVMX_STATUS_OK) {
-		if ((ex->exit_reason == NVMX_EXIT_INVEPT || ex->exit_reason == NVMX_EXIT_INVVPID) &&
+		if ((ex->exit_reason == NVMX_EXIT_REASON_INVEPT || ex->exit_reason == NVMX_EXIT_REASON_INVVPID) &&
 		    inv_register_form(ex->bytes, n, c->long64)) {
 			op->mem = false;
 			return NVMX_STATUS_OK;
@@ -126,20 +126,20 @@ static enum nvmx_status from_bytes(struct nvmx_insn_ctx *c)
 	/* Register operands come in Intel order: VMREAD r/m, reg; VMWRITE reg,
 	 * r/m; INVEPT/INVVPID reg, m128. */
 	switch (ex->exit_reason) {
-	case NVMX_EXIT_VMREAD:
+	case NVMX_EXIT_REASON_VMREAD:
 		if (d.nregs < (d.mem.present ? 1u : 2u))
 			return NVMX_STATUS_BAD_INSTRUCTION;
 		op->reg1 = d.mem.present ? -1 : d.reg[0];
 		op->reg2 = d.mem.present ? d.reg[0] : d.reg[1];
 		break;
-	case NVMX_EXIT_VMWRITE:
+	case NVMX_EXIT_REASON_VMWRITE:
 		if (d.nregs < (d.mem.present ? 1u : 2u))
 			return NVMX_STATUS_BAD_INSTRUCTION;
 		op->reg2 = d.reg[0];
 		op->reg1 = d.mem.present ? -1 : d.reg[1];
 		break;
-	case NVMX_EXIT_INVEPT:
-	case NVMX_EXIT_INVVPID:
+	case NVMX_EXIT_REASON_INVEPT:
+	case NVMX_EXIT_REASON_INVVPID:
 		if (d.nregs < 1)
 			return NVMX_STATUS_BAD_INSTRUCTION;
 		op->reg2 = d.reg[0];

@@ -131,9 +131,9 @@ static inline void nvmx_sync_l2_ran(struct nvmx_sync *y)
 	uint64_t exitc;
 	if (!nvmx_sync_vmcs02_known(y, NVMX_IDX_VM_EXIT_CONTROLS, &exitc))
 		exitc = ~0ull;
-	if (exitc & NVMX_EXIT_SAVE_PAT)
+	if (exitc & NVMX_EXIT_CTL_SAVE_PAT)
 		y->known[NVMX_IDX_GUEST_IA32_PAT / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_PAT % 64u));
-	if (exitc & NVMX_EXIT_SAVE_EFER)
+	if (exitc & NVMX_EXIT_CTL_SAVE_EFER)
 		y->known[NVMX_IDX_GUEST_IA32_EFER / 64u] &= ~(1ull << (NVMX_IDX_GUEST_IA32_EFER % 64u));
 }
 
@@ -185,7 +185,7 @@ static inline uint64_t nvmx_sync_lazy_key(const struct nvmx_vmcs12 *s)
 	return (V12(s, GUEST_RFLAGS) & NVMX_RFLAGS_VM) |
 	       (V12(s, GUEST_CR0) & (NVMX_CR0_PE | NVMX_CR0_PG)) |
 	       ((V12(s, GUEST_CR4) & NVMX_CR4_PAE) << 32) |
-	       ((uint64_t)(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST) << 32) |
+	       ((uint64_t)(V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST) << 32) |
 	       ((proc2 & (NVMX_PROC2_UNRESTRICTED_GUEST | NVMX_PROC2_EPT)) << 48);
 }
 

@@ -663,7 +663,7 @@ Test(apic_exits, other_vector_becomes_external_interrupt_exit_with_ack)
 {
 	struct fx f;
 	pi_setup(&f);
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_ACK_INTR_ON_EXIT;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_ACK_INTR_ON_EXIT;
 	struct nvmx_result r;
 	cr_assert_eq(nvmx_vcpu_apic_interrupt(f.v, 0x33, &r), NVMX_STATUS_OK);
 	cr_expect_eq(r.reason, NVMX_REASON_APIC_PI_OTHER_VECTOR);

@@ -91,7 +91,7 @@ static struct nvmx_vm *vm;
 static void make_vm(const struct nvmx_hw_caps *hw)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	if (hw)
 		cfg.hw = *hw;
 	cr_assert_eq(nvmx_vm_create(&cfg, &ops, NULL, &vm), NVMX_STATUS_OK);
@@ -274,7 +274,7 @@ Test(caps_hw, without_a_revision_is_refused)
 	nvmx_hw_caps_example(&hw);
 	hw.vmx_msr[0] &= ~0x7fffffffull;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.hw = hw;
 	cr_expect_neq(nvmx_vm_create(&cfg, &ops, NULL, &vm), NVMX_STATUS_OK);
 	cr_expect_null(vm);

@@ -122,7 +122,7 @@ static bool l1_inv(struct worker *w, uint32_t reason, uint64_t type, uint64_t d0
 	struct nvmx_result res;
 	if (refhost_exec(h, &in, &res) != NVMX_STATUS_OK || res.outcome != NVMX_OUTCOME_SUCCEED) {
 		snprintf(w->why, sizeof(w->why), "vCPU %u: INV%s type %llu: outcome %d reason %d",
-		         w->id, reason == NVMX_EXIT_INVEPT ? "EPT" : "VPID", (unsigned long long)type,
+		         w->id, reason == NVMX_EXIT_REASON_INVEPT ? "EPT" : "VPID", (unsigned long long)type,
 		         (int)res.outcome, (int)res.reason);
 		w->failures++;
 		return false;
@@ -155,7 +155,7 @@ static void l2_read(struct worker *w, uint64_t gpa)
 		struct nvmx_l2_exit e;
 		memset(&e, 0, sizeof(e));
 		e.size = sizeof(e);
-		e.exit_reason = NVMX_EXIT_EPT_VIOLATION;
+		e.exit_reason = NVMX_EXIT_REASON_EPT_VIOLATION;
 		e.qualification = ex.qualification;
 		e.guest_physical_address = gpa;
 		e.guest_linear_address = gpa;
@@ -176,16 +176,16 @@ static void round_trip(struct worker *w)
 	struct nvmx_l2_exit e;
 	memset(&e, 0, sizeof(e));
 	e.size = sizeof(e);
-	e.exit_reason = NVMX_EXIT_CPUID;
+	e.exit_reason = NVMX_EXIT_REASON_CPUID;
 	e.insn_len = 2;
 	struct nvmx_result res;
 	if (nvmx_vcpu_handle_exit(w->h->vcpu, &e, &res) != NVMX_STATUS_OK ||
-	    res.outcome != NVMX_OUTCOME_EXIT_TO_L1 || res.exit_reason != NVMX_EXIT_CPUID)
+	    res.outcome != NVMX_OUTCOME_EXIT_TO_L1 || res.exit_reason != NVMX_EXIT_REASON_CPUID)
 		FAILW(w, "vCPU %u: CPUID exit: outcome %d", w->id, (int)res.outcome);
 	w->exits++;
 	uint64_t r = next_rand(w);
-	bool ok = (r & 3) == 3 ? l1_inv(w, NVMX_EXIT_INVVPID, 2, 0)
-	                       : l1_inv(w, NVMX_EXIT_INVEPT, (r & 1) ? 2 : 1, eptp12);
+	bool ok = (r & 3) == 3 ? l1_inv(w, NVMX_EXIT_REASON_INVVPID, 2, 0)
+	                       : l1_inv(w, NVMX_EXIT_REASON_INVEPT, (r & 1) ? 2 : 1, eptp12);
 	if (!ok)
 		return;
 	if ((r & 3) != 3)
@@ -237,7 +237,7 @@ static void *l0_thread(void *arg)
 		rng ^= rng >> 7;
 		rng ^= rng << 17;
 		uint64_t gpa = L1_DATA + ((rng >> 12) % (L2_SPAN >> 12)) * 4096;
-		CHECK(nvmx_vm_l1_mem_changed(vmh.vm, gpa, 16 * 4096, NVMX_MEM_READ_ONLY) ==
+		CHECK(nvmx_vm_notify_l1_mem_changed(vmh.vm, gpa, 16 * 4096, NVMX_MEM_READ_ONLY) ==
 		      NVMX_STATUS_OK);
 		struct nvmx_ept_stats st;
 		nvmx_vm_get_ept_stats(vmh.vm, &st);

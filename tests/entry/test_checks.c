@@ -43,8 +43,8 @@ struct check_case {
 #define P2(x) NVMX_PROC2_##x
 #define PR(x) NVMX_PROC_##x
 #define PIN(x) NVMX_PIN_##x
-#define EX(x) NVMX_EXIT_##x
-#define EN(x) NVMX_ENTRY_##x
+#define EX(x) NVMX_EXIT_CTL_##x
+#define EN(x) NVMX_ENTRY_CTL_##x
 #define EPT_ON M_OR(SECONDARY_VM_EXEC_CONTROL, P2(EPT)), M_SET(EPT_POINTER, EPTP_OK)
 #define TPR_ON M_OR(CPU_BASED_VM_EXEC_CONTROL, PR(TPR_SHADOW)), M_SET(VIRTUAL_APIC_PAGE_ADDR, FX_VAPIC)
 #define NOT_64 M_CLR(VM_ENTRY_CONTROLS, EN(IA32E_MODE_GUEST))
@@ -510,7 +510,7 @@ static enum nvmx_status refusing_msr_load(void *host, bool l2, uint32_t msr, uin
 static void v86_setup(struct entry_fixture *f)
 {
 	fx_set(f, NVMX_IDX_VM_ENTRY_CONTROLS,
-	       fx_get(f, NVMX_IDX_VM_ENTRY_CONTROLS) & ~NVMX_ENTRY_IA32E_MODE_GUEST);
+	       fx_get(f, NVMX_IDX_VM_ENTRY_CONTROLS) & ~NVMX_ENTRY_CTL_IA32E_MODE_GUEST);
 	fx_set(f, NVMX_IDX_GUEST_RFLAGS, 0x20202);
 	fx_set(f, NVMX_IDX_GUEST_RIP, 0x1000);
 	for (unsigned i = 0; i < 6; i++) {

@@ -95,7 +95,7 @@ Test(ctl_fast, a_capability_change_takes_the_full_path)
 static void l0_unmaps(uint64_t gpa)
 {
 	cr_assert(refhost_range_add(&F.h, REFHOST_RANGE_UNMAP, gpa, 4096, 0, 0));
-	cr_assert_eq(nvmx_vm_l1_mem_changed(F.h.vm, gpa, 4096, NVMX_MEM_UNMAPPED), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(F.h.vm, gpa, 4096, NVMX_MEM_UNMAPPED), NVMX_STATUS_OK);
 }
 
 Test(ctl_fast, an_unmapped_control_page_takes_the_full_path)
@@ -135,7 +135,7 @@ Test(ctl_fast, an_msr_bitmap_l1_rewrote_is_merged_again)
 	/* L1 sets the read bit of MSR 174H; the host reports the write. */
 	uint8_t b = (uint8_t)(1u << (0x174 % 8));
 	refhost_mem_write(&F.h, FX_MSR_BITMAP + 0x174 / 8, &b, 1);
-	nvmx_vcpu_l1_page_changed(F.v, FX_MSR_BITMAP);
+	nvmx_vcpu_notify_l1_page_changed(F.v, FX_MSR_BITMAP);
 	resume_enters();
 	cr_assert(fx_vmcs02_msr_exits(&F, 0x174, false));
 }

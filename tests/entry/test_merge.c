@@ -75,10 +75,10 @@ Test(merge, l0_emulated_preemption_timer_is_not_in_vmcs02)
 	F.pol.flags = NVMX_L0_EMULATE_PREEMPTION_TIMER;
 	set_policy();
 	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | NVMX_PIN_PREEMPTION_TIMER);
-	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_SAVE_PREEMPTION_TIMER);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER);
 	enter_ok(true);
 	cr_assert_eq(V02(PIN_BASED_VM_EXEC_CONTROL) & NVMX_PIN_PREEMPTION_TIMER, 0);
-	cr_assert_eq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_SAVE_PREEMPTION_TIMER, 0);
+	cr_assert_eq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER, 0);
 }
 
 Test(merge, l1_preemption_timer_runs_in_vmcs02_by_default)
@@ -359,7 +359,7 @@ Test(merge, l2_gets_l1s_efer_when_vmcs12_does_not_load_it)
 {
 	refhost_l1_set(&F.h, NVMX_F_GUEST_IA32_EFER, NVMX_EFER_LMA | NVMX_EFER_LME | NVMX_EFER_SCE);
 	enter_ok(true);
-	cr_assert(V02(VM_ENTRY_CONTROLS) & NVMX_ENTRY_LOAD_EFER);
+	cr_assert(V02(VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_LOAD_EFER);
 	cr_assert_eq(V02(GUEST_IA32_EFER), 0x501);
 }
 
@@ -451,7 +451,7 @@ Test(merge, msr_bitmap_merge_is_cached_until_l1s_page_changes)
 	cr_assert_eq(resume_writes(), 0);
 	cr_assert_eq(F.v->entry.merges, merges, "no merge on an unchanged page");
 	refhost_mem_w32(&F.h, FX_MSR_BITMAP + 0x1b / 8, 1u << (0x1b % 8));
-	nvmx_vcpu_l1_page_changed(F.v, FX_MSR_BITMAP + 0x10);
+	nvmx_vcpu_notify_l1_page_changed(F.v, FX_MSR_BITMAP + 0x10);
 	cr_assert_eq(resume_writes(), 0, "same merged page, no VMCS02 write");
 	cr_assert_eq(F.v->entry.merges, merges + 1);
 	cr_assert(fx_vmcs02_msr_exits(&F, 0x1b, false));
@@ -500,15 +500,15 @@ Test(merge, after_a_vmcs02_reset_the_next_entry_writes_everything)
  * vector, so VMCS02 must acknowledge whenever L1's VMCS12 does. */
 Test(merge, vmcs02_acknowledges_interrupts_on_exit_when_l1_asks)
 {
-	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) & ~NVMX_EXIT_ACK_INTR_ON_EXIT);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) & ~NVMX_EXIT_CTL_ACK_INTR_ON_EXIT);
 	enter_ok(true);
-	cr_assert_eq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
+	cr_assert_eq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT, 0);
 	fx_fini(&F);
 	cr_assert_eq(fx_init(&F), 0);
 	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | NVMX_PIN_EXT_INTR_EXITING);
-	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_ACK_INTR_ON_EXIT);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_ACK_INTR_ON_EXIT);
 	enter_ok(true);
-	cr_assert_neq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT, 0);
+	cr_assert_neq(V02(VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT, 0);
 }
 
 /* SDM 27.4: the VM-entry MSR-load area is WRMSR'd in order into the

@@ -29,7 +29,7 @@ Test(host_skip, vmresume_rechecks_host_efer_when_only_the_exit_controls_changed)
 {
 	SET(HOST_IA32_EFER, 0x100); /* LME without LMA: bad only when loaded */
 	launched_and_back_in_l1();
-	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_LOAD_EFER);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_LOAD_EFER);
 	resume_fails_valid(8, NVMX_REASON_ENTRY_HOST_EFER_LMA_LME);
 }
 

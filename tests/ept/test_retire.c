@@ -142,7 +142,7 @@ Test(ept_retire, the_budget_counts_retired_pages)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -178,7 +178,7 @@ Test(ept_retire, the_reverse_map_covers_a_retired_root_still_in_use)
 	 * and its EPTP02 is flushed at once, since L2 may run on it. */
 	uint64_t inv = h.invept_calls;
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x300000, 0x1000, 0, 0);
-	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_BALLOONED),
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_BALLOONED),
 	             NVMX_STATUS_OK);
 	cr_assert_eq(h.invept_calls, inv + 1);
 	cr_assert_eq(h.last_invept_type, 1);

@@ -278,7 +278,7 @@ Test(ept_compose, refuses_write_protect_mode_without_the_host_op)
 {
 	struct refhost h2;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_OK);
 	refhost_fini(&h2);
@@ -372,7 +372,7 @@ Test(ept_invalidate, l1_unmap_drops_exactly_the_entries_built_from_it)
 	l2_access(&h, 0x6000, REFHOST_L2_READ, &hpa, NULL);
 	uint64_t calls = h.invept_calls;
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x300000, 0x1000, 0, 0);
-	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_BALLOONED),
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_BALLOONED),
 	             NVMX_STATUS_OK);
 	cr_assert_eq(h.invept_calls, calls + 1);
 	struct refhost_l2_exit ex;
@@ -391,7 +391,7 @@ Test(ept_invalidate, l1_remap_moves_the_mapping)
 	l2_access(&h, 0x40003000, REFHOST_L2_READ, &hpa, NULL);
 	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x803000);
 	refhost_range_add(&h, REFHOST_RANGE_MAP, 0x803000, 0x1000, 0x4440000, 7);
-	nvmx_vm_l1_mem_changed(h.vm, 0x803000, 0x1000, NVMX_MEM_REMAPPED);
+	nvmx_vm_notify_l1_mem_changed(h.vm, 0x803000, 0x1000, NVMX_MEM_REMAPPED);
 	cr_assert_eq(l2_access(&h, 0x40003000, REFHOST_L2_READ, &hpa, NULL), -1);
 	cr_assert_eq(hpa, 0x4440000);
 	cr_assert_eq(l2_access(&h, 0x40004000, REFHOST_L2_READ, &hpa, NULL), -1);
@@ -405,7 +405,7 @@ Test(ept_invalidate, l1_read_only_takes_write_away)
 	uint64_t hpa;
 	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_WRITE, &hpa, NULL), -1);
 	refhost_range_add(&h, REFHOST_RANGE_MAP, 0x300000, 0x1000, REFHOST_HPA_BASE + 0x300000, 5);
-	nvmx_vm_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_READ_ONLY);
+	nvmx_vm_notify_l1_mem_changed(h.vm, 0x300000, 0x1000, NVMX_MEM_READ_ONLY);
 	struct nvmx_ept_outcome o;
 	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_WRITE, &hpa, &o), NVMX_EPT_L0);
 	cr_assert_eq(l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, &o), -1);
@@ -419,12 +419,12 @@ Test(ept_invalidate, l1_change_of_an_ept12_table_page_drops_its_shadow)
 	l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL);
 	struct nvmx_ept_stats st0, st1;
 	nvmx_vm_get_ept_stats(h.vm, &st0);
-	nvmx_vm_l1_mem_changed(h.vm, leaf & ~0xfffull, 0x1000, NVMX_MEM_REMAPPED);
+	nvmx_vm_notify_l1_mem_changed(h.vm, leaf & ~0xfffull, 0x1000, NVMX_MEM_REMAPPED);
 	nvmx_vm_get_ept_stats(h.vm, &st1);
 	cr_assert_eq(st1.pages, st0.pages - 1, "the PT shadow is gone");
-	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, 0, 0, NVMX_MEM_UNMAPPED),
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(h.vm, 0, 0, NVMX_MEM_UNMAPPED),
 	             NVMX_STATUS_INVALID_ARGUMENT);
-	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, ~0ull, 2, NVMX_MEM_UNMAPPED),
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(h.vm, ~0ull, 2, NVMX_MEM_UNMAPPED),
 	             NVMX_STATUS_INVALID_ARGUMENT);
 }
 
@@ -432,7 +432,7 @@ Test(ept_invalidate, write_protect_mode_catches_l1_edits_without_invept)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -455,7 +455,7 @@ Test(ept_invalidate, write_protect_mode_takes_write_from_l2_mappings_of_new_tabl
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.flags = NVMX_VM_WRITE_PROTECT_EPT12;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -485,7 +485,7 @@ Test(ept_invalidate, budget_bounds_the_shadow_and_evicts)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);
@@ -515,7 +515,7 @@ Test(ept_invalidate, refuses_a_budget_under_eight_pages)
 {
 	struct refhost h2;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = 7 * 4096;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_INVALID_ARGUMENT);
 }
@@ -602,7 +602,7 @@ Test(ept_invalidate, l1_mem_changed_on_a_huge_range_scans_the_map)
 	enter_l2(&h, t.eptp);
 	uint64_t hpa;
 	l2_access(&h, 0x5000, REFHOST_L2_READ, &hpa, NULL);
-	cr_assert_eq(nvmx_vm_l1_mem_changed(h.vm, 0, 1ull << 45, NVMX_MEM_READ_ONLY), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_notify_l1_mem_changed(h.vm, 0, 1ull << 45, NVMX_MEM_READ_ONLY), NVMX_STATUS_OK);
 	struct nvmx_ept_stats st;
 	nvmx_vm_get_ept_stats(h.vm, &st);
 	cr_assert_eq(st.rmap_entries, 0);
@@ -613,15 +613,15 @@ Test(ept_invalidate, l1_mem_changed_on_a_huge_range_scans_the_map)
 
 Test(ept_invalidate, l1_write_without_write_protect_mode_is_harmless)
 {
-	cr_assert_eq(nvmx_vm_l1_write(h.vm, 0x123000), NVMX_STATUS_OK);
-	cr_assert_eq(nvmx_vm_l1_write(NULL, 0), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vm_notify_l1_write(h.vm, 0x123000), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vm_notify_l1_write(NULL, 0), NVMX_STATUS_INVALID_ARGUMENT);
 }
 
 Test(ept_invalidate, keeps_other_vcpus_roots_alive_through_invept_and_eviction)
 {
 	refhost_fini(&h);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.shadow_ept_budget = 8 * 4096;
 	cr_assert_eq(refhost_init(&h, 16ull << 20, &cfg), NVMX_STATUS_OK);
 	vmcs12_current(&h, false);

@@ -8,7 +8,7 @@ static struct refhost h;
 static void setup(void)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vpid02_first = 100;
 	cfg.vpid02_count = 3;   /* 100 for L1s without VPID, 101 and 102 mapped */
 	cr_assert_eq(refhost_init(&h, 1 << 20, &cfg), NVMX_STATUS_OK);
@@ -117,7 +117,7 @@ Test(vpid, refuses_a_pool_of_one)
 {
 	struct refhost h2;
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vpid02_first = 100;
 	cfg.vpid02_count = 1;
 	cr_assert_eq(refhost_init(&h2, 1 << 20, &cfg), NVMX_STATUS_INVALID_ARGUMENT);

@@ -34,7 +34,7 @@ struct row {
 #define CRQ(cr, access) ((uint64_t)(cr) | (uint64_t)(access) << 4)
 #define LMSWQ(src) (CRQ(0, 3) | (uint64_t)(src) << 16)
 
-#define R(n, reason_, l1, ...) { .name = n, .reason = NVMX_EXIT_##reason_, .to_l1 = l1, __VA_ARGS__ }
+#define R(n, reason_, l1, ...) { .name = n, .reason = NVMX_EXIT_REASON_##reason_, .to_l1 = l1, __VA_ARGS__ }
 
 static struct row rows[] = {
 	/* 0: exceptions and NMIs */
@@ -304,7 +304,7 @@ ParameterizedTest(struct row *r, exit_decision, every_reason)
 		cr_expect_eq(S12(&f, VM_EXIT_INSTRUCTION_LEN), 3, "%s", r->name);
 		/* SDM 28.2.2: interruption information only for exceptions and
 		 * NMIs (and interrupts acknowledged on exit, not set here). */
-		uint32_t info = r->reason == NVMX_EXIT_EXCEPTION_NMI ? r->intr_info : 0;
+		uint32_t info = r->reason == NVMX_EXIT_REASON_EXCEPTION_NMI ? r->intr_info : 0;
 		cr_expect_eq(S12(&f, VM_EXIT_INTR_INFO), info, "%s", r->name);
 		cr_expect_eq(S12(&f, IDT_VECTORING_INFO_FIELD), 0, "%s", r->name);
 		cr_expect_eq(S12(&f, GUEST_RIP), 0x2000, "%s: L2's RIP saved", r->name);
@@ -326,7 +326,7 @@ Test(exit_decision, wanted_by_l1_query_changes_nothing)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_HLT_EXITING;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_HLT);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_HLT);
 	bool wanted = false;
 	enum nvmx_reason why;
 	cr_assert_eq(nvmx_vcpu_exit_wanted_by_l1(f.v, &e, &wanted, &why), NVMX_STATUS_OK);
@@ -343,7 +343,7 @@ Test(exit_decision, unreadable_msr_bitmap_counts_as_exit)
 	fx_init(&f);
 	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_USE_MSR_BITMAPS;
 	S12(&f, MSR_BITMAP) = 0x7fff0000000ull; /* beyond L1 memory */
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_RDMSR);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_RDMSR);
 	e.operand = 0x10;
 	bool wanted = false;
 	enum nvmx_reason why;
@@ -358,7 +358,7 @@ Test(exit_decision, refuses_exit_while_l1_runs)
 	struct fx f;
 	fx_init(&f);
 	f.v->in_l2 = false;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	struct nvmx_result res;
 	cr_expect_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_WRONG_STATE);
 	fx_fini(&f);
@@ -368,7 +368,7 @@ Test(exit_decision, refuses_short_exit_struct)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	e.size = 8;
 	struct nvmx_result res;
 	cr_expect_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_INVALID_ARGUMENT);
@@ -385,7 +385,7 @@ Test(exit_decision, pause_loop_exit_at_cpl3_is_not_l1s)
 	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_SECONDARY_CONTROLS;
 	S12(&f, SECONDARY_VM_EXEC_CONTROL) = NVMX_PROC2_PAUSE_LOOP_EXITING;
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_SS_AR_BYTES, 0xc0f3); /* DPL 3 */
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_PAUSE);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_PAUSE);
 	struct nvmx_result res;
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &res), NVMX_STATUS_OK);
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_L0_EXIT);

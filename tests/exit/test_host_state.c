@@ -7,7 +7,7 @@
 
 static void reflect_cpuid(struct fx *f, struct nvmx_result *res)
 {
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	cr_assert_eq(nvmx_vcpu_handle_exit(f->v, &e, res), NVMX_STATUS_OK);
 }
 
@@ -107,7 +107,7 @@ Test(host_state, efer_pat_perf_global_ctrl_per_controls)
 {
 	struct fx f;
 	fx_init(&f);
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_LOAD_EFER | NVMX_EXIT_LOAD_PAT | NVMX_EXIT_LOAD_PERF_GLOBAL_CTRL;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_LOAD_EFER | NVMX_EXIT_CTL_LOAD_PAT | NVMX_EXIT_CTL_LOAD_PERF_GLOBAL_CTRL;
 	S12(&f, HOST_IA32_EFER) = 0x501;
 	S12(&f, HOST_IA32_PAT) = 0x0606060606060606ull;
 	S12(&f, HOST_IA32_PERF_GLOBAL_CTRL) = 0xf;
@@ -401,7 +401,7 @@ Test(host_state, exit_controls_l1_rewrites_between_exits_apply)
 	uint64_t pat_before = L1(f, GUEST_IA32_PAT);
 	nvmx_vmcs12_set(f.s, NVMX_IDX_HOST_IA32_PAT, 0x0606060606060606ull);
 	nvmx_vmcs12_set(f.s, NVMX_IDX_VM_EXIT_CONTROLS,
-	                S12(&f, VM_EXIT_CONTROLS) | NVMX_EXIT_LOAD_PAT);
+	                S12(&f, VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_LOAD_PAT);
 	cr_assert_neq(pat_before, 0x0606060606060606ull);
 	back_in_l2(&f);
 	reflect_cpuid(&f, &res);

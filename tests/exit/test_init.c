@@ -95,7 +95,7 @@ Test(reset, leaves_vmx_operation_and_drops_the_vmcs12_cache_unwritten)
 	cr_assert_eq(nvmx_vcpu_init_signal(f.v, &res), NVMX_STATUS_OK);
 	cr_expect_eq(res.action, NVMX_ACTION_INIT_L1);
 	refhost_mem_w32(&f.h, 0x1000, 4);
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMXON, .mem = true, .la = 0x7000 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMXON, .mem = true, .la = 0x7000 };
 	refhost_mem_w64(&f.h, 0x7000, 0x1000);
 	cr_assert_eq(refhost_exec(&f.h, &in, &res), NVMX_STATUS_OK);
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_SUCCEED, "%s", nvmx_reason_name(res.reason));

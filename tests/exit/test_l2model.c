@@ -109,8 +109,8 @@ Test(l2model, dr7_is_loaded_with_bits_12_15_14_clear_and_bit_10_set)
 {
 	struct fx f;
 	fx_init(&f);
-	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, NVMX_ENTRY_LOAD_DEBUG_CONTROLS);
-	refhost_vmcs02_set(&f.h, NVMX_F_VM_EXIT_CONTROLS, NVMX_EXIT_SAVE_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_ENTRY_CONTROLS, NVMX_ENTRY_CTL_LOAD_DEBUG_CONTROLS);
+	refhost_vmcs02_set(&f.h, NVMX_F_VM_EXIT_CONTROLS, NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0xd0ffull);
 	refhost_hw_enter(&f.h);
 	cr_expect_eq(f.h.dr7, 0x04ffull);

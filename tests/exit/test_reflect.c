@@ -16,7 +16,7 @@ Test(reflect, records_exception_information)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, EXCEPTION_BITMAP) = 1u << 13;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EXCEPTION_NMI);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EXCEPTION_NMI);
 	e.intr_info = 13 | 3u << 8 | NVMX_INTR_INFO_DELIVER_CODE | NVMX_INTR_INFO_VALID;
 	e.intr_error_code = 0x18;
 	e.idt_vectoring_info = 0x20 | NVMX_INTR_INFO_VALID; /* external interrupt 0x20 */
@@ -34,7 +34,7 @@ Test(reflect, records_instruction_length_and_information)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_VMPTRLD);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_VMPTRLD);
 	e.qualification = 0x10;
 	e.insn_len = 5;
 	e.insn_info = 0x1b8100;
@@ -54,7 +54,7 @@ Test(reflect, records_ept_violation_addresses)
 	fx_init(&f);
 	S12(&f, CPU_BASED_VM_EXEC_CONTROL) = NVMX_PROC_SECONDARY_CONTROLS;
 	S12(&f, SECONDARY_VM_EXEC_CONTROL) = NVMX_PROC2_EPT;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.flags = NVMX_L2_EXIT_EPT12_FAULT;
 	e.qualification = 0x182;
 	e.guest_physical_address = 0xabc123;
@@ -71,8 +71,8 @@ Test(reflect, external_interrupt_vector_with_acknowledge_on_exit)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_EXT_INTR_EXITING;
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_ACK_INTR_ON_EXIT;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EXTERNAL_INTERRUPT);
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_ACK_INTR_ON_EXIT;
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EXTERNAL_INTERRUPT);
 	e.intr_info = 0x41 | NVMX_INTR_INFO_VALID;
 	run(&f, &e);
 	cr_expect_eq(S12(&f, VM_EXIT_INTR_INFO), 0x80000041u);
@@ -84,7 +84,7 @@ Test(reflect, external_interrupt_without_acknowledge_has_invalid_info)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_EXT_INTR_EXITING;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EXTERNAL_INTERRUPT);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EXTERNAL_INTERRUPT);
 	e.intr_info = 0x41 | NVMX_INTR_INFO_VALID; /* L0 acknowledged it in VMCS02 */
 	run(&f, &e);
 	cr_expect_eq(S12(&f, VM_EXIT_INTR_INFO), 0);
@@ -96,7 +96,7 @@ Test(reflect, clears_valid_bit_of_entry_interruption_info)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, VM_ENTRY_INTR_INFO_FIELD) = 0x80000b0eu;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, VM_ENTRY_INTR_INFO_FIELD), 0x00000b0eu);
 	cr_expect(nvmx_vmcs12_differs(f.s, NVMX_IDX_VM_ENTRY_INTR_INFO_FIELD));
@@ -110,7 +110,7 @@ Test(reflect, syncs_rip_rsp_rflags_cr3_and_interruptibility)
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 1);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_ACTIVITY_STATE, 0);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_PENDING_DBG_EXCEPTIONS, 0x4000);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_RIP), 0x2000);
 	cr_expect_eq(S12(&f, GUEST_RSP), 0x3000);
@@ -138,7 +138,7 @@ Test(reflect, cr0_as_l1_sees_it_follows_the_masks)
 	refhost_vmcs02_set(&f.h, NVMX_F_CR4_GUEST_HOST_MASK, 0x2000);
 	refhost_vmcs02_set(&f.h, NVMX_F_CR4_READ_SHADOW, 0);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_CR4, 0x2020);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_CR0), 0x80000011, "got %#lx", (unsigned long)S12(&f, GUEST_CR0));
 	cr_expect_eq(S12(&f, GUEST_CR4), 0x20, "VMXE is L0's and L2 sees it clear");
@@ -154,7 +154,7 @@ Test(reflect, segments_sync_lazily_and_keep_l1_writes)
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_ES_SELECTOR, 0x2b);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_GDTR_BASE, 0xfeed000);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_SYSENTER_EIP, 0x1111);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_ES_SELECTOR), 0, "not read yet");
 	/* L1 VMWRITEs GDTR base before reading anything. */
@@ -171,7 +171,7 @@ Test(reflect, writeback_includes_lazy_state)
 	struct fx f;
 	fx_init(&f);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_TR_SELECTOR, 0x78);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_assert_eq(nvmx_vmcs12_writeback(f.v, f.s), NVMX_STATUS_OK);
 	uint64_t v;
@@ -184,7 +184,7 @@ Test(reflect, cpuid_exit_reads_few_vmcs02_fields)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	uint64_t before = f.v->stats.vmcs_reads;
 	run(&f, &e);
 	/* 7 copied fields, CR0 and CR4 with their VMCS02 masks, EFER for the
@@ -199,21 +199,21 @@ Test(reflect, save_controls_copy_debug_pat_efer_and_timer)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_PREEMPTION_TIMER;
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_SAVE_PAT |
-	                             NVMX_EXIT_SAVE_EFER | NVMX_EXIT_SAVE_PREEMPTION_TIMER;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS | NVMX_EXIT_CTL_SAVE_PAT |
+	                             NVMX_EXIT_CTL_SAVE_EFER | NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER;
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0x455);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_IA32_DEBUGCTL, 3);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_IA32_PAT, 0x0007040600070406ull);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_IA32_EFER, 0xd01);
 	refhost_vmcs02_set(&f.h, NVMX_F_VMX_PREEMPTION_TIMER_VALUE, 777);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_DR7), 0x455);
 	cr_expect_eq(S12(&f, GUEST_IA32_DEBUGCTL), 3);
 	cr_expect_eq(S12(&f, GUEST_IA32_PAT), 0x0007040600070406ull);
 	cr_expect_eq(S12(&f, GUEST_IA32_EFER), 0xd01);
 	cr_expect_eq(S12(&f, VMX_PREEMPTION_TIMER_VALUE), 777);
-	cr_expect(S12(&f, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST, "EFER.LMA stored");
+	cr_expect(S12(&f, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST, "EFER.LMA stored");
 	fx_fini(&f);
 }
 
@@ -225,11 +225,11 @@ Test(reflect, without_save_controls_fields_stay)
 	S12(&f, GUEST_IA32_PAT) = 0x1234;
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_DR7, 0x455);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_IA32_PAT, 0x99);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_DR7), 0x400);
 	cr_expect_eq(S12(&f, GUEST_IA32_PAT), 0x1234);
-	cr_expect_eq(S12(&f, VM_ENTRY_CONTROLS) & NVMX_ENTRY_IA32E_MODE_GUEST, 0, "EFER.LMA 0 in VMCS02");
+	cr_expect_eq(S12(&f, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST, 0, "EFER.LMA 0 in VMCS02");
 	fx_fini(&f);
 }
 
@@ -244,7 +244,7 @@ Test(reflect, virtual_interrupt_delivery_saves_the_guest_interrupt_status)
 	S12(&f, SECONDARY_VM_EXEC_CONTROL) |= NVMX_PROC2_VIRT_INTR_DELIVERY;
 	S12(&f, GUEST_INTR_STATUS) = 0x0020;
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTR_STATUS, 0x3141);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_INTR_STATUS), 0x3141);
 	fx_fini(&f);
@@ -252,7 +252,7 @@ Test(reflect, virtual_interrupt_delivery_saves_the_guest_interrupt_status)
 	fx_init(&f);
 	S12(&f, GUEST_INTR_STATUS) = 0x0020;
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTR_STATUS, 0x3141);
-	e = fx_exit(NVMX_EXIT_CPUID);
+	e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, GUEST_INTR_STATUS), 0x0020);
 	fx_fini(&f);
@@ -263,10 +263,10 @@ Test(reflect, preemption_timer_exit_saves_zero)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_PREEMPTION_TIMER;
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER;
 	S12(&f, VMX_PREEMPTION_TIMER_VALUE) = 50;
 	refhost_vmcs02_set(&f.h, NVMX_F_VMX_PREEMPTION_TIMER_VALUE, 5);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_PREEMPTION_TIMER);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_PREEMPTION_TIMER);
 	run(&f, &e);
 	cr_expect_eq(S12(&f, VMX_PREEMPTION_TIMER_VALUE), 0);
 	fx_fini(&f);
@@ -276,7 +276,7 @@ Test(reflect, l0_exit_during_event_delivery_reinjects_the_event)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.idt_vectoring_info = 14 | 3u << 8 | NVMX_INTR_INFO_DELIVER_CODE | NVMX_INTR_INFO_VALID;
 	e.idt_vectoring_error_code = 6;
 	struct nvmx_result res = run(&f, &e);
@@ -291,7 +291,7 @@ Test(reflect, l0_exit_during_software_interrupt_keeps_instruction_length)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.idt_vectoring_info = 0x80 | 4u << 8 | NVMX_INTR_INFO_VALID | NVMX_INTR_INFO_NMI_UNBLOCK;
 	e.insn_len = 2;
 	run(&f, &e);
@@ -306,7 +306,7 @@ Test(reflect, l0_exit_with_nmi_unblocking_restores_nmi_blocking)
 	struct fx f;
 	fx_init(&f);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 1);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.qualification = 1u << 12 | 0x81;
 	run(&f, &e);
 	cr_expect_eq(refhost_vmcs02_get(&f.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO), 9);
@@ -317,7 +317,7 @@ Test(reflect, l0_exit_without_event_writes_nothing)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_HLT);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_HLT);
 	uint64_t w = f.v->stats.vmcs_writes, r = f.v->stats.vmcs_reads;
 	run(&f, &e);
 	cr_expect_eq(f.v->stats.vmcs_writes, w);
@@ -331,7 +331,7 @@ Test(reflect, exit_to_l1_during_event_delivery_carries_idt_vectoring)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, EXCEPTION_BITMAP) = 1u << 14;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EXCEPTION_NMI);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EXCEPTION_NMI);
 	e.intr_info = 14 | 3u << 8 | NVMX_INTR_INFO_DELIVER_CODE | NVMX_INTR_INFO_VALID;
 	e.intr_error_code = 2;
 	e.idt_vectoring_info = 2 | 2u << 8 | NVMX_INTR_INFO_VALID; /* NMI delivery */
@@ -347,7 +347,7 @@ Test(reflect, nmi_exit_blocks_nmis_in_l1)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_NMI_EXITING;
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EXCEPTION_NMI);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EXCEPTION_NMI);
 	e.intr_info = 2 | 2u << 8 | NVMX_INTR_INFO_VALID;
 	run(&f, &e);
 	cr_expect_eq(refhost_l1_get(&f.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO), 8);
@@ -358,7 +358,7 @@ Test(reflect, counts_and_generation)
 {
 	struct fx f;
 	fx_init(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	cr_expect_eq(f.v->stats.exits_reflected, 1);
 	cr_expect_eq(f.v->exit.generation, 1);
@@ -371,10 +371,10 @@ Test(reflect, l1_vmread_after_exit_sees_lazy_field_for_one_read)
 	fx_init(&f);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_ES_SELECTOR, 0x2b);
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_FS_SELECTOR, 0x33);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_CPUID);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_CPUID);
 	run(&f, &e);
 	f.h.gpr[2] = NVMX_F_GUEST_ES_SELECTOR;
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = 1, .reg2 = 2, .addr_size = 8 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .reg1 = 1, .reg2 = 2, .addr_size = 8 };
 	uint64_t reads = f.v->stats.vmcs_reads;
 	struct nvmx_result res;
 	cr_assert_eq(refhost_exec(&f.h, &in, &res), NVMX_STATUS_OK);
@@ -383,7 +383,7 @@ Test(reflect, l1_vmread_after_exit_sees_lazy_field_for_one_read)
 	cr_expect_eq(f.v->stats.vmcs_reads - reads, 1);
 	cr_expect_eq(S12(&f, GUEST_FS_SELECTOR), 0, "other lazy fields still pending");
 	/* Any other VMX instruction completes the sync (VMCLEAR here). */
-	struct refhost_insn st = { .exit_reason = NVMX_EXIT_VMCLEAR, .mem = true, .la = 0x30000, .addr_size = 8 };
+	struct refhost_insn st = { .exit_reason = NVMX_EXIT_REASON_VMCLEAR, .mem = true, .la = 0x30000, .addr_size = 8 };
 	refhost_mem_w64(&f.h, 0x30000, 0x40000);
 	cr_assert_eq(refhost_exec(&f.h, &st, &res), NVMX_STATUS_OK);
 	cr_expect_eq(S12(&f, GUEST_FS_SELECTOR), 0x33);
@@ -398,7 +398,7 @@ Test(reflect, entry_failure_saves_no_guest_state_and_stores_no_msrs)
 	S12(&f, VM_EXIT_MSR_STORE_COUNT) = 1;
 	refhost_mem_w64(&f.h, FX_MSR_STORE, 0x10);
 	refhost_mem_w64(&f.h, FX_MSR_STORE + 8, 0xdddd);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_ENTRY_FAIL_GUEST_STATE | NVMX_EXIT_REASON_ENTRY_FAIL);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_ENTRY_FAIL_GUEST_STATE | NVMX_EXIT_REASON_ENTRY_FAIL);
 	e.qualification = 2;
 	struct nvmx_result res = run(&f, &e);
 	cr_assert_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
@@ -432,7 +432,7 @@ Test(reflect, ept_violation_mapped_by_ept12_is_filled_by_l0)
 	struct fx f;
 	fx_init(&f);
 	fx_ept12(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.qualification = 1; /* read, nothing mapped in EPT02 */
 	e.guest_physical_address = 0x123;
 	struct nvmx_result res = run(&f, &e);
@@ -448,7 +448,7 @@ Test(reflect, ept_violation_missing_in_ept12_reaches_l1_with_its_rights)
 	struct fx f;
 	fx_init(&f);
 	fx_ept12(&f);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.qualification = 2 | 1u << 7 | 1u << 8; /* write, linear address valid, translated */
 	e.guest_physical_address = 0x5000;      /* PTE 5 not present */
 	e.guest_linear_address = 0x7000;
@@ -468,7 +468,7 @@ Test(reflect, ept_misconfig_in_ept12_reaches_l1_as_exit_49)
 	fx_init(&f);
 	fx_ept12(&f);
 	refhost_mem_w64(&f.h, 0x53008, 0x81000 | 6 << 3 | 2); /* write-only: misconfigured */
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_EPT_VIOLATION);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_EPT_VIOLATION);
 	e.qualification = 1;
 	e.guest_physical_address = 0x1000;
 	struct nvmx_result res = run(&f, &e);

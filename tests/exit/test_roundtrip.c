@@ -66,7 +66,7 @@ static void rt_fini(struct rt *t)
 static struct nvmx_result *l1_insn(struct rt *t, uint32_t reason, uint64_t rcx, uint64_t rdx)
 {
 	struct refhost_insn in = { .exit_reason = reason, .reg1 = RCX, .reg2 = RDX };
-	if (reason == NVMX_EXIT_VMCLEAR || reason == NVMX_EXIT_VMPTRLD) {
+	if (reason == NVMX_EXIT_REASON_VMCLEAR || reason == NVMX_EXIT_REASON_VMPTRLD) {
 		in.mem = true;
 		in.la = OPND;
 		refhost_mem_w64(&t->h, OPND, rcx);
@@ -79,19 +79,19 @@ static struct nvmx_result *l1_insn(struct rt *t, uint32_t reason, uint64_t rcx, 
 
 static void vmwrite(struct rt *t, uint32_t enc, uint64_t val)
 {
-	cr_assert_eq(l1_insn(t, NVMX_EXIT_VMWRITE, val, enc)->outcome, NVMX_OUTCOME_SUCCEED);
+	cr_assert_eq(l1_insn(t, NVMX_EXIT_REASON_VMWRITE, val, enc)->outcome, NVMX_OUTCOME_SUCCEED);
 }
 
 static uint64_t vmread(struct rt *t, uint32_t enc)
 {
-	struct nvmx_result *r = l1_insn(t, NVMX_EXIT_VMREAD, 0, enc);
+	struct nvmx_result *r = l1_insn(t, NVMX_EXIT_REASON_VMREAD, 0, enc);
 	cr_assert_eq(r->outcome, NVMX_OUTCOME_SUCCEED);
 	return t->h.gpr[RCX];
 }
 
 static struct nvmx_result *vmresume(struct rt *t)
 {
-	return l1_insn(t, NVMX_EXIT_VMRESUME, 0, 0);
+	return l1_insn(t, NVMX_EXIT_REASON_VMRESUME, 0, 0);
 }
 
 /* L2 executes CPUID: the exit reaches L1 (SDM 26.1.2, always). */
@@ -100,7 +100,7 @@ static void l2_cpuid_exit(struct rt *t)
 	struct nvmx_l2_exit e;
 	memset(&e, 0, sizeof(e));
 	e.size = sizeof(e);
-	e.exit_reason = NVMX_EXIT_CPUID;
+	e.exit_reason = NVMX_EXIT_REASON_CPUID;
 	e.insn_len = 2;
 	enum nvmx_status st = nvmx_vcpu_handle_exit(t->v, &e, &t->res);
 	cr_assert_eq(st, NVMX_STATUS_OK, "status %d in_l2 %d", st, t->v->in_l2);
@@ -240,7 +240,7 @@ Test(roundtrip, vmclear_writes_the_values_l2_left_to_the_region)
 	refhost_vmcs02_set(&t.h, NVMX_F_GUEST_SYSENTER_ESP, 0xffffc90000004000ull);
 	round_trip(&t);
 	l2_cpuid_exit(&t);
-	cr_assert_eq(l1_insn(&t, NVMX_EXIT_VMCLEAR, VMCS12_GPA, 0)->outcome, NVMX_OUTCOME_SUCCEED);
+	cr_assert_eq(l1_insn(&t, NVMX_EXIT_REASON_VMCLEAR, VMCS12_GPA, 0)->outcome, NVMX_OUTCOME_SUCCEED);
 	/* Region layout (libnvmx/vmcs/vmcs12.h): field slot i at 16 + 8 i. */
 	cr_expect_eq(refhost_mem_r64(&t.h, VMCS12_GPA + 16 + 8 * NVMX_IDX_GUEST_FS_BASE),
 	             0x7f0000002000ull);
@@ -480,7 +480,7 @@ Test(roundtrip, vmresume_reads_l1s_mode_registers_in_one_call)
 	/* With "load IA32_PAT", L2's PAT is VMCS12's: L1's is not read. */
 	l2_cpuid_exit(&t);
 	vmwrite(&t, NVMX_F_VM_ENTRY_CONTROLS,
-	        V12(t.s, VM_ENTRY_CONTROLS) | NVMX_ENTRY_LOAD_PAT);
+	        V12(t.s, VM_ENTRY_CONTROLS) | NVMX_ENTRY_CTL_LOAD_PAT);
 	vmwrite(&t, NVMX_F_GUEST_IA32_PAT, 0x0006060606060606ull);
 	reset_counts();
 	cr_assert_eq(vmresume(&t)->outcome, NVMX_OUTCOME_L2_ENTERED, "reason %d", t.res.reason);
@@ -532,7 +532,7 @@ Test(roundtrip, a_vmresume_that_enters_l2_is_traced_once)
 	cr_expect_eq(cnt.traces, 1);
 	cr_expect_eq(cnt.last_trace.kind, NVMX_TRACE_INSN);
 	cr_expect_eq(cnt.last_trace.reason, NVMX_REASON_ENTRY_OK);
-	cr_expect_eq(cnt.last_trace.a, NVMX_EXIT_VMRESUME);
+	cr_expect_eq(cnt.last_trace.a, NVMX_EXIT_REASON_VMRESUME);
 	cr_expect_eq(cnt.last_trace.b, NVMX_OUTCOME_L2_ENTERED);
 	/* An entry made through nvmx_entry_enter has no instruction trace:
 	 * the entry module traces it. */
@@ -570,8 +570,8 @@ Test(roundtrip, hosts_without_read_n_get_the_same_state)
 	for (unsigned i = 0; i < 4; i++) {
 		if (i == 2) {
 			/* Exits now save debug controls, PAT and EFER. */
-			uint64_t exitc = NVMX_EXIT_SAVE_DEBUG_CONTROLS | NVMX_EXIT_SAVE_PAT |
-			                 NVMX_EXIT_SAVE_EFER;
+			uint64_t exitc = NVMX_EXIT_CTL_SAVE_DEBUG_CONTROLS | NVMX_EXIT_CTL_SAVE_PAT |
+			                 NVMX_EXIT_CTL_SAVE_EFER;
 			vmwrite(&a, NVMX_F_VM_EXIT_CONTROLS, V12(a.s, VM_EXIT_CONTROLS) | exitc);
 			vmwrite(&b, NVMX_F_VM_EXIT_CONTROLS, V12(b.s, VM_EXIT_CONTROLS) | exitc);
 			cr_assert_eq(vmresume(&a)->outcome, NVMX_OUTCOME_L2_ENTERED, "%s",
@@ -612,7 +612,7 @@ Test(roundtrip, an_older_ops_table_has_no_batched_reads)
 	struct nvmx_host_ops ops = t.h.ops;
 	ops.size = offsetof(struct nvmx_host_ops, vmcs_read_n);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	struct nvmx_vm *vm = NULL;
 	cr_assert_eq(nvmx_vm_create(&cfg, &ops, &t.h, &vm), NVMX_STATUS_OK);
 	cr_expect_null(vm->ops.vmcs_read_n, "members beyond size count as NULL");

@@ -21,7 +21,7 @@ Test(synth, extint_with_acknowledge_puts_vector_in_intr_info)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_EXT_INTR_EXITING;
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_ACK_INTR_ON_EXIT;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_ACK_INTR_ON_EXIT;
 	struct nvmx_result res = inject(&f, NVMX_SYNTH_EXTINT, 0xec);
 	cr_expect_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
 	cr_expect_eq(S12(&f, VM_EXIT_REASON), 1);
@@ -91,7 +91,7 @@ Test(synth, emulated_timer_saves_zero)
 	struct fx f;
 	fx_init(&f);
 	S12(&f, PIN_BASED_VM_EXEC_CONTROL) = NVMX_PIN_PREEMPTION_TIMER;
-	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_SAVE_PREEMPTION_TIMER;
+	S12(&f, VM_EXIT_CONTROLS) |= NVMX_EXIT_CTL_SAVE_PREEMPTION_TIMER;
 	S12(&f, VMX_PREEMPTION_TIMER_VALUE) = 99;
 	inject(&f, NVMX_SYNTH_PREEMPTION_TIMER, 0);
 	cr_expect_eq(S12(&f, VMX_PREEMPTION_TIMER_VALUE), 0);

@@ -86,7 +86,7 @@ static uint64_t sk_exit(struct sk *t)
 	struct nvmx_l2_exit e;
 	memset(&e, 0, sizeof(e));
 	e.size = sizeof(e);
-	e.exit_reason = NVMX_EXIT_CPUID;
+	e.exit_reason = NVMX_EXIT_REASON_CPUID;
 	e.insn_len = 2;
 	uint64_t w0 = t->h.l1_writes;
 	cr_assert_eq(nvmx_vcpu_handle_exit(t->v, &e, &t->res), NVMX_STATUS_OK);
@@ -97,7 +97,7 @@ static uint64_t sk_exit(struct sk *t)
 /* L1's VMRESUME, as the host presents the instruction. */
 static void sk_vmresume(struct sk *t)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMRESUME };
 	cr_assert_eq(refhost_exec(&t->h, &in, &t->res), NVMX_STATUS_OK);
 	cr_assert_eq(t->res.outcome, NVMX_OUTCOME_L2_ENTERED, "reason %d", t->res.reason);
 }
@@ -230,7 +230,7 @@ Test(vmcs01_skip, vmresume_that_fails_leaves_nothing_read_known)
 	/* VMRESUME with blocking by MOV SS: VMfailValid (SDM 31.3), L1 runs on
 	 * and may change RFLAGS before the next VMRESUME. */
 	refhost_l1_set(&t.h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 2);
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMRESUME };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMRESUME };
 	cr_assert_eq(refhost_exec(&t.h, &in, &t.res), NVMX_STATUS_OK);
 	cr_assert_eq(t.res.outcome, NVMX_OUTCOME_VMFAIL_VALID);
 	cr_expect_eq(t.v->exit.l1k_snap, 0);

@@ -34,7 +34,7 @@ TestSuite(freestanding, .init = setup, .fini = teardown);
 
 Test(freestanding, completes_vmxon_described_by_instruction_information)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMXON, .mem = true, .la = 0x8000 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMXON, .mem = true, .la = 0x8000 };
 	refhost_mem_w64(&h, 0x8000, VMXON_PA);
 	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
@@ -50,14 +50,14 @@ Test(freestanding, refuses_an_instruction_without_information_and_changes_nothin
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = NVMX_EXIT_VMXON;
+	ex.exit_reason = NVMX_EXIT_REASON_VMXON;
 	ex.insn_len = sizeof(vmxon_rbx);
 	memcpy(ex.bytes, vmxon_rbx, sizeof(vmxon_rbx));
 	ex.nbytes = sizeof(vmxon_rbx);
 	h.gpr[3] = 0x8000;
 	refhost_mem_w64(&h, 0x8000, VMXON_PA);
 	uint64_t writes = h.l1_writes;
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_NOT_SUPPORTED);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_NOT_SUPPORTED);
 	cr_assert_eq(r.reason, NVMX_REASON_INSN_NO_DECODER);
 	cr_assert_str_eq(nvmx_reason_name(r.reason), "INSN_NO_DECODER");
 	cr_assert(!nvmx_vcpu_in_vmx_operation(h.vcpu));
@@ -75,7 +75,7 @@ Test(freestanding_exit, keeps_an_l0_emulated_exit_with_l0_and_says_why)
 	fx_init(&f);
 	static const uint8_t b[] = { 0x0f, 0xc7, 0x70, 0x08 }; /* vmptrld [rax+8] */
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_CS_AR_BYTES, 0xa09b);
-	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_VMPTRLD);
+	struct nvmx_l2_exit e = fx_exit(NVMX_EXIT_REASON_VMPTRLD);
 	e.flags = NVMX_L2_EXIT_EMULATED;
 	memcpy(e.bytes, b, sizeof(b));
 	e.nbytes = sizeof(b);

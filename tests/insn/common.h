@@ -91,7 +91,7 @@ static inline enum nvmx_status exec_raw(uint32_t reason, uint32_t info, uint64_t
 	ex.insn_len = len;
 	ex.flags = NVMX_INSN_INFO_VALID;
 	rearm();
-	return nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r);
+	return nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r);
 }
 
 /* An exit without instruction information: the library decodes the bytes. */
@@ -105,13 +105,13 @@ static inline enum nvmx_status exec_bytes(uint32_t reason, const uint8_t *b, uns
 	memcpy(ex.bytes, b, n);
 	ex.nbytes = (uint8_t)n;
 	rearm();
-	return nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r);
+	return nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r);
 }
 
 /* VMREAD/VMWRITE with register operands: field encoding in RDX. */
 static inline enum nvmx_status vmread_reg(uint64_t enc, unsigned dst)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = dst, .reg2 = RDX };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .reg1 = dst, .reg2 = RDX };
 	h.gpr[RDX] = enc;
 	rearm();
 	return refhost_exec(&h, &in, &r);
@@ -119,7 +119,7 @@ static inline enum nvmx_status vmread_reg(uint64_t enc, unsigned dst)
 
 static inline enum nvmx_status vmwrite_reg(uint64_t enc, uint64_t val)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .reg1 = RCX, .reg2 = RDX };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMWRITE, .reg1 = RCX, .reg2 = RDX };
 	h.gpr[RDX] = enc;
 	h.gpr[RCX] = val;
 	rearm();
@@ -128,7 +128,7 @@ static inline enum nvmx_status vmwrite_reg(uint64_t enc, uint64_t val)
 
 static inline enum nvmx_status vmread_mem(uint64_t enc, uint64_t la)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .mem = true, .la = la,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .mem = true, .la = la,
 	                           .reg2 = RDX };
 	h.gpr[RDX] = enc;
 	rearm();
@@ -137,7 +137,7 @@ static inline enum nvmx_status vmread_mem(uint64_t enc, uint64_t la)
 
 static inline enum nvmx_status vmwrite_mem(uint64_t enc, uint64_t la)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .mem = true, .la = la,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMWRITE, .mem = true, .la = la,
 	                           .reg2 = RDX };
 	h.gpr[RDX] = enc;
 	rearm();
@@ -157,13 +157,13 @@ static inline enum nvmx_status exec_inv(uint32_t reason, uint64_t type, uint64_t
 
 static inline void do_vmxon(void)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED, "VMXON failed: reason %d", r.reason);
 }
 
 static inline void do_vmptrld(uint64_t pa)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, pa), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, pa), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED, "VMPTRLD failed: reason %d", r.reason);
 }
 

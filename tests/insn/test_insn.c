@@ -37,7 +37,7 @@ Test(vmxon, succeeds_and_enters_vmx_operation)
 Test(vmxon, raises_ud_when_cr4_vmxe_is_clear)
 {
 	refhost_l1_set(&h, NVMX_F_GUEST_CR4, l1(NVMX_F_GUEST_CR4) & ~NVMX_CR4_VMXE);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 	cr_assert_not(nvmx_vcpu_in_vmx_operation(h.vcpu));
 }
@@ -45,14 +45,14 @@ Test(vmxon, raises_ud_when_cr4_vmxe_is_clear)
 Test(vmxon, raises_ud_when_cr0_pe_is_clear)
 {
 	refhost_l1_set(&h, NVMX_F_GUEST_CR0, l1(NVMX_F_GUEST_CR0) & ~1ull);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_REAL_OR_V86);
 }
 
 Test(vmxon, raises_ud_in_virtual_8086_mode)
 {
 	refhost_l1_set(&h, NVMX_F_GUEST_RFLAGS, FL0 | (1ull << 17));
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMXON, .mem = true, .la = OPND };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMXON, .mem = true, .la = OPND };
 	refhost_mem_w64(&h, OPND, VMXON_PA);
 	refhost_l1_set(&h, NVMX_F_GUEST_RIP, RIP0);
 	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
@@ -66,20 +66,20 @@ Test(vmxon, raises_ud_in_virtual_8086_mode)
 Test(vmxon, raises_ud_in_compatibility_mode)
 {
 	refhost_l1_set(&h, NVMX_F_GUEST_CS_AR_BYTES, l1(NVMX_F_GUEST_CS_AR_BYTES) & ~(uint64_t)NVMX_AR_L);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_COMPAT_MODE);
 }
 
 Test(vmxon, raises_ud_on_a_register_operand)
 {
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXON), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXON), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
 Test(vmxon, raises_gp_at_cpl_3)
 {
 	set_cpl3();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
@@ -87,7 +87,7 @@ Test(vmxon, raises_gp_when_cr0_lacks_a_fixed0_bit)
 {
 	/* IA32_VMX_CR0_FIXED0 requires NE (bit 5). */
 	refhost_l1_set(&h, NVMX_F_GUEST_CR0, l1(NVMX_F_GUEST_CR0) & ~0x20ull);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CR0_FIXED);
 }
 
@@ -95,7 +95,7 @@ Test(vmxon, raises_gp_when_cr0_sets_a_bit_fixed1_forbids)
 {
 	/* IA32_VMX_CR0_FIXED1 is 0xffffffff: bit 32 must be 0. */
 	refhost_l1_set(&h, NVMX_F_GUEST_CR0, l1(NVMX_F_GUEST_CR0) | (1ull << 32));
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CR0_FIXED);
 }
 
@@ -103,27 +103,27 @@ Test(vmxon, raises_gp_when_cr4_sets_a_bit_fixed1_forbids)
 {
 	/* Bit 15 is reserved in CR4 and clear in IA32_VMX_CR4_FIXED1. */
 	refhost_l1_set(&h, NVMX_F_GUEST_CR4, l1(NVMX_F_GUEST_CR4) | (1ull << 15));
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CR4_FIXED);
 }
 
 Test(vmxon, raises_gp_when_feature_control_is_unlocked)
 {
 	h.feature_control = NVMX_FEATCTL_VMX_OUTSIDE_SMX;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_FEATURE_CONTROL);
 }
 
 Test(vmxon, raises_gp_when_vmx_outside_smx_is_disabled)
 {
 	h.feature_control = NVMX_FEATCTL_LOCK | NVMX_FEATCTL_VMX_IN_SMX;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_FEATURE_CONTROL);
 }
 
 Test(vmxon, takes_the_page_fault_of_its_operand)
 {
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMXON, 8ull << 20), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMXON, 8ull << 20), NVMX_STATUS_OK);
 	expect_fault(14, NVMX_REASON_INSN_GUEST_FAULT);
 	cr_assert_eq(r.fault.cr2, 8ull << 20);
 	cr_assert_not(nvmx_vcpu_in_vmx_operation(h.vcpu));
@@ -131,49 +131,49 @@ Test(vmxon, takes_the_page_fault_of_its_operand)
 
 Test(vmxon, fails_invalid_on_an_unaligned_pointer)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA + 8), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA + 8), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_PTR_INVALID, LEN_VMXON);
 	cr_assert_not(nvmx_vcpu_in_vmx_operation(h.vcpu));
 }
 
 Test(vmxon, fails_invalid_on_a_pointer_beyond_maxphyaddr)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, 1ull << 46), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, 1ull << 46), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_PTR_INVALID, LEN_VMXON);
 }
 
 Test(vmxon, fails_invalid_beyond_a_reduced_maxphyaddr)
 {
 	cr_assert_eq(nvmx_vm_set_maxphyaddr(h.vm, 36), NVMX_STATUS_OK);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, (1ull << 36) | VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, (1ull << 36) | VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_PTR_INVALID, LEN_VMXON);
 }
 
 Test(vmxon, fails_invalid_on_a_wrong_revision)
 {
 	refhost_mem_w32(&h, VMXON_PA, REV + 1);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_REVISION, LEN_VMXON);
 }
 
 Test(vmxon, fails_invalid_when_revision_bit_31_is_set)
 {
 	refhost_mem_w32(&h, VMXON_PA, REV | 0x80000000u);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_REVISION, LEN_VMXON);
 }
 
 Test(vmxon, fails_invalid_on_memory_l0_does_not_back)
 {
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x5000, 0x1000, 0, 0);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, 0x5000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, 0x5000), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_REVISION, LEN_VMXON);
 }
 
 Test(vmxon, fails_invalid_15_in_root_without_a_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_IN_ROOT, LEN_VMXON);
 }
 
@@ -181,7 +181,7 @@ Test(vmxon, fails_valid_15_in_root_with_a_current_vmcs)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_valid(15, NVMX_REASON_INSN_VMFAIL_VMXON_IN_ROOT, LEN_VMXON);
 }
 
@@ -189,7 +189,7 @@ Test(vmxon, in_root_does_not_touch_its_operand)
 {
 	do_vmxon();
 	/* An operand that would fault: VMfail(15) comes first (31.3). */
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMXON, 8ull << 20), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMXON, 8ull << 20), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMXON_IN_ROOT, LEN_VMXON);
 }
 
@@ -197,7 +197,7 @@ Test(vmxon, raises_gp_in_root_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
@@ -205,7 +205,7 @@ Test(vmxon, raises_gp_in_root_at_cpl_3)
 
 Test(vmxoff, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
@@ -213,7 +213,7 @@ Test(vmxoff, raises_ud_in_compatibility_mode)
 {
 	do_vmxon();
 	refhost_l1_set(&h, NVMX_F_GUEST_CS_AR_BYTES, l1(NVMX_F_GUEST_CS_AR_BYTES) & ~(uint64_t)NVMX_AR_L);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_COMPAT_MODE);
 }
 
@@ -221,7 +221,7 @@ Test(vmxoff, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 	cr_assert(nvmx_vcpu_in_vmx_operation(h.vcpu));
 }
@@ -229,7 +229,7 @@ Test(vmxoff, raises_gp_at_cpl_3)
 Test(vmxoff, succeeds_and_leaves_vmx_operation)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_not(nvmx_vcpu_in_vmx_operation(h.vcpu));
 }
@@ -239,7 +239,7 @@ Test(vmxoff, writes_cached_vmcs12_back_to_memory)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	do_vmwrite(NVMX_F_GUEST_RIP, 0x123456789ull);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + 16 + 8 * NVMX_IDX_GUEST_RIP), 0x123456789ull);
 	cr_assert_eq(refhost_mem_r32(&h, VMCS_A + 8), 0x584d564eu); /* "NVMX" */
@@ -249,14 +249,14 @@ Test(vmxoff, writes_cached_vmcs12_back_to_memory)
 
 Test(vmclear, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
 Test(vmclear, raises_ud_on_a_register_operand)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMCLEAR), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMCLEAR), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
@@ -264,14 +264,14 @@ Test(vmclear, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
 Test(vmclear, fails_invalid_2_on_an_unaligned_address_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A + 0x10), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A + 0x10), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR, LEN_VMCLEAR);
 }
 
@@ -279,7 +279,7 @@ Test(vmclear, fails_valid_2_on_an_unaligned_address)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_B + 0x10), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_B + 0x10), NVMX_STATUS_OK);
 	expect_valid(2, NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR, LEN_VMCLEAR);
 }
 
@@ -287,14 +287,14 @@ Test(vmclear, fails_valid_2_beyond_the_physical_address_width)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, 1ull << 46), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, 1ull << 46), NVMX_STATUS_OK);
 	expect_valid(2, NVMX_REASON_INSN_VMFAIL_VMCLEAR_ADDR, LEN_VMCLEAR);
 }
 
 Test(vmclear, fails_invalid_3_on_the_vmxon_pointer_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMCLEAR_VMXON_PTR, LEN_VMCLEAR);
 }
 
@@ -302,7 +302,7 @@ Test(vmclear, fails_valid_3_on_the_vmxon_pointer)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
 	expect_valid(3, NVMX_REASON_INSN_VMFAIL_VMCLEAR_VMXON_PTR, LEN_VMCLEAR);
 }
 
@@ -310,7 +310,7 @@ Test(vmclear, succeeds_and_invalidates_the_current_pointer)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
 	expect_succeed(LEN_VMCLEAR);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), ~0ull);
 	/* Launch state clear in memory (byte 14 of the library's layout). */
@@ -324,7 +324,7 @@ Test(vmclear, keeps_the_current_pointer_when_clearing_another_vmcs)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_B), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_B), NVMX_STATUS_OK);
 	expect_succeed(LEN_VMCLEAR);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 }
@@ -333,7 +333,7 @@ Test(vmclear, succeeds_on_memory_l0_does_not_back)
 {
 	do_vmxon();
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x5000, 0x1000, 0, 0);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, 0x5000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, 0x5000), NVMX_STATUS_OK);
 	expect_succeed(LEN_VMCLEAR);
 }
 
@@ -341,14 +341,14 @@ Test(vmclear, succeeds_on_memory_l0_does_not_back)
 
 Test(vmptrld, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
 Test(vmptrld, raises_ud_on_a_register_operand)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMPTRLD), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMPTRLD), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
@@ -356,14 +356,14 @@ Test(vmptrld, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
 Test(vmptrld, succeeds_and_makes_the_vmcs_current)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_A), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 }
@@ -371,7 +371,7 @@ Test(vmptrld, succeeds_and_makes_the_vmcs_current)
 Test(vmptrld, fails_invalid_9_on_an_unaligned_address_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_A + 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_A + 4), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR, LEN3);
 }
 
@@ -379,7 +379,7 @@ Test(vmptrld, fails_valid_9_on_an_unaligned_address)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B + 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B + 4), NVMX_STATUS_OK);
 	expect_valid(9, NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR, LEN3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 }
@@ -388,7 +388,7 @@ Test(vmptrld, fails_valid_9_beyond_the_physical_address_width)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 1ull << 50), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, 1ull << 50), NVMX_STATUS_OK);
 	expect_valid(9, NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR, LEN3);
 }
 
@@ -397,14 +397,14 @@ Test(vmptrld, fails_valid_9_on_memory_l0_does_not_back)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x5000, 0x1000, 0, 0);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 0x5000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, 0x5000), NVMX_STATUS_OK);
 	expect_valid(9, NVMX_REASON_INSN_VMFAIL_VMPTRLD_NOT_BACKED, LEN3);
 }
 
 Test(vmptrld, fails_invalid_10_on_the_vmxon_pointer_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR, LEN3);
 }
 
@@ -412,7 +412,7 @@ Test(vmptrld, fails_valid_10_on_the_vmxon_pointer)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
 	expect_valid(10, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR, LEN3);
 }
 
@@ -420,7 +420,7 @@ Test(vmptrld, fails_invalid_11_on_a_wrong_revision_without_current_vmcs)
 {
 	do_vmxon();
 	refhost_mem_w32(&h, VMCS_B, REV + 1);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_REVISION, LEN3);
 }
 
@@ -429,7 +429,7 @@ Test(vmptrld, fails_valid_11_on_a_wrong_revision)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	refhost_mem_w32(&h, VMCS_B, REV + 1);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
 	expect_valid(11, NVMX_REASON_INSN_VMFAIL_VMPTRLD_REVISION, LEN3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 }
@@ -438,7 +438,7 @@ Test(vmptrld, fails_invalid_11_on_a_shadow_vmcs_without_current_vmcs)
 {
 	do_vmxon();
 	refhost_mem_w32(&h, VMCS_B, REV | 0x80000000u);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_SHADOW, LEN3);
 }
 
@@ -447,7 +447,7 @@ Test(vmptrld, fails_valid_11_on_a_shadow_vmcs_without_vmcs_shadowing)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	refhost_mem_w32(&h, VMCS_B, REV | 0x80000000u);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B), NVMX_STATUS_OK);
 	expect_valid(11, NVMX_REASON_INSN_VMFAIL_VMPTRLD_SHADOW, LEN3);
 }
 
@@ -470,14 +470,14 @@ Test(vmptrld, switches_between_two_vmcs12_keeping_their_fields)
 
 Test(vmptrst, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMPTRST, OPND), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMPTRST, OPND), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
 Test(vmptrst, raises_ud_on_a_register_operand)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMPTRST), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMPTRST), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
@@ -485,7 +485,7 @@ Test(vmptrst, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMPTRST, OPND), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMPTRST, OPND), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
@@ -493,7 +493,7 @@ Test(vmptrst, stores_all_ones_without_a_current_vmcs)
 {
 	do_vmxon();
 	refhost_mem_w64(&h, OPND, 0);
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMPTRST, OPND), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMPTRST, OPND), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(refhost_mem_r64(&h, OPND), ~0ull);
 	cr_assert_eq(r.value, ~0ull);
@@ -503,7 +503,7 @@ Test(vmptrst, stores_the_current_pointer)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_B);
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMPTRST, OPND + 0x100), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMPTRST, OPND + 0x100), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(refhost_mem_r64(&h, OPND + 0x100), VMCS_B);
 	cr_assert_eq(r.value, VMCS_B);
@@ -512,7 +512,7 @@ Test(vmptrst, stores_the_current_pointer)
 Test(vmptrst, takes_the_page_fault_of_its_destination)
 {
 	do_vmxon();
-	cr_assert_eq(exec_mem(NVMX_EXIT_VMPTRST, (4ull << 20) - 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_mem(NVMX_EXIT_REASON_VMPTRST, (4ull << 20) - 4), NVMX_STATUS_OK);
 	expect_fault(14, NVMX_REASON_INSN_GUEST_FAULT);
 }
 
@@ -637,7 +637,7 @@ Test(vmread, truncates_to_32_bits_outside_64_bit_mode)
 	do_vmwrite(NVMX_F_GUEST_RSP, 0x0102030405060708ull);
 	l1_protected32();
 	refhost_mem_w64(&h, OPND, ~0ull);
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .mem = true, .la = OPND,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .mem = true, .la = OPND,
 	                           .reg2 = RDX, .addr_size = 4 };
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	rearm();
@@ -654,7 +654,7 @@ Test(vmread, ignores_encoding_bits_63_32_outside_64_bit_mode)
 	do_vmptrld(VMCS_A);
 	do_vmwrite(NVMX_F_GUEST_CS_SELECTOR, 0x10);
 	l1_protected32();
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = RAX, .reg2 = RDX,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .reg1 = RAX, .reg2 = RDX,
 	                           .addr_size = 4 };
 	h.gpr[RDX] = (0xffull << 32) | NVMX_F_GUEST_CS_SELECTOR;
 	rearm();
@@ -698,7 +698,7 @@ Test(vmwrite, register_form_ignores_the_undefined_address_size_and_segment)
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = NVMX_EXIT_VMWRITE;
+	ex.exit_reason = NVMX_EXIT_REASON_VMWRITE;
 	ex.insn_len = 3;
 	ex.flags = NVMX_INSN_INFO_VALID;
 	/* reg1 = RCX (bits 6:3), register operand (bit 10), address size 0
@@ -707,7 +707,7 @@ Test(vmwrite, register_form_ignores_the_undefined_address_size_and_segment)
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	h.gpr[RCX] = 0x5555;
 	rearm();
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(vmread_reg(NVMX_F_GUEST_RSP, RAX), NVMX_STATUS_OK);
 	cr_assert_eq(h.gpr[RAX], 0x5555);
@@ -808,7 +808,7 @@ Test(vmwrite, full_access_with_32_bit_operand_clears_bits_63_32)
 	do_vmwrite(NVMX_F_TSC_OFFSET, 0x1111111122222222ull);
 	do_vmwrite(NVMX_F_GUEST_RSP, 0x1111111122222222ull);
 	l1_protected32();
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .reg1 = RCX, .reg2 = RDX,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMWRITE, .reg1 = RCX, .reg2 = RDX,
 	                           .addr_size = 4 };
 	h.gpr[RDX] = NVMX_F_TSC_OFFSET;
 	h.gpr[RCX] = 0xffffffff44444444ull;
@@ -854,7 +854,7 @@ static void make_launched(uint64_t pa)
 
 Test(vmlaunch, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMLAUNCH), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMLAUNCH), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
@@ -863,21 +863,21 @@ Test(vmlaunch, raises_gp_at_cpl_3)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	set_cpl3();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMRESUME), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMRESUME), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
 Test(vmlaunch, fails_invalid_without_a_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMLAUNCH), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMLAUNCH), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS, LEN3);
 }
 
 Test(vmlaunch, vmresume_fails_invalid_without_a_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMRESUME), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMRESUME), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS, LEN3);
 }
 
@@ -886,7 +886,7 @@ Test(vmlaunch, fails_valid_26_with_events_blocked_by_mov_ss)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	refhost_l1_set(&h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 2);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMLAUNCH), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMLAUNCH), NVMX_STATUS_OK);
 	expect_valid(26, NVMX_REASON_INSN_VMFAIL_MOV_SS_BLOCKING, LEN3);
 }
 
@@ -895,7 +895,7 @@ Test(vmlaunch, mov_ss_blocking_comes_before_the_launch_state)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	refhost_l1_set(&h, NVMX_F_GUEST_INTERRUPTIBILITY_INFO, 2);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMRESUME), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMRESUME), NVMX_STATUS_OK);
 	expect_valid(26, NVMX_REASON_INSN_VMFAIL_MOV_SS_BLOCKING, LEN3);
 }
 
@@ -903,7 +903,7 @@ Test(vmlaunch, vmresume_fails_valid_5_on_a_clear_vmcs)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMRESUME), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMRESUME), NVMX_STATUS_OK);
 	expect_valid(5, NVMX_REASON_INSN_VMFAIL_VMRESUME_NOT_LAUNCHED, LEN3);
 }
 
@@ -912,7 +912,7 @@ Test(vmlaunch, fails_valid_4_on_a_launched_vmcs)
 	make_launched(VMCS_A);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMLAUNCH), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMLAUNCH), NVMX_STATUS_OK);
 	expect_valid(4, NVMX_REASON_INSN_VMFAIL_VMLAUNCH_NOT_CLEAR, LEN3);
 }
 
@@ -920,9 +920,9 @@ Test(vmlaunch, vmclear_makes_a_launched_vmcs_clear_again)
 {
 	make_launched(VMCS_A);
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A), NVMX_STATUS_OK);
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMRESUME), NVMX_STATUS_OK);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMRESUME), NVMX_STATUS_OK);
 	expect_valid(5, NVMX_REASON_INSN_VMFAIL_VMRESUME_NOT_LAUNCHED, LEN3);
 }
 
@@ -930,7 +930,7 @@ Test(vmlaunch, passes_the_pre_entry_checks_on_to_vm_entry)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	enum nvmx_status s = exec_noop(NVMX_EXIT_VMLAUNCH);
+	enum nvmx_status s = exec_noop(NVMX_EXIT_REASON_VMLAUNCH);
 	/* Whatever VM entry decides, it is not a pre-entry refusal. */
 	cr_assert_neq(r.reason, NVMX_REASON_INSN_VMFAIL_VMLAUNCH_NOT_CLEAR);
 	cr_assert_neq(r.reason, NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS);
@@ -948,7 +948,7 @@ Test(vmlaunch, passes_the_pre_entry_checks_on_to_vm_entry)
 
 Test(invept, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
@@ -957,7 +957,7 @@ Test(invept, raises_ud_when_invept_is_not_offered)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_EPT_CAP_INVEPT | NVMX_EPT_CAP_INVEPT_SINGLE |
 	                                             NVMX_EPT_CAP_INVEPT_ALL);
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
 }
 
@@ -965,7 +965,7 @@ Test(invept, raises_ud_when_ept_is_not_offered)
 {
 	cap_clear(NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, (uint64_t)NVMX_PROC2_EPT << 32);
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
 }
 
@@ -973,14 +973,14 @@ Test(invept, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
 Test(invept, fails_invalid_28_on_type_0_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 0, EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 0, EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE, LEN_INV);
 }
 
@@ -988,7 +988,7 @@ Test(invept, fails_valid_28_on_type_3)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 3, EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 3, EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE, LEN_INV);
 }
 
@@ -996,7 +996,7 @@ Test(invept, fails_valid_28_on_a_type_with_bits_63_32_in_64_bit_mode)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, (1ull << 32) | 2, EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, (1ull << 32) | 2, EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE, LEN_INV);
 }
 
@@ -1005,21 +1005,21 @@ Test(invept, fails_valid_28_on_single_context_the_policy_removed)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_EPT_CAP_INVEPT_SINGLE);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE, LEN_INV);
 }
 
 Test(invept, single_context_succeeds_with_a_valid_eptp)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
 Test(invept, all_context_ignores_the_eptp)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 2, ~0ull, ~0ull), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 2, ~0ull, ~0ull), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
@@ -1049,7 +1049,7 @@ ParameterizedTest(struct eptp_case *c, invept, fails_valid_28_on_an_invalid_eptp
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, c->eptp, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, c->eptp, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.reason, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, "%s", c->name);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
@@ -1057,7 +1057,7 @@ ParameterizedTest(struct eptp_case *c, invept, fails_valid_28_on_an_invalid_eptp
 Test(invept, fails_invalid_28_on_an_invalid_eptp_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, 0x5000ull | (3u << 3) | 1u, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, 0x5000ull | (3u << 3) | 1u, 0), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
 
@@ -1066,14 +1066,14 @@ Test(invept, fails_valid_28_on_ad_flag_the_policy_removed)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_EPT_CAP_AD);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, EPTP_OK | (1u << 6), 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, EPTP_OK | (1u << 6), 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
 
 Test(invept, accepts_the_ad_flag_when_offered)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, EPTP_OK | (1u << 6), 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, EPTP_OK | (1u << 6), 0), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
@@ -1082,7 +1082,7 @@ Test(invept, fails_valid_28_on_uc_the_policy_removed)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_EPT_CAP_MT_UC);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, 0x5000ull | (3u << 3), 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, 0x5000ull | (3u << 3), 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
 
@@ -1091,7 +1091,7 @@ Test(invept, fails_valid_28_on_5_level_walk_the_policy_removed)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_EPT_CAP_PWL5);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, 0x5000ull | (4u << 3) | 6u, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, 0x5000ull | (4u << 3) | 6u, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
 
@@ -1100,14 +1100,14 @@ Test(invept, fails_valid_28_beyond_a_reduced_maxphyaddr)
 	cr_assert_eq(nvmx_vm_set_maxphyaddr(h.vm, 39), NVMX_STATUS_OK);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVEPT, 1, (1ull << 39) | EPTP_OK, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVEPT, 1, (1ull << 39) | EPTP_OK, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVEPT_EPTP, LEN_INV);
 }
 
 Test(invept, takes_the_page_fault_of_its_descriptor)
 {
 	do_vmxon();
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_INVEPT, .mem = true,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_INVEPT, .mem = true,
 	                           .la = (4ull << 20) - 8, .reg2 = RCX };
 	h.gpr[RCX] = 2;
 	rearm();
@@ -1119,7 +1119,7 @@ Test(invept, takes_the_page_fault_of_its_descriptor)
 
 Test(invvpid, raises_ud_outside_vmx_operation)
 {
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_NOT_IN_VMX_OPERATION);
 }
 
@@ -1129,7 +1129,7 @@ Test(invvpid, raises_ud_when_invvpid_is_not_offered)
 	                                             NVMX_VPID_CAP_INVVPID_SINGLE | NVMX_VPID_CAP_INVVPID_ALL |
 	                                             NVMX_VPID_CAP_INVVPID_SINGLE_NONGLOBAL);
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
 }
 
@@ -1137,7 +1137,7 @@ Test(invvpid, raises_ud_when_vpid_is_not_offered)
 {
 	cap_clear(NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, (uint64_t)NVMX_PROC2_VPID << 32);
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_FEATURE_NOT_OFFERED);
 }
 
@@ -1145,14 +1145,14 @@ Test(invvpid, raises_gp_at_cpl_3)
 {
 	do_vmxon();
 	set_cpl3();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_CPL);
 }
 
 Test(invvpid, fails_invalid_28_on_type_4_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 4, 1, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 4, 1, 0), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE, LEN_INV);
 }
 
@@ -1160,7 +1160,7 @@ Test(invvpid, fails_valid_28_on_type_4)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 4, 1, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 4, 1, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE, LEN_INV);
 }
 
@@ -1169,7 +1169,7 @@ Test(invvpid, fails_valid_28_on_a_type_the_policy_removed)
 	cap_clear(NVMX_MSR_IA32_VMX_EPT_VPID_CAP, NVMX_VPID_CAP_INVVPID_ADDR);
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 1, 0x1000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 0, 1, 0x1000), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE, LEN_INV);
 }
 
@@ -1177,14 +1177,14 @@ Test(invvpid, fails_valid_28_when_descriptor_bits_63_16_are_set)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 1ull << 16, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 1ull << 16, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_DESC_RSVD, LEN_INV);
 }
 
 Test(invvpid, fails_invalid_28_when_descriptor_bits_63_16_are_set_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 1ull << 63, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 1ull << 63, 0), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVVPID_DESC_RSVD, LEN_INV);
 }
 
@@ -1192,7 +1192,7 @@ Test(invvpid, fails_valid_28_on_vpid_0_for_individual_address)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 0, 0x1000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 0, 0, 0x1000), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, LEN_INV);
 }
 
@@ -1200,7 +1200,7 @@ Test(invvpid, fails_valid_28_on_vpid_0_for_single_context)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 1, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 1, 0, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, LEN_INV);
 }
 
@@ -1208,14 +1208,14 @@ Test(invvpid, fails_valid_28_on_vpid_0_for_single_context_non_global)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 3, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 3, 0, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, LEN_INV);
 }
 
 Test(invvpid, all_context_accepts_vpid_0)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 2, 0, 0), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
@@ -1223,21 +1223,21 @@ Test(invvpid, fails_valid_28_on_a_non_canonical_address)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 1, 0x0000800000000000ull), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 0, 1, 0x0000800000000000ull), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_NONCANONICAL, LEN_INV);
 }
 
 Test(invvpid, individual_address_accepts_a_canonical_high_address)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 1, 0xffff800000000000ull), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 0, 1, 0xffff800000000000ull), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
 Test(invvpid, single_context_ignores_the_address)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 1, 5, 0x0000800000000000ull), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 1, 5, 0x0000800000000000ull), NVMX_STATUS_OK);
 	expect_succeed(LEN_INV);
 }
 
@@ -1245,7 +1245,7 @@ Test(invvpid, uses_32_bits_of_the_type_register_outside_64_bit_mode)
 {
 	do_vmxon();
 	l1_protected32();
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_INVVPID, .mem = true, .la = OPND,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_INVVPID, .mem = true, .la = OPND,
 	                           .reg2 = RCX, .addr_size = 4 };
 	h.gpr[RCX] = (1ull << 32) | 1;
 	refhost_mem_w64(&h, OPND, 5);
@@ -1279,7 +1279,7 @@ static enum nvmx_status failing_msr_read(void *host, uint32_t msr, uint64_t *v)
 Test(host, lin_read_failure_is_returned_with_l1_unchanged)
 {
 	h.vm->ops.lin_read = failing_lin_read;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_HOST_FAILURE);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
 	cr_assert_eq(l1(NVMX_F_GUEST_RFLAGS), FL0);
 	cr_assert_not(nvmx_vcpu_in_vmx_operation(h.vcpu));
@@ -1290,7 +1290,7 @@ Test(host, gpa_read_failure_at_vmptrld_leaves_the_current_vmcs)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	h.vm->ops.gpa_read = failing_gpa_read;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMCS_B), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMCS_B), NVMX_STATUS_HOST_FAILURE);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
 	cr_assert_eq(l1(NVMX_F_GUEST_RFLAGS), FL0);
@@ -1299,7 +1299,7 @@ Test(host, gpa_read_failure_at_vmptrld_leaves_the_current_vmcs)
 Test(host, msr_read_failure_at_vmxon_is_returned)
 {
 	h.vm->ops.l1_msr_read = failing_msr_read;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMXON, VMXON_PA), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMXON, VMXON_PA), NVMX_STATUS_HOST_FAILURE);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
 }
 
@@ -1308,10 +1308,10 @@ Test(host, an_unknown_exit_reason_is_a_bad_instruction)
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = NVMX_EXIT_CPUID;
+	ex.exit_reason = NVMX_EXIT_REASON_CPUID;
 	ex.flags = NVMX_INSN_INFO_VALID;
 	ex.insn_len = 2;
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_BAD_INSTRUCTION);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 Test(host, null_arguments_are_refused)
@@ -1319,9 +1319,9 @@ Test(host, null_arguments_are_refused)
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	cr_assert_eq(nvmx_vcpu_vmx_insn(NULL, &ex, &r), NVMX_STATUS_INVALID_ARGUMENT);
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, NULL, &r), NVMX_STATUS_INVALID_ARGUMENT);
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, NULL), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(NULL, &ex, &r), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, NULL, &r), NVMX_STATUS_INVALID_ARGUMENT);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, NULL), NVMX_STATUS_INVALID_ARGUMENT);
 }
 
 /* ---------------- more pairs, widths and host failures ---------------- */
@@ -1355,7 +1355,7 @@ Test(vmwrite, reads_4_bytes_from_memory_outside_64_bit_mode)
 	do_vmptrld(VMCS_A);
 	l1_protected32();
 	refhost_mem_w64(&h, OPND, 0x8877665544332211ull);
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .mem = true, .la = OPND,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMWRITE, .mem = true, .la = OPND,
 	                           .reg2 = RDX, .addr_size = 4 };
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	rearm();
@@ -1371,7 +1371,7 @@ Test(vmread, zero_extends_a_natural_width_field_into_a_32_bit_register)
 	do_vmwrite(NVMX_F_GUEST_RIP, 0xffffffff80001000ull);
 	l1_protected32();
 	h.gpr[RAX] = 0x1111111111111111ull;
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = RAX, .reg2 = RDX,
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .reg1 = RAX, .reg2 = RDX,
 	                           .addr_size = 4 };
 	h.gpr[RDX] = NVMX_F_GUEST_RIP;
 	rearm();
@@ -1393,7 +1393,7 @@ Test(vmread, reads_the_vm_instruction_error_of_the_last_vmfail)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMXON_PA), NVMX_STATUS_OK);
 	cr_assert_eq(vmread_reg(NVMX_F_VM_INSTRUCTION_ERROR, RAX), NVMX_STATUS_OK);
 	expect_succeed(LEN3);
 	cr_assert_eq(h.gpr[RAX], 3);
@@ -1412,7 +1412,7 @@ Test(vmptrld, fails_invalid_9_on_memory_l0_does_not_back_without_current_vmcs)
 {
 	do_vmxon();
 	refhost_range_add(&h, REFHOST_RANGE_UNMAP, 0x5000, 0x1000, 0, 0);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 0x5000), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, 0x5000), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_NOT_BACKED, LEN3);
 }
 
@@ -1423,21 +1423,21 @@ Test(vmptrld, fails_invalid_9_beyond_the_32_bit_width_of_basic_48)
 	cr_assert_eq(nvmx_vm_set_cap(h.vm, NVMX_MSR_IA32_VMX_BASIC, basic | (1ull << 48)),
 	             NVMX_STATUS_OK);
 	do_vmxon();
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 1ull << 32), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, 1ull << 32), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_VMPTRLD_ADDR, LEN3);
 }
 
 Test(invvpid, fails_invalid_28_on_vpid_0_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 1, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 1, 0, 0), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, LEN_INV);
 }
 
 Test(invvpid, fails_invalid_28_on_a_non_canonical_address_without_current_vmcs)
 {
 	do_vmxon();
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, 0, 1, 0x8000000000000000ull), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, 0, 1, 0x8000000000000000ull), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_INVVPID_NONCANONICAL, LEN_INV);
 }
 
@@ -1445,7 +1445,7 @@ Test(invvpid, fails_valid_28_on_a_type_with_bits_63_32_in_64_bit_mode)
 {
 	do_vmxon();
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_inv(NVMX_EXIT_INVVPID, (1ull << 32) | 2, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_inv(NVMX_EXIT_REASON_INVVPID, (1ull << 32) | 2, 0, 0), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVVPID_TYPE, LEN_INV);
 }
 
@@ -1468,7 +1468,7 @@ Test(host, write_back_failure_at_vmclear_leaves_the_vmcs_current_and_launched)
 	do_vmxon();
 	do_vmptrld(VMCS_A);
 	h.vm->ops.gpa_write = failing_gpa_write;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMCLEAR, VMCS_A), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMCLEAR, VMCS_A), NVMX_STATUS_HOST_FAILURE);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 	cr_assert(h.vcpu->cur->launched);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
@@ -1481,7 +1481,7 @@ Test(host, write_back_failure_at_vmxoff_stays_in_vmx_operation)
 	do_vmptrld(VMCS_A);
 	do_vmwrite(NVMX_F_GUEST_RSP, 1);
 	h.vm->ops.gpa_write = failing_gpa_write;
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_HOST_FAILURE);
 	cr_assert(nvmx_vcpu_in_vmx_operation(h.vcpu));
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 1);
@@ -1510,7 +1510,7 @@ Test(host, eviction_write_back_failure_at_vmptrld_keeps_the_current_vmcs)
 	}
 	refhost_mem_w32(&h, 0x20000, REV);
 	h.vm->ops.gpa_write = failing_gpa_write;
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, 0x20000), NVMX_STATUS_HOST_FAILURE);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, 0x20000), NVMX_STATUS_HOST_FAILURE);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), 0x17000);
 	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 7);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
@@ -1520,7 +1520,7 @@ Test(host, not_in_l2)
 {
 	do_vmxon();
 	h.vcpu->in_l2 = true;
-	cr_assert_eq(exec_noop(NVMX_EXIT_VMXOFF), NVMX_STATUS_WRONG_STATE);
+	cr_assert_eq(exec_noop(NVMX_EXIT_REASON_VMXOFF), NVMX_STATUS_WRONG_STATE);
 	h.vcpu->in_l2 = false;
 }
 
@@ -1542,9 +1542,9 @@ Test(host, traces_each_instruction_with_its_reason)
 	do_vmxon();
 	cr_assert_eq(n_ev, 1);
 	cr_assert_eq(last_ev.reason, NVMX_REASON_INSN_OK);
-	cr_assert_eq(last_ev.a, NVMX_EXIT_VMXON);
+	cr_assert_eq(last_ev.a, NVMX_EXIT_REASON_VMXON);
 	cr_assert_eq(last_ev.b, NVMX_OUTCOME_SUCCEED);
-	cr_assert_eq(exec_ptr(NVMX_EXIT_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
+	cr_assert_eq(exec_ptr(NVMX_EXIT_REASON_VMPTRLD, VMXON_PA), NVMX_STATUS_OK);
 	cr_assert_eq(n_ev, 2);
 	cr_assert_eq(last_ev.reason, NVMX_REASON_INSN_VMFAIL_VMPTRLD_VMXON_PTR);
 	cr_assert_eq(last_ev.b, NVMX_OUTCOME_VMFAIL_INVALID);

@@ -31,7 +31,7 @@ static uint32_t info(unsigned scale, unsigned asz, unsigned seg, int index, int 
 /* VMPTRST without a current VMCS stores all ones at the operand. */
 static void vmptrst_at(uint32_t inf, uint64_t qual)
 {
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, inf, qual, 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, inf, qual, 4), NVMX_STATUS_OK);
 }
 
 static void expect_stored_at(uint64_t gpa)
@@ -187,7 +187,7 @@ Test(operand, accepts_a_canonical_high_address)
 Test(operand, refuses_a_reserved_address_size_code)
 {
 	do_vmxon();
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, info(0, 3, SEG_DS, NONE, NONE), 0, 4),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, info(0, 3, SEG_DS, NONE, NONE), 0, 4),
 	             NVMX_STATUS_BAD_INSTRUCTION);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
 }
@@ -195,21 +195,21 @@ Test(operand, refuses_a_reserved_address_size_code)
 Test(operand, refuses_a_reserved_segment_code)
 {
 	do_vmxon();
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, info(0, 2, 6, NONE, NONE), 0, 4),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, info(0, 2, 6, NONE, NONE), 0, 4),
 	             NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 Test(operand, refuses_16_bit_addressing_in_64_bit_mode)
 {
 	do_vmxon();
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, info(0, 0, SEG_DS, NONE, NONE), 0, 4),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, info(0, 0, SEG_DS, NONE, NONE), 0, 4),
 	             NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 Test(operand, refuses_a_zero_instruction_length)
 {
 	do_vmxon();
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, info(0, 2, SEG_DS, NONE, NONE), 0, 0),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, info(0, 2, SEG_DS, NONE, NONE), 0, 0),
 	             NVMX_STATUS_BAD_INSTRUCTION);
 }
 
@@ -264,7 +264,7 @@ Test(segment, truncates_a_16_bit_address)
 Test(segment, refuses_64_bit_addressing_outside_64_bit_mode)
 {
 	pm_setup();
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRST, info(0, 2, SEG_DS, NONE, NONE), 0, 4),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRST, info(0, 2, SEG_DS, NONE, NONE), 0, 4),
 	             NVMX_STATUS_BAD_INSTRUCTION);
 }
 
@@ -352,7 +352,7 @@ Test(segment, reads_from_a_read_only_data_segment)
 	pm_setup();
 	seg_set(SEG_ES, 0, 0xffffffff, AR_DATA_RO);
 	refhost_mem_w64(&h, 0x9000, VMCS_A);
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRLD, info(0, 1, SEG_ES, NONE, NONE), 0x9000, 3),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRLD, info(0, 1, SEG_ES, NONE, NONE), 0x9000, 3),
 	             NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
@@ -363,7 +363,7 @@ Test(segment, raises_gp_on_a_read_from_an_execute_only_code_segment)
 	pm_setup();
 	seg_set(SEG_CS, 0, 0xffffffff, AR_CODE_XO);
 	refhost_mem_w64(&h, 0x9000, VMCS_A);
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRLD, info(0, 1, SEG_CS, NONE, NONE), 0x9000, 3),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRLD, info(0, 1, SEG_CS, NONE, NONE), 0x9000, 3),
 	             NVMX_STATUS_OK);
 	expect_fault(13, NVMX_REASON_INSN_GP_SEGMENT);
 }
@@ -373,7 +373,7 @@ Test(segment, reads_from_a_readable_code_segment)
 	pm_setup();
 	seg_set(SEG_CS, 0, 0xffffffff, AR_CODE_XR);
 	refhost_mem_w64(&h, 0x9000, VMCS_A);
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMPTRLD, info(0, 1, SEG_CS, NONE, NONE), 0x9000, 3),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMPTRLD, info(0, 1, SEG_CS, NONE, NONE), 0x9000, 3),
 	             NVMX_STATUS_OK);
 	expect_succeed(3);
 }
@@ -392,13 +392,13 @@ Test(segment, wraps_rip_at_4_gib_outside_64_bit_mode)
 	struct nvmx_insn_exit ex;
 	memset(&ex, 0, sizeof(ex));
 	ex.size = sizeof(ex);
-	ex.exit_reason = NVMX_EXIT_VMPTRST;
+	ex.exit_reason = NVMX_EXIT_REASON_VMPTRST;
 	ex.insn_info = info(0, 1, SEG_DS, NONE, NONE);
 	ex.qualification = 0x9000;
 	ex.insn_len = 4;
 	ex.flags = NVMX_INSN_INFO_VALID;
 	refhost_l1_set(&h, NVMX_F_GUEST_RIP, 0xfffffffeull);
-	cr_assert_eq(nvmx_vcpu_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_OK);
+	cr_assert_eq(nvmx_vcpu_emulate_vmx_insn(h.vcpu, &ex, &r), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), 2);
 }
@@ -410,7 +410,7 @@ Test(decode_path, vmxon_from_bytes_matches_the_info_path)
 	static const uint8_t b[] = { 0xf3, 0x0f, 0xc7, 0x33 }; /* vmxon [rbx] */
 	refhost_mem_w64(&h, OPND, VMXON_PA);
 	h.gpr[RBX] = OPND;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMXON, b, sizeof(b), 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMXON, b, sizeof(b), 4), NVMX_STATUS_OK);
 	expect_succeed(4);
 	cr_assert(nvmx_vcpu_in_vmx_operation(h.vcpu));
 }
@@ -421,7 +421,7 @@ Test(decode_path, vmptrld_from_bytes_matches_the_info_path)
 	do_vmxon();
 	refhost_mem_w64(&h, OPND, VMCS_B);
 	h.gpr[RBX] = OPND;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_B);
 }
@@ -435,12 +435,12 @@ Test(decode_path, vmclear_with_sib_and_displacement_reaches_the_same_address)
 	h.gpr[RSI] = 0x7000;
 	h.gpr[RDI] = 0x100;
 	refhost_mem_w64(&h, 0x77f0, VMCS_A);
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMCLEAR, b, sizeof(b), 6), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMCLEAR, b, sizeof(b), 6), NVMX_STATUS_OK);
 	expect_succeed(6);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), ~0ull);
 	/* The info path with the same operand gives the same result. */
 	do_vmptrld(VMCS_A);
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMCLEAR, info(3, 2, SEG_DS, RDI, RSI), (uint64_t)-0x10, 6),
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMCLEAR, info(3, 2, SEG_DS, RDI, RSI), (uint64_t)-0x10, 6),
 	             NVMX_STATUS_OK);
 	expect_succeed(6);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), ~0ull);
@@ -450,7 +450,7 @@ Test(decode_path, vmptrst_rip_relative_uses_the_next_rip)
 {
 	static const uint8_t b[] = { 0x0f, 0xc7, 0x3d, 0x00, 0x01, 0x00, 0x00 }; /* vmptrst [rip+0x100] */
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRST, b, sizeof(b), 7), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRST, b, sizeof(b), 7), NVMX_STATUS_OK);
 	expect_succeed(7);
 	cr_assert_eq(refhost_mem_r64(&h, RIP0 + 7 + 0x100), ~0ull);
 }
@@ -461,7 +461,7 @@ Test(decode_path, vmptrst_with_fs_override_adds_the_fs_base)
 	do_vmxon();
 	refhost_l1_set(&h, NVMX_F_GUEST_FS_BASE, 0x30000);
 	h.gpr[RBX] = 0x8;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRST, b, sizeof(b), 4), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRST, b, sizeof(b), 4), NVMX_STATUS_OK);
 	expect_succeed(4);
 	cr_assert_eq(refhost_mem_r64(&h, 0x30008), ~0ull);
 }
@@ -474,7 +474,7 @@ Test(decode_path, vmread_register_form)
 	do_vmwrite(NVMX_F_GUEST_RSP, 0x4242);
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	h.gpr[RAX] = 0;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMREAD, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMREAD, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(h.gpr[RAX], 0x4242);
 }
@@ -486,7 +486,7 @@ Test(decode_path, vmwrite_register_form)
 	do_vmptrld(VMCS_A);
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	h.gpr[RCX] = 0x1234;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMWRITE, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMWRITE, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 0x1234);
 }
@@ -499,7 +499,7 @@ Test(decode_path, vmwrite_memory_form)
 	h.gpr[RDX] = NVMX_F_GUEST_RSP;
 	h.gpr[RBX] = OPND;
 	refhost_mem_w64(&h, OPND, 0x5555aaaa5555aaaaull);
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMWRITE, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMWRITE, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(h.vcpu->cur->f[NVMX_IDX_GUEST_RSP], 0x5555aaaa5555aaaaull);
 }
@@ -511,7 +511,7 @@ Test(decode_path, invept_from_bytes)
 	do_vmptrld(VMCS_A);
 	h.gpr[RCX] = 3;
 	h.gpr[RBX] = OPND;
-	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 5), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_INVEPT, b, sizeof(b), 5), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVALID_INVEPT_TYPE, 5);
 }
 
@@ -524,7 +524,7 @@ Test(decode_path, invvpid_from_bytes)
 	h.gpr[RBX] = OPND;
 	refhost_mem_w64(&h, OPND, 0);
 	refhost_mem_w64(&h, OPND + 8, 0);
-	cr_assert_eq(exec_bytes(NVMX_EXIT_INVVPID, b, sizeof(b), 5), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_INVVPID, b, sizeof(b), 5), NVMX_STATUS_OK);
 	expect_valid(28, NVMX_REASON_INSN_VMFAIL_INVVPID_VPID_ZERO, 5);
 }
 
@@ -536,7 +536,7 @@ Test(decode_path, vmptrld_in_32_bit_protected_mode)
 	refhost_l1_set(&h, NVMX_F_GUEST_DS_BASE, 0x1000);
 	refhost_mem_w64(&h, 0x1000 + 0x7000, VMCS_A);
 	h.gpr[RBX] = 0xffffffff00007000ull; /* only EBX counts */
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_A);
 }
@@ -549,7 +549,7 @@ Test(decode_path, vmptrld_in_16_bit_protected_mode)
 	refhost_l1_set(&h, NVMX_F_GUEST_CS_AR_BYTES, 0xb | NVMX_AR_S | NVMX_AR_P);
 	refhost_mem_w64(&h, 0x7000, VMCS_B);
 	h.gpr[RBX] = 0x10007000ull; /* only BX counts */
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_B);
 }
@@ -558,7 +558,7 @@ Test(decode_path, vmlaunch_from_bytes_matches_the_info_path)
 {
 	static const uint8_t b[] = { 0x0f, 0x01, 0xc2 };
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMLAUNCH, b, sizeof(b), 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMLAUNCH, b, sizeof(b), 3), NVMX_STATUS_OK);
 	expect_invalid(NVMX_REASON_INSN_VMFAIL_NO_CURRENT_VMCS, 3);
 }
 
@@ -566,7 +566,7 @@ Test(decode_path, takes_the_length_from_the_bytes_when_the_host_gives_none)
 {
 	static const uint8_t b[] = { 0x0f, 0xc7, 0x3d, 0x00, 0x01, 0x00, 0x00 };
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRST, b, sizeof(b), 0), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRST, b, sizeof(b), 0), NVMX_STATUS_OK);
 	expect_succeed(7);
 }
 
@@ -574,7 +574,7 @@ Test(decode_path, refuses_bytes_of_another_instruction)
 {
 	static const uint8_t b[] = { 0x66, 0x0f, 0xc7, 0x33 }; /* vmclear, exit says vmptrld */
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 4), NVMX_STATUS_BAD_INSTRUCTION);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 4), NVMX_STATUS_BAD_INSTRUCTION);
 	cr_assert_eq(l1(NVMX_F_GUEST_RIP), RIP0);
 }
 
@@ -582,7 +582,7 @@ Test(decode_path, refuses_undecodable_bytes)
 {
 	static const uint8_t b[] = { 0x0f, 0xff };
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 2), NVMX_STATUS_BAD_INSTRUCTION);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 2), NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 Test(decode_path, refuses_a_register_form_as_the_wrong_instruction)
@@ -590,14 +590,14 @@ Test(decode_path, refuses_a_register_form_as_the_wrong_instruction)
 	/* 0F C7 /6 with a register operand is RDRAND, not VMPTRLD. */
 	static const uint8_t b[] = { 0x0f, 0xc7, 0xf0 };
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_VMPTRLD, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 Test(decode_path, raises_ud_on_invept_with_a_register_operand)
 {
 	static const uint8_t b[] = { 0x66, 0x0f, 0x38, 0x80, 0xc8 }; /* invept rcx, rax */
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 5), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_INVEPT, b, sizeof(b), 5), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
@@ -605,7 +605,7 @@ Test(decode_path, raises_ud_on_invvpid_with_a_rex_register_operand)
 {
 	static const uint8_t b[] = { 0x66, 0x41, 0x0f, 0x38, 0x81, 0xc0 }; /* invvpid rax, r8 */
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_INVVPID, b, sizeof(b), 6), NVMX_STATUS_OK);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_INVVPID, b, sizeof(b), 6), NVMX_STATUS_OK);
 	expect_fault(6, NVMX_REASON_INSN_UD_BAD_ENCODING);
 }
 
@@ -613,7 +613,7 @@ Test(decode_path, refuses_undecodable_invept_bytes_that_are_not_the_register_for
 {
 	static const uint8_t b[] = { 0x66, 0x0f, 0x38 };
 	do_vmxon();
-	cr_assert_eq(exec_bytes(NVMX_EXIT_INVEPT, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
+	cr_assert_eq(exec_bytes(NVMX_EXIT_REASON_INVEPT, b, sizeof(b), 3), NVMX_STATUS_BAD_INSTRUCTION);
 }
 
 /* SDM Table 28-13: for a register-form VMREAD/VMWRITE (bit 10 set), the
@@ -628,7 +628,7 @@ Test(operand, register_vmread_ignores_the_undefined_address_size_and_segment_bit
 	/* reg1 = RBX (destination), reg2 = RDX (field), address size 0 (16-bit,
 	 * impossible in 64-bit mode), segment 7 (no such segment). */
 	uint32_t inf = 1u << 10 | RBX << 3 | 0u << 7 | 7u << 15 | RDX << 28;
-	cr_assert_eq(exec_raw(NVMX_EXIT_VMREAD, inf, 0, 3), NVMX_STATUS_OK);
+	cr_assert_eq(exec_raw(NVMX_EXIT_REASON_VMREAD, inf, 0, 3), NVMX_STATUS_OK);
 	expect_succeed(3);
 	cr_expect_eq(h.gpr[RBX], 0x4321);
 }

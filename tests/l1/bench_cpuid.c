@@ -31,7 +31,7 @@ void kernel_main(uint32_t magic, uint32_t info)
 	while (r == 0) {
 		uint64_t reason;
 		vmread(NVMX_F_VM_EXIT_REASON, &reason);
-		if (reason != NVMX_EXIT_CPUID)
+		if (reason != NVMX_EXIT_REASON_CPUID)
 			break;
 		exits++;
 		uint64_t len, rip;

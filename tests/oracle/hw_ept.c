@@ -34,7 +34,7 @@ bool refhost_l1_store(struct refhost *h, uint64_t gpa, const void *buf, size_t l
 		return false;
 	for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 4096)
 		if (refhost_wp_test(h, p))
-			nvmx_vm_l1_write(h->vm, p);
+			nvmx_vm_notify_l1_write(h->vm, p);
 	return refhost_mem_write(h, gpa, buf, len);
 }
 

@@ -43,7 +43,7 @@ void *refhost_page_va(const struct refhost *h, uint64_t hpa);
 
 /* An L1 store to its own memory as L0 runs it: a write to a page the library
  * write-protected (NVMX_VM_WRITE_PROTECT_EPT12) faults to L0's handler,
- * which tells the library (nvmx_vm_l1_write) and completes the write. */
+ * which tells the library (nvmx_vm_notify_l1_write) and completes the write. */
 bool refhost_l1_store(struct refhost *h, uint64_t gpa, const void *buf, size_t len);
 /* Whether the library asked L0 to write-protect the L1 page holding gpa. */
 bool refhost_wp_test(const struct refhost *h, uint64_t gpa);

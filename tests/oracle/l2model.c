@@ -93,38 +93,38 @@ bool l2model_hw_exit(const struct refhost *h, const struct l2model_event *ev,
 	e->insn_len = insn_len(ev);
 	uint64_t pin = G(PIN_BASED_VM_EXEC_CONTROL), proc = G(CPU_BASED_VM_EXEC_CONTROL);
 	switch (ev->kind) {
-	case L2EV_CPUID: e->exit_reason = NVMX_EXIT_CPUID; return true;
-	case L2EV_VMCALL: e->exit_reason = NVMX_EXIT_VMCALL; return true;
+	case L2EV_CPUID: e->exit_reason = NVMX_EXIT_REASON_CPUID; return true;
+	case L2EV_VMCALL: e->exit_reason = NVMX_EXIT_REASON_VMCALL; return true;
 	case L2EV_VMX:
 		e->exit_reason = ev->vmx_reason;
 		e->insn_info = ev->vmx_info;
 		e->qualification = ev->vmx_qual;
 		return true;
-	case L2EV_HLT: e->exit_reason = NVMX_EXIT_HLT; return proc & NVMX_PROC_HLT_EXITING;
-	case L2EV_RDTSC: e->exit_reason = NVMX_EXIT_RDTSC; return proc & NVMX_PROC_RDTSC_EXITING;
+	case L2EV_HLT: e->exit_reason = NVMX_EXIT_REASON_HLT; return proc & NVMX_PROC_HLT_EXITING;
+	case L2EV_RDTSC: e->exit_reason = NVMX_EXIT_REASON_RDTSC; return proc & NVMX_PROC_RDTSC_EXITING;
 	case L2EV_INVLPG:
-		e->exit_reason = NVMX_EXIT_INVLPG;
+		e->exit_reason = NVMX_EXIT_REASON_INVLPG;
 		e->qualification = ev->address;
 		return proc & NVMX_PROC_INVLPG_EXITING;
 	case L2EV_RDMSR: case L2EV_WRMSR:
-		e->exit_reason = ev->kind == L2EV_RDMSR ? NVMX_EXIT_RDMSR : NVMX_EXIT_WRMSR;
+		e->exit_reason = ev->kind == L2EV_RDMSR ? NVMX_EXIT_REASON_RDMSR : NVMX_EXIT_REASON_WRMSR;
 		e->operand = ev->msr;
 		return msr_exits(h, ev->msr, ev->kind == L2EV_WRMSR);
 	case L2EV_IO: {
 		unsigned size = ev->size == 2 ? 2 : ev->size == 4 ? 4 : 1;
-		e->exit_reason = NVMX_EXIT_IO_INSTRUCTION;
+		e->exit_reason = NVMX_EXIT_REASON_IO_INSTRUCTION;
 		e->qualification = (uint64_t)(size - 1) | (ev->in ? 8u : 0u) | (uint64_t)ev->port << 16;
 		return io_exits(h, ev->port, size);
 	}
 	case L2EV_CR_WRITE: case L2EV_CR_READ:
-		e->exit_reason = NVMX_EXIT_CR_ACCESS;
+		e->exit_reason = NVMX_EXIT_REASON_CR_ACCESS;
 		e->qualification = ev->cr | (ev->kind == L2EV_CR_READ ? 1u << 4 : 0u); /* GPR RAX */
 		e->operand = ev->value;
 		return cr_exits(h, ev);
 	case L2EV_EXCEPTION: {
 		unsigned v = ev->vector & 31;
 		unsigned type = (v == 3 || v == 4) ? NVMX_INTR_TYPE_SW_EXCEPTION : NVMX_INTR_TYPE_HW_EXCEPTION;
-		e->exit_reason = NVMX_EXIT_EXCEPTION_NMI;
+		e->exit_reason = NVMX_EXIT_REASON_EXCEPTION_NMI;
 		e->intr_info = v | type << 8 | NVMX_INTR_INFO_VALID |
 		               (ev->has_error_code ? NVMX_INTR_INFO_DELIVER_CODE : 0);
 		e->intr_error_code = ev->error_code;
@@ -136,17 +136,17 @@ bool l2model_hw_exit(const struct refhost *h, const struct l2model_event *ev,
 		return bit;
 	}
 	case L2EV_EXTINT:
-		e->exit_reason = NVMX_EXIT_EXTERNAL_INTERRUPT;
+		e->exit_reason = NVMX_EXIT_REASON_EXTERNAL_INTERRUPT;
 		e->insn_len = 0;
-		if (G(VM_EXIT_CONTROLS) & NVMX_EXIT_ACK_INTR_ON_EXIT)
+		if (G(VM_EXIT_CONTROLS) & NVMX_EXIT_CTL_ACK_INTR_ON_EXIT)
 			e->intr_info = ev->vector | NVMX_INTR_INFO_VALID;
 		return pin & NVMX_PIN_EXT_INTR_EXITING;
 	case L2EV_NMI:
-		e->exit_reason = NVMX_EXIT_EXCEPTION_NMI;
+		e->exit_reason = NVMX_EXIT_REASON_EXCEPTION_NMI;
 		e->intr_info = 2 | NVMX_INTR_TYPE_NMI << 8 | NVMX_INTR_INFO_VALID;
 		return pin & NVMX_PIN_NMI_EXITING;
 	case L2EV_PREEMPTION_TIMER:
-		e->exit_reason = NVMX_EXIT_PREEMPTION_TIMER;
+		e->exit_reason = NVMX_EXIT_REASON_PREEMPTION_TIMER;
 		return pin & NVMX_PIN_PREEMPTION_TIMER;
 	}
 	return false;

@@ -45,7 +45,7 @@ static enum nvmx_status insn(uint32_t reason, bool mem, unsigned reg1, unsigned 
 static void vmlaunch(void)
 {
 	refhost_l1_set(&f.h, NVMX_F_GUEST_RIP, L1_RIP);
-	cr_assert_eq(insn(NVMX_EXIT_VMLAUNCH, false, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMLAUNCH, false, 0, 0), NVMX_STATUS_OK);
 }
 
 static void expect_l2_running(void)
@@ -98,12 +98,12 @@ Test(cve, CVE_2017_12154_l2_cannot_reach_the_physical_cr8_without_a_tpr_shadow)
 	cr_expect(vmcs02_proc() & NVMX_PROC_CR8_LOAD_EXITING, "MOV to CR8 must exit");
 	cr_expect(vmcs02_proc() & NVMX_PROC_CR8_STORE_EXITING, "MOV from CR8 must exit");
 	/* L2: mov cr8, rax (qualification: CR 8, access type 0, register 0). */
-	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_CR_ACCESS, 8, 0xf);
+	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_REASON_CR_ACCESS, 8, 0xf);
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &r), NVMX_STATUS_OK);
 	cr_expect_eq(r.action, NVMX_ACTION_L0_EXIT, "L0 emulates L1's TPR");
 	cr_expect_eq(r.reason, NVMX_REASON_EXIT_L0_NOT_WANTED_BY_L1);
 	/* L2: mov rax, cr8 (access type 1). */
-	e = l2_exit(NVMX_EXIT_CR_ACCESS, 8 | 1u << 4, 0);
+	e = l2_exit(NVMX_EXIT_REASON_CR_ACCESS, 8 | 1u << 4, 0);
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &r), NVMX_STATUS_OK);
 	cr_expect_eq(r.action, NVMX_ACTION_L0_EXIT);
 }
@@ -136,12 +136,12 @@ Test(cve, CVE_2018_12904_every_vmx_instruction_at_cpl3_raises_gp0_and_changes_no
 		bool mem;
 		const char *name;
 	} all[] = {
-		{ NVMX_EXIT_VMXON, true, "VMXON" },   { NVMX_EXIT_VMXOFF, false, "VMXOFF" },
-		{ NVMX_EXIT_VMCLEAR, true, "VMCLEAR" }, { NVMX_EXIT_VMPTRLD, true, "VMPTRLD" },
-		{ NVMX_EXIT_VMPTRST, true, "VMPTRST" }, { NVMX_EXIT_VMREAD, false, "VMREAD" },
-		{ NVMX_EXIT_VMWRITE, false, "VMWRITE" }, { NVMX_EXIT_VMLAUNCH, false, "VMLAUNCH" },
-		{ NVMX_EXIT_VMRESUME, false, "VMRESUME" }, { NVMX_EXIT_INVEPT, true, "INVEPT" },
-		{ NVMX_EXIT_INVVPID, true, "INVVPID" },
+		{ NVMX_EXIT_REASON_VMXON, true, "VMXON" },   { NVMX_EXIT_REASON_VMXOFF, false, "VMXOFF" },
+		{ NVMX_EXIT_REASON_VMCLEAR, true, "VMCLEAR" }, { NVMX_EXIT_REASON_VMPTRLD, true, "VMPTRLD" },
+		{ NVMX_EXIT_REASON_VMPTRST, true, "VMPTRST" }, { NVMX_EXIT_REASON_VMREAD, false, "VMREAD" },
+		{ NVMX_EXIT_REASON_VMWRITE, false, "VMWRITE" }, { NVMX_EXIT_REASON_VMLAUNCH, false, "VMLAUNCH" },
+		{ NVMX_EXIT_REASON_VMRESUME, false, "VMRESUME" }, { NVMX_EXIT_REASON_INVEPT, true, "INVEPT" },
+		{ NVMX_EXIT_REASON_INVVPID, true, "INVVPID" },
 	};
 	refhost_mem_w32(&f.h, OTHER_VMCS, 4);
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
@@ -200,7 +200,7 @@ Test(cve, CVE_2019_3887_x2apic_msrs_exit_when_vmcs02_does_not_virtualize_them)
 	cr_expect_eq(pass_r, 0, "%u x2APIC MSRs readable by L2 without an exit", pass_r);
 	cr_expect_eq(pass_w, 0, "%u x2APIC MSRs writable by L2 without an exit", pass_w);
 	/* The exit is L0's: L1 asked for none, L0 emulates L1's x2APIC. */
-	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_RDMSR, 0, 0x802);
+	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_REASON_RDMSR, 0, 0x802);
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &r), NVMX_STATUS_OK);
 	cr_expect_eq(r.action, NVMX_ACTION_L0_EXIT);
 	/* Other MSRs L1 and L0 pass still pass. */
@@ -283,13 +283,13 @@ Test(cve, CVE_2020_2732_an_emulated_l2_io_instruction_is_checked_against_l1s_bit
 	expect_l2_running();
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_CS_AR_BYTES, 0xa09b);
 	/* L2: out dx, eax with DX = 0x7ffe: ports 7FFEH-8001H, one of them L1's. */
-	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_IO_INSTRUCTION, 0, 0x7ffe);
+	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_REASON_IO_INSTRUCTION, 0, 0x7ffe);
 	e.flags = NVMX_L2_EXIT_EMULATED;
 	e.bytes[0] = 0xef;
 	e.nbytes = 1;
 	cr_assert_eq(nvmx_vcpu_handle_exit(f.v, &e, &r), NVMX_STATUS_OK);
 	cr_expect_eq(r.outcome, NVMX_OUTCOME_EXIT_TO_L1, "%s", nvmx_reason_name(r.reason));
-	cr_expect_eq(r.exit_reason, NVMX_EXIT_IO_INSTRUCTION);
+	cr_expect_eq(r.exit_reason, NVMX_EXIT_REASON_IO_INSTRUCTION);
 	/* SDM Table 28-5: size 4 (3), OUT (bit 3 clear), DX (bit 6 clear), port in 31:16. */
 	cr_expect_eq(r.exit_qualification, 0x7ffe0003ull, "got %#llx",
 	             (unsigned long long)r.exit_qualification);
@@ -304,7 +304,7 @@ Test(cve, CVE_2020_2732_an_emulated_io_access_that_l1_does_not_intercept_stays_w
 	vmlaunch();
 	expect_l2_running();
 	refhost_vmcs02_set(&f.h, NVMX_F_GUEST_CS_AR_BYTES, 0xa09b);
-	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_IO_INSTRUCTION, 0, 0x3f8);
+	struct nvmx_l2_exit e = l2_exit(NVMX_EXIT_REASON_IO_INSTRUCTION, 0, 0x3f8);
 	e.flags = NVMX_L2_EXIT_EMULATED;
 	e.bytes[0] = 0xee; /* out dx, al */
 	e.nbytes = 1;
@@ -421,11 +421,11 @@ Test(cve, CVE_2019_7221_a_preemption_timer_expiry_after_l2_is_gone_is_refused)
 	cr_expect_eq(memcmp(before.f, f.s->f, sizeof(before.f)), 0);
 	/* L1 clears the VMCS and loads another into the freed slot: still refused. */
 	refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-	cr_assert_eq(insn(NVMX_EXIT_VMCLEAR, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMCLEAR, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	refhost_mem_w32(&f.h, OTHER_VMCS, 4);
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	cr_expect_eq(timer_fires(), NVMX_STATUS_WRONG_STATE);
 }
@@ -468,16 +468,16 @@ Test(cve, CVE_2026_64562_a_linked_vmcs_cleared_and_evicted_is_read_from_memory_a
 	refhost_mem_w32(&f.h, OTHER_VMCS, 4);
 	/* L1 loads the VMCS it will link to (it is now cached), then goes back. */
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	fx_set(&f, NVMX_IDX_VMCS_LINK_POINTER, OTHER_VMCS);
 	/* L1 clears the linked VMCS (its cache slot is freed), then overwrites
 	 * the region: the link now names a region with revision 0. */
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
-	cr_assert_eq(insn(NVMX_EXIT_VMCLEAR, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMCLEAR, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	refhost_mem_w32(&f.h, OTHER_VMCS, 0);
 	vmlaunch();
@@ -496,7 +496,7 @@ Test(cve, CVE_2026_64562_a_one_slot_cache_evicts_the_current_vmcs_without_losing
 	fx_fini(&f);
 	memset(&f, 0, sizeof(f));
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vmcs12_cache_slots = 1;
 	cr_assert_eq(refhost_init(&f.h, FX_MEM, &cfg), NVMX_STATUS_OK);
 	f.v = f.h.vcpu;
@@ -505,22 +505,22 @@ Test(cve, CVE_2026_64562_a_one_slot_cache_evicts_the_current_vmcs_without_losing
 	refhost_mem_w32(&f.h, FX_VMCS12, 4);
 	refhost_mem_w32(&f.h, OTHER_VMCS, 4);
 	refhost_mem_w64(&f.h, OPND, FX_VMXON);
-	cr_assert_eq(insn(NVMX_EXIT_VMXON, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMXON, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	f.h.gpr[1] = 0x1234;
 	f.h.gpr[2] = NVMX_F_GUEST_RIP;
-	cr_assert_eq(insn(NVMX_EXIT_VMWRITE, false, 1, 2), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMWRITE, false, 1, 2), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	/* VMPTRLD of another VMCS takes the only slot: A is written back. */
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	cr_expect_eq(nvmx_vcpu_current_vmptr(f.v), OTHER_VMCS);
 	refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
-	cr_assert_eq(insn(NVMX_EXIT_VMREAD, false, 3, 2), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMREAD, false, 3, 2), NVMX_STATUS_OK);
 	cr_expect_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	cr_expect_eq(f.h.gpr[3], 0x1234, "the evicted VMCS kept its field");
 }
@@ -705,7 +705,7 @@ Test(cve, CVE_2021_29657_vmptrld_caches_the_revision_it_checked)
 	refhost_mem_w32(&f.h, OTHER_VMCS, 4);
 	refhost_mem_w64(&f.h, OPND, OTHER_VMCS);
 	race(OTHER_VMCS + 3, 1, 0x80, 1);
-	cr_assert_eq(insn(NVMX_EXIT_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
+	cr_assert_eq(insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 	/* The VMCS is an ordinary one (SDM 25.10): VMLAUNCH is not refused as
 	 * a shadow VMCS, and VMPTRLD of it again succeeds. */

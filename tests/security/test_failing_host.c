@@ -64,36 +64,36 @@ static enum nvmx_status step(unsigned k)
 {
 	memset(&r, 0, sizeof(r));
 	switch (k) {
-	case 0: return insn(NVMX_EXIT_VMLAUNCH, false, 0, 0);
-	case 1: return l2_exit(NVMX_EXIT_EPT_VIOLATION, 1 /* read */, L2_GPA);
-	case 2: return l2_exit(NVMX_EXIT_CPUID, 0, 0);
+	case 0: return insn(NVMX_EXIT_REASON_VMLAUNCH, false, 0, 0);
+	case 1: return l2_exit(NVMX_EXIT_REASON_EPT_VIOLATION, 1 /* read */, L2_GPA);
+	case 2: return l2_exit(NVMX_EXIT_REASON_CPUID, 0, 0);
 	case 3:
 		f.h.gpr[2] = NVMX_F_GUEST_RIP;
-		return insn(NVMX_EXIT_VMREAD, false, 3, 2);
+		return insn(NVMX_EXIT_REASON_VMREAD, false, 3, 2);
 	case 4:
 		f.h.gpr[1] = 0x401000;
 		f.h.gpr[2] = NVMX_F_GUEST_RIP;
-		return insn(NVMX_EXIT_VMWRITE, false, 1, 2);
-	case 5: return insn(NVMX_EXIT_VMRESUME, false, 0, 0);
-	case 6: return l2_exit(NVMX_EXIT_CPUID, 0, 0);
+		return insn(NVMX_EXIT_REASON_VMWRITE, false, 1, 2);
+	case 5: return insn(NVMX_EXIT_REASON_VMRESUME, false, 0, 0);
+	case 6: return l2_exit(NVMX_EXIT_REASON_CPUID, 0, 0);
 	case 7:
 		refhost_mem_w64(&f.h, OPND, EPT12 | 0x5e);
 		refhost_mem_w64(&f.h, OPND + 8, 0);
 		f.h.gpr[1] = 1;
-		return insn(NVMX_EXIT_INVEPT, true, 0, 1);
+		return insn(NVMX_EXIT_REASON_INVEPT, true, 0, 1);
 	case 8:
 		refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-		return insn(NVMX_EXIT_VMCLEAR, true, 0, 0);
+		return insn(NVMX_EXIT_REASON_VMCLEAR, true, 0, 0);
 	case 9:
 		refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-		return insn(NVMX_EXIT_VMPTRLD, true, 0, 0);
+		return insn(NVMX_EXIT_REASON_VMPTRLD, true, 0, 0);
 	case 10:
 		refhost_mem_w64(&f.h, OPND, FX_VMCS12);
-		return insn(NVMX_EXIT_VMPTRST, true, 0, 0);
-	case 11: return insn(NVMX_EXIT_VMXOFF, false, 0, 0);
+		return insn(NVMX_EXIT_REASON_VMPTRST, true, 0, 0);
+	case 11: return insn(NVMX_EXIT_REASON_VMXOFF, false, 0, 0);
 	default:
 		refhost_mem_w64(&f.h, OPND, FX_VMXON);
-		return insn(NVMX_EXIT_VMXON, true, 0, 0);
+		return insn(NVMX_EXIT_REASON_VMXON, true, 0, 0);
 	}
 }
 
@@ -241,7 +241,7 @@ Test(failing_host, vm_and_vcpu_creation_fail_cleanly_at_every_allocation)
 	h.vm = NULL;
 	cr_assert_eq(h.alloc_bytes, 0);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	unsigned failures = 0;
 	for (uint64_t n = 1; n < 10000; n++) {
 		refhost_fail_at(&h, n, n & 1 ? REFHOST_FAIL_SOFT : REFHOST_FAIL_HARD);

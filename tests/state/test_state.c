@@ -96,7 +96,7 @@ static struct nvmx_result cpuid_exit(struct entry_fixture *f)
 	struct nvmx_l2_exit e;
 	memset(&e, 0, sizeof(e));
 	e.size = sizeof(e);
-	e.exit_reason = NVMX_EXIT_CPUID;
+	e.exit_reason = NVMX_EXIT_REASON_CPUID;
 	e.insn_len = 2;
 	struct nvmx_result res;
 	cr_assert_eq(nvmx_vcpu_handle_exit(f->v, &e, &res), NVMX_STATUS_OK);
@@ -217,7 +217,7 @@ Test(state, in_l2_saving_does_not_change_what_l1_sees_later)
 	struct nvmx_result res = cpuid_exit(&A);
 	cr_assert_eq(res.outcome, NVMX_OUTCOME_EXIT_TO_L1);
 	cr_assert_eq(A.v->cur->f[NVMX_IDX_GUEST_RIP], 0x400abc);
-	cr_assert_eq(A.v->cur->f[NVMX_IDX_VM_EXIT_REASON], NVMX_EXIT_CPUID);
+	cr_assert_eq(A.v->cur->f[NVMX_IDX_VM_EXIT_REASON], NVMX_EXIT_REASON_CPUID);
 }
 
 Test(state, pending_run_keeps_injected_event_and_timer_value)
@@ -1029,7 +1029,7 @@ Test(state_vm, smaller_pool_keeps_the_most_recent_vpid12s)
 	use_vpids(&A);  /* LRU order 3, 9, 7 */
 	blen = vm_save(&A, blob);
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vpid02_first = 0x100;
 	cfg.vpid02_count = 3;   /* 0x100 serves L1s without VPID: two to map */
 	static struct refhost h;

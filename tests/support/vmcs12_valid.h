@@ -48,8 +48,8 @@ static inline void tsup_vmcs12_valid(struct nvmx_vm *vm, tsup_vmcs12_set_fn *set
 	nvmx_vm_get_cap(vm, NVMX_MSR_IA32_VMX_TRUE_ENTRY_CTLS, &entry0);
 	set(ctx, NVMX_IDX_PIN_BASED_VM_EXEC_CONTROL, (uint32_t)pin0 | NVMX_PIN_EXT_INTR_EXITING);
 	set(ctx, NVMX_IDX_CPU_BASED_VM_EXEC_CONTROL, (uint32_t)proc0);
-	set(ctx, NVMX_IDX_VM_EXIT_CONTROLS, (uint32_t)exit0 | NVMX_EXIT_HOST_ADDR_SPACE_SIZE);
-	set(ctx, NVMX_IDX_VM_ENTRY_CONTROLS, (uint32_t)entry0 | NVMX_ENTRY_IA32E_MODE_GUEST);
+	set(ctx, NVMX_IDX_VM_EXIT_CONTROLS, (uint32_t)exit0 | NVMX_EXIT_CTL_HOST_ADDR_SPACE_SIZE);
+	set(ctx, NVMX_IDX_VM_ENTRY_CONTROLS, (uint32_t)entry0 | NVMX_ENTRY_CTL_IA32E_MODE_GUEST);
 	set(ctx, NVMX_IDX_VMCS_LINK_POINTER, ~0ull);
 	tsup_vmcs12_host64(set, ctx);
 	set(ctx, NVMX_IDX_GUEST_CR0, 0x80000031ull);

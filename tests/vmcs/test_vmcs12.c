@@ -24,7 +24,7 @@ static struct nvmx_result r;
 static void start(uint32_t slots)
 {
 	struct nvmx_vm_config cfg;
-	nvmx_vm_example_config(&cfg);
+	nvmx_vm_config_example(&cfg);
 	cfg.vmcs12_cache_slots = slots;
 	cr_assert_eq(refhost_init(&h, 1ull << 20, &cfg), NVMX_STATUS_OK);
 	refhost_mem_w32(&h, VMXON_PA, REV);
@@ -32,7 +32,7 @@ static void start(uint32_t slots)
 	refhost_mem_w32(&h, VMCS_B, REV);
 	refhost_mem_w32(&h, VMCS_C, REV);
 	refhost_mem_w64(&h, OPND, VMXON_PA);
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMXON, .mem = true, .la = OPND };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMXON, .mem = true, .la = OPND };
 	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
 }
@@ -52,7 +52,7 @@ static void ptr_insn(uint32_t reason, uint64_t pa)
 
 static void vmwrite(uint32_t enc, uint64_t val)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMWRITE, .reg1 = 1, .reg2 = 2 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMWRITE, .reg1 = 1, .reg2 = 2 };
 	h.gpr[2] = enc;
 	h.gpr[1] = val;
 	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
@@ -61,7 +61,7 @@ static void vmwrite(uint32_t enc, uint64_t val)
 
 static uint64_t vmread(uint32_t enc)
 {
-	struct refhost_insn in = { .exit_reason = NVMX_EXIT_VMREAD, .reg1 = 0, .reg2 = 2 };
+	struct refhost_insn in = { .exit_reason = NVMX_EXIT_REASON_VMREAD, .reg1 = 0, .reg2 = 2 };
 	h.gpr[2] = enc;
 	cr_assert_eq(refhost_exec(&h, &in, &r), NVMX_STATUS_OK);
 	cr_assert_eq(r.outcome, NVMX_OUTCOME_SUCCEED);
@@ -82,10 +82,10 @@ TestSuite(vmcs12_one_slot, .init = start1, .fini = stop);
 Test(vmcs12_layout, vmclear_writes_revision_abort_magic_version_launch_and_fields)
 {
 	refhost_mem_w32(&h, VMCS_A + 4, 0x77);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_GUEST_RIP, 0xfeedface);
 	vmwrite(NVMX_F_GUEST_CS_SELECTOR, 0x23);
-	ptr_insn(NVMX_EXIT_VMCLEAR, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMCLEAR, VMCS_A);
 	uint8_t b[16];
 	refhost_mem_read(&h, VMCS_A, b, 16);
 	cr_assert_eq(refhost_mem_r32(&h, VMCS_A), REV);
@@ -100,9 +100,9 @@ Test(vmcs12_layout, vmclear_writes_revision_abort_magic_version_launch_and_field
 Test(vmcs12_layout, field_slots_follow_the_compact_index)
 {
 	/* Slot 0 is the first field of the list, VIRTUAL_PROCESSOR_ID (0x0000). */
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(0x0000, 0x1234);
-	ptr_insn(NVMX_EXIT_VMCLEAR, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMCLEAR, VMCS_A);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + 16), 0x1234);
 }
 
@@ -112,14 +112,14 @@ Test(vmcs12_layout, loads_field_values_from_a_region_in_its_layout)
 	uint8_t ver[2] = { 1, 0 };
 	refhost_mem_write(&h, VMCS_A + 12, ver, 2);
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP), 0xabcdef);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0xabcdef);
 }
 
 Test(vmcs12_layout, a_region_without_the_magic_loads_as_zero_and_clear)
 {
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP), 0xabcdef);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0);
 	cr_assert_not(h.vcpu->cur->launched);
 }
@@ -130,7 +130,7 @@ Test(vmcs12_layout, a_region_of_another_layout_version_loads_as_zero)
 	uint8_t ver[3] = { 2, 0, 1 };
 	refhost_mem_write(&h, VMCS_A + 12, ver, 3);
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP), 0xabcdef);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0);
 	cr_assert_not(h.vcpu->cur->launched);
 }
@@ -141,13 +141,13 @@ Test(vmcs12_layout, masks_stored_values_wider_than_their_field)
 	uint8_t ver[2] = { 1, 0 };
 	refhost_mem_write(&h, VMCS_A + 12, ver, 2);
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_CS_SELECTOR), 0xffff0000ffff1234ull);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_CS_SELECTOR), 0x1234);
 }
 
 Test(vmcs12_layout, launch_state_persists_through_write_back_and_reload)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	/* As a successful VMLAUNCH leaves it: launched, and the copy in
 	 * memory out of date. */
 	h.vcpu->cur->launched = true;
@@ -167,7 +167,7 @@ Test(vmcs12_layout, vmclear_of_an_uncached_region_in_its_layout_keeps_fields)
 	uint8_t hdr[3] = { 1, 0, 1 };
 	refhost_mem_write(&h, VMCS_A + 12, hdr, 3);
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP), 0x99);
-	ptr_insn(NVMX_EXIT_VMCLEAR, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMCLEAR, VMCS_A);
 	uint8_t b[16];
 	refhost_mem_read(&h, VMCS_A, b, 16);
 	cr_assert_eq(b[14], 0);
@@ -178,7 +178,7 @@ Test(vmcs12_layout, vmclear_of_a_foreign_region_initializes_it)
 {
 	refhost_mem_w32(&h, VMCS_A + 4, 0x5);
 	refhost_mem_w64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP), 0x99);
-	ptr_insn(NVMX_EXIT_VMCLEAR, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMCLEAR, VMCS_A);
 	cr_assert_eq(refhost_mem_r32(&h, VMCS_A), REV);
 	cr_assert_eq(refhost_mem_r32(&h, VMCS_A + 4), 0x5);
 	cr_assert_eq(refhost_mem_r32(&h, VMCS_A + 8), MAGIC);
@@ -187,11 +187,11 @@ Test(vmcs12_layout, vmclear_of_a_foreign_region_initializes_it)
 
 Test(vmcs12_layout, vmclear_writes_back_the_cached_copy_and_drops_it)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_GUEST_RSP, 0x31337);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP)), 0);
 	uint64_t wb = stats().vmcs12_writebacks;
-	ptr_insn(NVMX_EXIT_VMCLEAR, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMCLEAR, VMCS_A);
 	cr_assert_eq(stats().vmcs12_writebacks, wb + 1);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP)), 0x31337);
 	cr_assert_null(nvmx_vmcs12_find(h.vcpu, VMCS_A));
@@ -199,7 +199,7 @@ Test(vmcs12_layout, vmclear_writes_back_the_cached_copy_and_drops_it)
 
 Test(vmcs12_layout, vmwrite_stays_in_the_cache_until_write_back)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_GUEST_RSP, 0x31337);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP)), 0);
 	cr_assert(h.vcpu->cur->mem_dirty);
@@ -207,57 +207,57 @@ Test(vmcs12_layout, vmwrite_stays_in_the_cache_until_write_back)
 
 Test(vmcs12_cache, evicts_the_least_recently_used_slot_with_write_back)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_GUEST_RSP, 0xa);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_B);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_B);
 	vmwrite(NVMX_F_GUEST_RSP, 0xb);
 	uint64_t loads = stats().vmcs12_loads, wb = stats().vmcs12_writebacks;
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_C);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_C);
 	cr_assert_eq(stats().vmcs12_loads, loads + 1);
 	cr_assert_eq(stats().vmcs12_writebacks, wb + 1);
 	cr_assert_null(nvmx_vmcs12_find(h.vcpu, VMCS_A));
 	cr_assert_not_null(nvmx_vmcs12_find(h.vcpu, VMCS_B));
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP)), 0xa);
 	/* Reloading A brings its value back from memory. */
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0xa);
 }
 
 Test(vmcs12_cache, a_reload_refreshes_recency)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_B);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_C);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_B);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_C);
 	cr_assert_not_null(nvmx_vmcs12_find(h.vcpu, VMCS_A));
 	cr_assert_null(nvmx_vmcs12_find(h.vcpu, VMCS_B));
 }
 
 Test(vmcs12_cache, a_clean_slot_is_evicted_without_write_back)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_B);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_B);
 	uint64_t wb = stats().vmcs12_writebacks;
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_C);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_C);
 	cr_assert_eq(stats().vmcs12_writebacks, wb);
 }
 
 Test(vmcs12_cache, a_cached_vmptrld_does_not_read_memory)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	uint64_t loads = stats().vmcs12_loads;
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(stats().vmcs12_loads, loads);
 }
 
 Test(vmcs12_one_slot, switching_evicts_the_current_vmcs12_with_write_back)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_GUEST_RSP, 0xa);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_B);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_B);
 	cr_assert_eq(nvmx_vcpu_current_vmptr(h.vcpu), VMCS_B);
 	cr_assert_eq(refhost_mem_r64(&h, VMCS_A + SLOT_OFF(NVMX_IDX_GUEST_RSP)), 0xa);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	cr_assert_eq(vmread(NVMX_F_GUEST_RSP), 0xa);
 }
 
@@ -274,7 +274,7 @@ Test(vmcs12_peek, no_current_vmcs_is_wrong_state)
 
 Test(vmcs12_peek, control_and_host_fields_as_l1_wrote_them)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	vmwrite(NVMX_F_EPT_POINTER, 0x123456789001eull);
 	vmwrite(NVMX_F_HOST_RIP, 0xffffffff81000000ull);
 	uint64_t x = 0;
@@ -290,7 +290,7 @@ Test(vmcs12_peek, control_and_host_fields_as_l1_wrote_them)
 
 Test(vmcs12_peek, guest_state_exit_information_and_unknown_fields_are_refused)
 {
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	uint64_t x = 7;
 	/* Encoding bits 11:10: 2 is guest state (GUEST_RIP 0x681e), 1 exit
 	 * information (VM_EXIT_REASON 0x4402). */
@@ -312,7 +312,7 @@ Test(vmcs12_peek, a_field_l1_is_not_offered_is_refused)
 	cr_assert_eq(nvmx_vm_get_cap(h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, &c2), NVMX_STATUS_OK);
 	cr_assert_eq(nvmx_vm_set_cap(h.vm, NVMX_MSR_IA32_VMX_PROCBASED_CTLS2, c2 & ~(1ull << 33)),
 	             NVMX_STATUS_OK);
-	ptr_insn(NVMX_EXIT_VMPTRLD, VMCS_A);
+	ptr_insn(NVMX_EXIT_REASON_VMPTRLD, VMCS_A);
 	uint64_t x;
 	cr_assert_eq(nvmx_vcpu_vmcs12_peek(h.vcpu, NVMX_F_EPT_POINTER, &x), NVMX_STATUS_INVALID_ARGUMENT);
 }
