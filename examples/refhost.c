@@ -465,8 +465,20 @@ static enum nvmx_status op_msr_load(void *host, bool l2, uint32_t msr, uint64_t 
 	struct refhost *h = host;
 	if (inject(h, REFHOST_FAIL_MSR_LOAD))
 		return injected(h, NVMX_STATUS_NOT_SUPPORTED);
-	(void)l2; /* one processor: the same MSR file */
 	h->msr_loads++;
+	if (l2 && h->msr_load_to_vmcs02) {
+		/* SDM 25.4.1: the guest-state fields of these MSRs. */
+		static const struct { uint32_t msr, field; } via[] = {
+			{ 0x174, 0x482a }, { 0x175, 0x6824 }, { 0x176, 0x6826 }, { 0x1d9, 0x2802 },
+			{ 0x277, 0x2804 }, { 0x38f, 0x2808 }, { 0xc0000080u, 0x2806 },
+		};
+		for (size_t i = 0; i < sizeof(via) / sizeof(via[0]); i++)
+			if (via[i].msr == msr) {
+				refhost_vmcs02_set(h, via[i].field, v);
+				return NVMX_STATUS_OK;
+			}
+	}
+	/* Otherwise one processor: the same MSR file for L1 and L2. */
 	return refhost_wrmsr(h, msr, v) == NVMX_REASON_MSR_WRITE_OK ? NVMX_STATUS_OK
 	                                                            : NVMX_STATUS_NOT_SUPPORTED;
 }

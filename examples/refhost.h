@@ -89,6 +89,11 @@ struct refhost {
 	struct refhost_msr msrs[REFHOST_MAX_MSRS];
 	unsigned nmsrs;
 	uint64_t msr_loads, msr_stores;  /* msr_load / msr_store callbacks */
+	/* Act as a hardware L0 does for an L2 MSR-load entry of an MSR that a
+	 * VMCS guest-state field loads (EFER, PAT, DEBUGCTL, SYSENTER_*,
+	 * PERF_GLOBAL_CTRL): write the value into that VMCS02 field, where the
+	 * processor's VM entry would load it from, instead of the MSR file. */
+	bool msr_load_to_vmcs02;
 	uint64_t dr7;                 /* the processor's DR7 while L2 runs */
 	uint64_t vmcs_reads, vmcs_writes;
 	/* L1 state (VMCS01 guest fields in a real host) through l1_read/l1_write. */

@@ -195,6 +195,20 @@ enum nvmx_cap_msr {
 #define NVMX_MSR_IA32_SMBASE 0x9eu
 #define NVMX_MSR_IA32_FS_BASE 0xc0000100u
 #define NVMX_MSR_IA32_GS_BASE 0xc0000101u
+/* MSRs VMCS guest-state fields load at VM entry (SDM 25.4.1). */
+#define NVMX_MSR_IA32_SYSENTER_CS 0x174u
+#define NVMX_MSR_IA32_SYSENTER_ESP 0x175u
+#define NVMX_MSR_IA32_SYSENTER_EIP 0x176u
+#define NVMX_MSR_IA32_DEBUGCTL 0x1d9u
+#define NVMX_MSR_IA32_PAT 0x277u
+#define NVMX_MSR_IA32_PERF_GLOBAL_CTRL 0x38fu
+#define NVMX_MSR_IA32_RTIT_CTL 0x570u
+#define NVMX_MSR_IA32_S_CET 0x6a2u
+#define NVMX_MSR_IA32_INTERRUPT_SSP_TABLE_ADDR 0x6a8u
+#define NVMX_MSR_IA32_PKRS 0x6e1u
+#define NVMX_MSR_IA32_BNDCFGS 0xd90u
+#define NVMX_MSR_IA32_LBR_CTL 0x14ceu
+#define NVMX_MSR_IA32_EFER 0xc0000080u
 /* x2APIC MSRs: indices 800H-8FFH (bits 31:8 = 8). */
 #define NVMX_MSR_IS_X2APIC(idx) (((uint32_t)(idx) >> 8) == 0x8u)
 #define NVMX_CAP_MSR_FIRST 0x480u

@@ -230,9 +230,10 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	NVMX_CHECK(nvmx_entry_check_guest(&x));
 	if (x.reason)
 		return entry_fail(&x, NVMX_EXIT_REASON_ENTRY_FAIL_GUEST_STATE, res);
-	NVMX_CHECK(nvmx_entry_load_msrs(&x));
-	if (x.reason)
-		return entry_fail(&x, NVMX_EXIT_REASON_ENTRY_FAIL_MSR_LOAD, res);
+	/* SDM 27.4: the MSR-load area is processed after the guest state is
+	 * loaded (27.3), so the merge builds VMCS02 first: a host that loads
+	 * an MSR by writing its VMCS02 guest field (EFER, PAT, DEBUGCTL...)
+	 * must not have that write overwritten by the merge. */
 	enum nvmx_status st = nvmx_merge_build(&x);
 	if (st != NVMX_STATUS_OK) {
 		e->ctl_ok = false;
@@ -248,6 +249,9 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 		e->ctl_map_gen = nvmx_atomic_load(&v->vm->map_gen);
 		e->ctl_xl = x.xl;
 	}
+	NVMX_CHECK(nvmx_entry_load_msrs(&x));
+	if (x.reason)
+		return entry_fail(&x, NVMX_EXIT_REASON_ENTRY_FAIL_MSR_LOAD, res);
 
 	if (launch) {
 		s->launched = true;

@@ -12,6 +12,34 @@
 #include "entry_int.h"
 #include <nvmx/msr.h>
 
+/*
+ * The VMCS guest-state field that loads `msr` at VM entry (SDM 25.4.1), or
+ * -1. A host that runs L2 on a hardware VMCS02 satisfies an MSR-load entry
+ * for such an MSR by writing that VMCS02 field (the processor would load the
+ * MSR from it on the entry), so after the host's msr_load the library no
+ * longer knows what VMCS02 holds there: the next entry writes it again from
+ * VMCS12 (vmcs/sync.h, nvmx_sync_vmcs02_forget).
+ */
+static int guest_msr_field(uint32_t msr)
+{
+	switch (msr) {
+	case NVMX_MSR_IA32_SYSENTER_CS: return NVMX_IDX_GUEST_SYSENTER_CS;
+	case NVMX_MSR_IA32_SYSENTER_ESP: return NVMX_IDX_GUEST_SYSENTER_ESP;
+	case NVMX_MSR_IA32_SYSENTER_EIP: return NVMX_IDX_GUEST_SYSENTER_EIP;
+	case NVMX_MSR_IA32_DEBUGCTL: return NVMX_IDX_GUEST_IA32_DEBUGCTL;
+	case NVMX_MSR_IA32_PAT: return NVMX_IDX_GUEST_IA32_PAT;
+	case NVMX_MSR_IA32_PERF_GLOBAL_CTRL: return NVMX_IDX_GUEST_IA32_PERF_GLOBAL_CTRL;
+	case NVMX_MSR_IA32_RTIT_CTL: return NVMX_IDX_GUEST_IA32_RTIT_CTL;
+	case NVMX_MSR_IA32_S_CET: return NVMX_IDX_GUEST_S_CET;
+	case NVMX_MSR_IA32_INTERRUPT_SSP_TABLE_ADDR: return NVMX_IDX_GUEST_INTR_SSP_TABLE_ADDR;
+	case NVMX_MSR_IA32_PKRS: return NVMX_IDX_GUEST_IA32_PKRS;
+	case NVMX_MSR_IA32_BNDCFGS: return NVMX_IDX_GUEST_BNDCFGS;
+	case NVMX_MSR_IA32_LBR_CTL: return NVMX_IDX_GUEST_IA32_LBR_CTL;
+	case NVMX_MSR_IA32_EFER: return NVMX_IDX_GUEST_IA32_EFER;
+	default: return -1;
+	}
+}
+
 enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 {
 	struct nvmx_vmcs12 *s = x->s;
@@ -44,7 +72,7 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 			if (w != NVMX_REASON_MSR_WRITE_OK && w != NVMX_REASON_MSR_NOT_ARCHITECTURAL)
 				r = w;
 		}
-		if (r == NVMX_REASON_NONE && !x->v->vm->ops.msr_load)
+		if (r == NVMX_REASON_NONE && !NVMX_HOST_HAS(&x->v->vm->ops, msr_load))
 			r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
 		if (r == NVMX_REASON_NONE) {
 			/* NOT_SUPPORTED: WRMSR would fault, an entry failure L1
@@ -54,6 +82,9 @@ enum nvmx_status nvmx_entry_load_msrs(struct nvmx_entry_ctx *x)
 				r = NVMX_REASON_ENTRY_MSR_LOAD_REFUSED;
 			else if (st != NVMX_STATUS_OK)
 				return NVMX_STATUS_HOST_FAILURE;
+			int gf = guest_msr_field(e[0]);
+			if (gf >= 0)
+				nvmx_sync_vmcs02_forget(x->v, (unsigned)gf);
 		}
 		if (r != NVMX_REASON_NONE) {
 			x->qual = i + 1u;

@@ -529,6 +529,32 @@ Test(merge, the_entry_msr_load_area_reaches_the_hosts_msr_file)
 	cr_expect_eq(v, 7);
 }
 
+/* SDM 27.4: MSRs are loaded from the VM-entry MSR-load area after the
+ * guest state (27.3), so an IA32_PAT or IA32_EFER there is what L2 runs
+ * with. A hardware L0 loads them by writing VMCS02's guest fields: the
+ * merge must not overwrite those writes, and the next entry, whose area is
+ * empty, must give L2 VMCS12's values again. */
+Test(merge, msr_loads_a_host_routes_into_vmcs02_win_and_do_not_outlive_the_entry)
+{
+	F.h.msr_load_to_vmcs02 = true;
+	uint64_t pat12 = GET(GUEST_IA32_PAT), efer12 = GET(GUEST_IA32_EFER);
+	refhost_mem_w64(&F.h, 0x32000, 0x277);
+	refhost_mem_w64(&F.h, 0x32008, 0x0006060606060606ull); /* all WB */
+	refhost_mem_w64(&F.h, 0x32010, 0xc0000080u);
+	refhost_mem_w64(&F.h, 0x32018, efer12 & ~(uint64_t)NVMX_EFER_SCE);
+	SET(VM_ENTRY_MSR_LOAD_ADDR, 0x32000);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 2);
+	SET(VM_ENTRY_CONTROLS, GET(VM_ENTRY_CONTROLS) | NVMX_ENTRY_CTL_LOAD_PAT | NVMX_ENTRY_CTL_LOAD_EFER);
+	enter_ok(true);
+	cr_expect_eq(V02(GUEST_IA32_PAT), 0x0006060606060606ull);
+	cr_expect_eq(V02(GUEST_IA32_EFER), efer12 & ~(uint64_t)NVMX_EFER_SCE);
+	fx_exit_to_l1(&F);
+	SET(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	enter_ok(false);
+	cr_expect_eq(V02(GUEST_IA32_PAT), pat12);
+	cr_expect_eq(V02(GUEST_IA32_EFER), efer12);
+}
+
 Test(merge, a_refused_msr_load_entry_leaves_the_ones_before_it_loaded)
 {
 	refhost_mem_w64(&F.h, 0x32000, 0xc0000102u);
