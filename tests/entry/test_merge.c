@@ -444,6 +444,33 @@ Test(merge, stale_fields_from_the_exit_path_are_rewritten)
 	cr_assert_eq(resume_writes(), 2);
 }
 
+/* The sync owner's hooks for issue 12 (vmcs/sync.h). VMCS shadowing: a
+ * field that reached VMCS12 outside VMWRITE (L1 wrote it into a shadow VMCS,
+ * SDM 25.10) is rewritten into VMCS02 at the next entry. */
+Test(merge, a_field_written_outside_vmwrite_reaches_vmcs02)
+{
+	enter_ok(true);
+	F.s->f[NVMX_IDX_GUEST_RIP] = 0x401234; /* as a shadow-VMCS copy would */
+	nvmx_sync_vmcs12_written_outside(F.v, F.s, NVMX_IDX_GUEST_RIP);
+	cr_assert_eq(resume_writes(), 1);
+	cr_assert_eq(V02(GUEST_RIP), 0x401234);
+}
+
+/* Enlightened VMCS (TLFS, clean fields): L1 promises a group unchanged since
+ * the last entry; the library then neither rewrites nor re-reads it, even
+ * where its own tracking says a field may differ. */
+Test(merge, fields_marked_clean_are_not_rewritten)
+{
+	enter_ok(true);
+	uint64_t rsp02 = V02(GUEST_RSP);
+	SET(GUEST_RSP, rsp02 + 0x100);
+	uint64_t mask[NVMX_FIELD_WORDS] = { 0 };
+	mask[NVMX_IDX_GUEST_RSP / 64u] = 1ull << (NVMX_IDX_GUEST_RSP % 64u);
+	nvmx_sync_vmcs12_mark_clean(F.s, mask);
+	cr_assert_eq(resume_writes(), 0);
+	cr_assert_eq(V02(GUEST_RSP), rsp02);
+}
+
 Test(merge, msr_bitmap_merge_is_cached_until_l1s_page_changes)
 {
 	enter_ok(true);
