@@ -22,17 +22,23 @@
  */
 #include "emulate.h"
 #include "../entry/entry_int.h"
+#include "../ept/ept.h"
 
 bool nvmx_apic_emulated(struct nvmx_vcpu *v)
 {
 	return (nvmx_entry_policy(v)->flags & NVMX_L0_EMULATE_APIC_VIRT) != 0;
 }
 
-void nvmx_apic_merge_controls(struct nvmx_vcpu *v, uint32_t l1_proc, uint32_t *pin,
-                              uint32_t *proc, uint32_t *proc2)
+void nvmx_apic_merge_controls(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s, uint32_t l1_proc,
+                              uint32_t l1_proc2, uint32_t *pin, uint32_t *proc, uint32_t *proc2)
 {
 	if (!nvmx_apic_emulated(v))
 		return;
+	/* EPT02 may map the page from before (L1 turned the control on or
+	 * moved the address, or the policy changed): the control half of
+	 * VMCS02 is rebuilt in each of those cases, and the page dropped. */
+	if (l1_proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES)
+		nvmx_ept_zap_l1_page(v->vm, V12(s, APIC_ACCESS_ADDR));
 	*pin &= ~NVMX_PIN_POSTED_INTR;
 	*proc &= ~NVMX_PROC_TPR_SHADOW;
 	*proc2 &= ~(NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_APIC_REG_VIRT |

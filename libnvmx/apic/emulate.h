@@ -17,10 +17,12 @@ bool nvmx_apic_emulated(struct nvmx_vcpu *v);
  * removed (pin: process posted interrupts; proc: use TPR shadow; proc2:
  * virtualize APIC accesses, APIC-register virtualization, virtual-interrupt
  * delivery, virtualize x2APIC mode) and CR8-load/store exiting set when L1
- * uses a TPR shadow. Without the mode nothing changes.
+ * uses a TPR shadow; when L1 virtualizes APIC accesses, EPT02 leaves
+ * built from L1's APIC-access page are dropped. Without the mode nothing
+ * changes.
  */
-void nvmx_apic_merge_controls(struct nvmx_vcpu *v, uint32_t l1_proc, uint32_t *pin,
-                              uint32_t *proc, uint32_t *proc2);
+void nvmx_apic_merge_controls(struct nvmx_vcpu *v, const struct nvmx_vmcs12 *s, uint32_t l1_proc,
+                              uint32_t l1_proc2, uint32_t *pin, uint32_t *proc, uint32_t *proc2);
 
 /*
  * The shadow-EPT fill for L1 page `l1_gpa`: true when, in emulation mode,

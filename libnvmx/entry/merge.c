@@ -131,7 +131,7 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 		proc |= NVMX_PROC_UNCOND_IO_EXITING;
 	uint32_t proc2 = x->proc2 | pol->proc2_set;
 	/* NVMX_L0_EMULATE_APIC_VIRT: L1's APIC controls stay out (apic/emulate.c). */
-	nvmx_apic_merge_controls(v, x->proc, &pin, &proc, &proc2);
+	nvmx_apic_merge_controls(v, s, x->proc, x->proc2, &pin, &proc, &proc2);
 	/* Without a TPR shadow, MOV to/from CR8 in VMX non-root operation
 	 * operates on the local APIC's TPR (SDM 26.3), which is L0's, not L1's:
 	 * both must exit, to L0, which emulates L1's TPR for L2 (the class of
