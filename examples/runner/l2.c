@@ -324,9 +324,11 @@ static void apic_outcome(struct runner *r, enum nvmx_status st, const struct nvm
 	case NVMX_REASON_APIC_MSR_L1_APIC:
 	case NVMX_REASON_APIC_VAPIC_UNMAPPED:
 	case NVMX_REASON_APIC_PI_DESC_UNMAPPED:
+	case NVMX_REASON_APIC_CR8_INTERCEPTED:
 		outcome_from_result(r, res, false, 0, o);
 		return;
 	case NVMX_REASON_APIC_MSR_GP:
+	case NVMX_REASON_APIC_CR8_GP:
 		outcome_set(o, "l2-#GP");
 		return;
 	default:
@@ -612,6 +614,16 @@ static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const 
 		runner_trace_end(r, true, (uint32_t)refhost_vmcs02_get(&r->h, NVMX_F_VM_EXIT_REASON), &res);
 	if (st != NVMX_STATUS_OK) {
 		outcome_status(o, st);
+		return;
+	}
+	/* NVMX_L0_EMULATE_APIC_VIRT: VMCS02 intercepts MOV to/from CR8 for
+	 * L1's TPR shadow; an exit L1 did not ask for goes to libnvmx/apic. */
+	if (out != L2M_NO_EXIT && res.outcome == NVMX_OUTCOME_L0_EXIT &&
+	    (runner_opts.l0_flags & NVMX_L0_EMULATE_APIC_VIRT) &&
+	    (m.kind == L2EV_CR_WRITE || m.kind == L2EV_CR_READ) && m.cr == 8) {
+		bool write = m.kind == L2EV_CR_WRITE;
+		st = nvmx_vcpu_apic_cr8(r->h.vcpu, write, write ? m.value : 0, 3, &res);
+		apic_outcome(r, st, &res, !write, o);
 		return;
 	}
 	if (out == L2M_NO_EXIT)
