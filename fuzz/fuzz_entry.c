@@ -114,6 +114,35 @@ static void check_msr_area(struct entry_fixture *f)
 	}
 }
 
+/*
+ * NVMX_L0_EMULATE_APIC_VIRT: none of L1's APIC-virtualization controls in
+ * VMCS02; with L1's TPR shadow MOV to/from CR8 exits; with L1's "virtualize
+ * x2APIC mode" every RDMSR/WRMSR of 800H-8FFH exits (SDM 25.6.8, 25.6.9).
+ */
+static void check_apic_emulation(struct entry_fixture *f)
+{
+	if (!(f->pol.flags & NVMX_L0_EMULATE_APIC_VIRT))
+		return;
+	uint64_t pin = refhost_vmcs02_get(&f->h, NVMX_F_PIN_BASED_VM_EXEC_CONTROL);
+	uint64_t proc = refhost_vmcs02_get(&f->h, NVMX_F_CPU_BASED_VM_EXEC_CONTROL);
+	uint64_t proc2 = (proc & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? refhost_vmcs02_get(&f->h, NVMX_F_SECONDARY_VM_EXEC_CONTROL) : 0;
+	if ((pin & NVMX_PIN_POSTED_INTR) || (proc & NVMX_PROC_TPR_SHADOW) ||
+	    (proc2 & (NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_APIC_REG_VIRT |
+	              NVMX_PROC2_VIRT_INTR_DELIVERY | NVMX_PROC2_VIRT_X2APIC)))
+		die("APIC emulation: an APIC-virtualization control reached VMCS02", NULL);
+	uint64_t p12 = fx_get(f, NVMX_IDX_CPU_BASED_VM_EXEC_CONTROL);
+	uint64_t s12 = (p12 & NVMX_PROC_SECONDARY_CONTROLS)
+	                       ? fx_get(f, NVMX_IDX_SECONDARY_VM_EXEC_CONTROL) : 0;
+	if ((p12 & NVMX_PROC_TPR_SHADOW) &&
+	    (~proc & (NVMX_PROC_CR8_LOAD_EXITING | NVMX_PROC_CR8_STORE_EXITING)))
+		die("APIC emulation: MOV CR8 does not exit under L1's TPR shadow", NULL);
+	if (s12 & NVMX_PROC2_VIRT_X2APIC)
+		for (uint32_t m = 0x800; m <= 0x8ff; m++)
+			if (!fx_vmcs02_msr_exits(f, m, false) || !fx_vmcs02_msr_exits(f, m, true))
+				die("APIC emulation: an x2APIC MSR access does not exit", NULL);
+}
+
 static void check_entry(struct entry_fixture *f, enum nvmx_status st, const struct nvmx_result *res)
 {
 	if (st == NVMX_STATUS_OK && res->outcome == NVMX_OUTCOME_L2_ENTERED) {
@@ -122,6 +151,7 @@ static void check_entry(struct entry_fixture *f, enum nvmx_status st, const stru
 			die("hardware refuses VMCS02:", hw);
 		check_l0_exits(f);
 		check_msr_area(f);
+		check_apic_emulation(f);
 	}
 	if (st == NVMX_STATUS_OK && res->outcome == NVMX_OUTCOME_ENTRY_FAILED &&
 	    (res->exit_reason & 0xffffu) == NVMX_EXIT_REASON_ENTRY_FAIL_MSR_LOAD) {
@@ -160,6 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.pol.flags |= NVMX_L0_EMULATE_PREEMPTION_TIMER;
 		if (pv & 64)
 			f.pol.flags |= NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES;
+		if (pv & 128)
+			f.pol.flags |= NVMX_L0_EMULATE_APIC_VIRT;
 		nvmx_vcpu_set_l0_policy(f.v, &f.pol);
 		data++;
 		size--;

@@ -412,11 +412,31 @@ static bool protect_range(struct refhost *h, uint64_t gpa, uint64_t len, uint8_t
 static void cmd_l0(struct runner *r, const struct cmd_line *cl, struct outcome *o)
 {
 	const char *what = cl->tok[1];
+	if (word_is(what, "emulate-apic")) {
+		/* NVMX_L0_EMULATE_APIC_VIRT (include/nvmx/entry.h): this L0's
+		 * processor does not virtualize the APIC for L2. A policy of the
+		 * L0, chosen before L1 uses VMX. */
+		if (cl->ntok != 2) {
+			outcome_error(o, "usage: l0 emulate-apic");
+			return;
+		}
+		if (r->vmx_seen) {
+			outcome_error(o, "l0 emulate-apic comes before L1 first enters VMX operation");
+			return;
+		}
+		runner_opts.l0_flags |= NVMX_L0_EMULATE_APIC_VIRT;
+		if (!runner_apply_l0(r)) {
+			outcome_error(o, "the library refused the L0 policy");
+			return;
+		}
+		outcome_set(o, "ok");
+		return;
+	}
 	unsigned want = word_is(what, "map") || word_is(what, "protect") ? 5 : 4;
 	bool known = word_is(what, "map") || word_is(what, "protect") || word_is(what, "unmap") ||
 	             word_is(what, "mmio");
 	if (!known) {
-		outcome_error(o, "unknown l0 change '%s' (unmap, map, protect, mmio)", what);
+		outcome_error(o, "unknown l0 change '%s' (unmap, map, protect, mmio, emulate-apic)", what);
 		return;
 	}
 	if (cl->ntok != want) {
@@ -720,7 +740,7 @@ static const struct command commands[] = {
 	{ "cap", 2, 2, WHO_ANY, cmd_cap, "cap <msr-name-or-index> <value>" },
 	{ "cpu", 2, 2, WHO_ANY, cmd_cpu, "cpu maxphyaddr <bits>" },
 	{ "l1", 2, 2, WHO_ANY, cmd_l1, "l1 cpl|cr0|cr4|efer|mode|memory|feature-control <value>" },
-	{ "l0", 3, 4, WHO_ANY, cmd_l0, "l0 unmap|map|protect|mmio <l1-gpa> <len> [...]" },
+	{ "l0", 1, 4, WHO_ANY, cmd_l0, "l0 unmap|map|protect|mmio <l1-gpa> <len> [...], l0 emulate-apic" },
 	{ "vmxon", 1, 1, WHO_L1, cmd_ptr_insn, "vmxon <gpa>" },
 	{ "vmxoff", 0, 0, WHO_L1, cmd_bare_insn, "vmxoff" },
 	{ "vmclear", 1, 1, WHO_L1, cmd_ptr_insn, "vmclear <gpa>" },

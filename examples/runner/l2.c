@@ -306,6 +306,50 @@ static bool parse_event(const struct l2_verb *vb, const struct cmd_line *cl,
 	}
 }
 
+/* The outcome of an APIC event the library handled (deliver_apic, and an
+ * `l2 access` to the APIC-access page under NVMX_L0_EMULATE_APIC_VIRT). */
+static void apic_outcome(struct runner *r, enum nvmx_status st, const struct nvmx_result *res,
+                         bool has_value, struct outcome *o)
+{
+	if (st != NVMX_STATUS_OK) {
+		outcome_status(o, st);
+		return;
+	}
+	if (res->outcome != NVMX_OUTCOME_L0_EXIT) {
+		outcome_from_result(r, res, false, 0, o);
+		return;
+	}
+	switch (res->reason) {
+	case NVMX_REASON_APIC_NOT_ENABLED:
+	case NVMX_REASON_APIC_MSR_L1_APIC:
+	case NVMX_REASON_APIC_VAPIC_UNMAPPED:
+	case NVMX_REASON_APIC_PI_DESC_UNMAPPED:
+	case NVMX_REASON_APIC_CR8_INTERCEPTED:
+		outcome_from_result(r, res, false, 0, o);
+		return;
+	case NVMX_REASON_APIC_MSR_GP:
+	case NVMX_REASON_APIC_CR8_GP:
+		outcome_set(o, "l2-#GP");
+		return;
+	default:
+		break;
+	}
+	/* A read changes no virtual-APIC state: no evaluation point. */
+	if (has_value) {
+		outcome_set(o, "ok 0x%" PRIx64, res->value);
+		return;
+	}
+	struct nvmx_result d;
+	if (nvmx_vcpu_apic_deliver(r->h.vcpu, &d) == NVMX_STATUS_OK &&
+	    d.reason == NVMX_REASON_APIC_INTR_DELIVERED) {
+		/* L2 takes it: the injection is consumed by the next VM entry. */
+		refhost_vmcs02_set(&r->h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, 0);
+		outcome_set(o, "virtual-interrupt 0x%" PRIx64, d.value);
+		return;
+	}
+	outcome_no_exit(o);
+}
+
 /*
  * The APIC events: the reference host plays an L0 whose processor does not
  * virtualize the APIC for L2, so it hands each event to libnvmx/apic
@@ -378,41 +422,7 @@ static void deliver_apic(struct runner *r, const struct l2_event *ev, struct out
 			return;
 		}
 	}
-	if (st != NVMX_STATUS_OK) {
-		outcome_status(o, st);
-		return;
-	}
-	if (res.outcome != NVMX_OUTCOME_L0_EXIT) {
-		outcome_from_result(r, &res, false, 0, o);
-		return;
-	}
-	switch (res.reason) {
-	case NVMX_REASON_APIC_NOT_ENABLED:
-	case NVMX_REASON_APIC_MSR_L1_APIC:
-	case NVMX_REASON_APIC_VAPIC_UNMAPPED:
-	case NVMX_REASON_APIC_PI_DESC_UNMAPPED:
-		outcome_from_result(r, &res, false, 0, o);
-		return;
-	case NVMX_REASON_APIC_MSR_GP:
-		outcome_set(o, "l2-#GP");
-		return;
-	default:
-		break;
-	}
-	/* A read changes no virtual-APIC state: no evaluation point. */
-	if (has_value) {
-		outcome_set(o, "ok 0x%" PRIx64, res.value);
-		return;
-	}
-	struct nvmx_result d;
-	if (nvmx_vcpu_apic_deliver(v, &d) == NVMX_STATUS_OK &&
-	    d.reason == NVMX_REASON_APIC_INTR_DELIVERED) {
-		/* L2 takes it: the injection is consumed by the next VM entry. */
-		refhost_vmcs02_set(&r->h, NVMX_F_VM_ENTRY_INTR_INFO_FIELD, 0);
-		outcome_set(o, "virtual-interrupt 0x%" PRIx64, d.value);
-		return;
-	}
-	outcome_no_exit(o);
+	apic_outcome(r, st, &res, has_value, o);
 }
 
 /* How many times an `l2 access` is tried: the first walk of EPT02, and a
@@ -430,6 +440,26 @@ static void deliver_apic(struct runner *r, const struct l2_event *ev, struct out
  * L2 is taken to identity-map its linear addresses: the guest-linear address
  * of the exit is the L2 physical address.
  */
+static void emulated_apic_access(struct runner *r, uint64_t kind, uint64_t l1_gpa,
+                                 struct outcome *o)
+{
+	/* L2 identity-maps its linear addresses (see below): a linear access
+	 * during instruction execution (SDM "APIC-Access VM Exits"), 4 bytes
+	 * at the page offset; a write stores 0 (the verb carries no value). */
+	struct nvmx_apic_access a;
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = kind == NVMX_ACCESS_READ    ? NVMX_APIC_LINEAR_READ
+	         : kind == NVMX_ACCESS_WRITE ? NVMX_APIC_LINEAR_WRITE
+	                                     : NVMX_APIC_LINEAR_FETCH;
+	a.offset = (uint32_t)(l1_gpa & 0xfffu);
+	a.width = kind == NVMX_ACCESS_EXEC ? 1 : 4;
+	a.insn_len = 3;
+	struct nvmx_result res;
+	enum nvmx_status st = nvmx_vcpu_apic_access(r->h.vcpu, &a, &res);
+	apic_outcome(r, st, &res, kind == NVMX_ACCESS_READ, o);
+}
+
 static void deliver_access(struct runner *r, const struct l2_event *ev, struct outcome *o)
 {
 	unsigned access = ev->b == NVMX_ACCESS_READ    ? REFHOST_L2_READ
@@ -476,6 +506,13 @@ static void deliver_access(struct runner *r, const struct l2_event *ev, struct o
 			runner_trace_end(r, true, e.exit_reason, &res);
 		if (st != NVMX_STATUS_OK) {
 			outcome_status(o, st);
+			return;
+		}
+		/* NVMX_L0_EMULATE_APIC_VIRT: L1's APIC-access page, which EPT02
+		 * does not map; L0 hands the access to libnvmx/apic. */
+		if (res.outcome == NVMX_OUTCOME_L0_EXIT &&
+		    res.reason == NVMX_REASON_APIC_ACCESS_EMULATED) {
+			emulated_apic_access(r, ev->b, res.value, o);
 			return;
 		}
 		/* EPT02 now maps the page: L2 retries the access. */
@@ -577,6 +614,16 @@ static void deliver_l2_event(struct runner *r, const struct cmd_line *cl, const 
 		runner_trace_end(r, true, (uint32_t)refhost_vmcs02_get(&r->h, NVMX_F_VM_EXIT_REASON), &res);
 	if (st != NVMX_STATUS_OK) {
 		outcome_status(o, st);
+		return;
+	}
+	/* NVMX_L0_EMULATE_APIC_VIRT: VMCS02 intercepts MOV to/from CR8 for
+	 * L1's TPR shadow; an exit L1 did not ask for goes to libnvmx/apic. */
+	if (out != L2M_NO_EXIT && res.outcome == NVMX_OUTCOME_L0_EXIT &&
+	    (runner_opts.l0_flags & NVMX_L0_EMULATE_APIC_VIRT) &&
+	    (m.kind == L2EV_CR_WRITE || m.kind == L2EV_CR_READ) && m.cr == 8) {
+		bool write = m.kind == L2EV_CR_WRITE;
+		st = nvmx_vcpu_apic_cr8(r->h.vcpu, write, write ? m.value : 0, 3, &res);
+		apic_outcome(r, st, &res, !write, o);
 		return;
 	}
 	if (out == L2M_NO_EXIT)

@@ -63,6 +63,7 @@ struct runner_opts {
 	FILE *trace;            /* --trace FILE, else NULL */
 	bool vmcs01_skip;       /* --vmcs01-skip, --vmcs01-skip-unchecked */
 	bool verify;            /* --vmcs01-skip: each skipped write checked */
+	uint32_t l0_flags;      /* NVMX_L0_* the scenario asked for (`l0 emulate-apic`) */
 };
 extern struct runner_opts runner_opts;
 /* Around each library call that is a transition: an L2 exit

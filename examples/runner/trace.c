@@ -107,16 +107,19 @@ static uint8_t l1_bitmap[4096];
 
 bool runner_apply_l0(struct runner *r)
 {
-	if (!runner_opts.vmcs01_skip)
+	if (!runner_opts.vmcs01_skip && !runner_opts.l0_flags)
 		return true;
+	struct nvmx_l0_policy p;
+	nvmx_l0_policy_default(&p);
+	p.flags |= runner_opts.l0_flags;
+	if (!runner_opts.vmcs01_skip)
+		return nvmx_vcpu_set_l0_policy(r->h.vcpu, &p) == NVMX_STATUS_OK;
 	memset(l1_bitmap, 0xff, sizeof(l1_bitmap));
 	static const uint32_t low[] = { 0x48, 0x49, 0x174, 0x175, 0x176 };
 	for (unsigned i = 0; i < sizeof(low) / sizeof(low[0]); i++)
 		l1_bitmap[2048 + low[i] / 8] &= (uint8_t)~(1u << (low[i] % 8));
 	for (uint32_t m = 0x100; m <= 0x102; m++)
 		l1_bitmap[3072 + m / 8] &= (uint8_t)~(1u << (m % 8));
-	struct nvmx_l0_policy p;
-	nvmx_l0_policy_default(&p);
 	p.l1_flags = NVMX_L1_SKIP_UNCHANGED | NVMX_L1_MOV_DR_EXITING |
 	             (runner_opts.verify ? NVMX_L1_VERIFY_SKIPS : 0);
 	p.l1_cr0_mask = ~0x8ull;

@@ -41,6 +41,20 @@ struct nvmx_vcpu;
  * back").
  */
 #define NVMX_L0_REFUSE_UNBACKED_CONTROL_PAGES (1u << 2)
+/*
+ * L0's CPU does not virtualize the APIC for L2: the library emulates it
+ * (include/nvmx/apic.h, docs/apic-virtualization.md, "Library emulation
+ * mode"). VMCS02 then never holds L1's "virtualize APIC accesses", "use TPR
+ * shadow", "APIC-register virtualization", "virtual-interrupt delivery",
+ * "virtualize x2APIC mode" or "process posted interrupts"; instead MOV
+ * to/from CR8 exits when L1 uses a TPR shadow, every x2APIC MSR (800H-8FFH)
+ * exits when L1 virtualizes x2APIC mode, and EPT02 never maps L1's
+ * APIC-access page (nvmx_ept_fault answers NVMX_EPT_L0 with
+ * NVMX_REASON_APIC_ACCESS_EMULATED; the host calls nvmx_vcpu_apic_access).
+ * The exits this produces come to L0 (L1 did not ask for them); L0 hands
+ * them to nvmx_vcpu_apic_cr8, nvmx_vcpu_apic_msr and nvmx_vcpu_apic_access.
+ */
+#define NVMX_L0_EMULATE_APIC_VIRT (1u << 3)
 
 struct nvmx_l0_policy {
 	uint32_t size;                  /* sizeof(struct nvmx_l0_policy) */

@@ -32,6 +32,7 @@
 	X(APIC_INTR_BLOCKED, 0x7018, "a virtual interrupt is recognized but L2 cannot take it now (IF, STI/MOV SS, window, event pending)") \
 	X(APIC_EOI_VIRTUALIZED, 0x7019, "EOI virtualization dismissed the in-service vector without an exit") \
 	X(APIC_SELF_IPI_VIRTUALIZED, 0x701a, "self-IPI virtualization set the vector in VIRR") \
-	X(APIC_ENTRY_TPR_EXIT, 0x701b, "right after VM entry VTPR[7:4] is below the TPR threshold: exit 43 to L1")
+	X(APIC_ENTRY_TPR_EXIT, 0x701b, "right after VM entry VTPR[7:4] is below the TPR threshold: exit 43 to L1") \
+	X(APIC_ACCESS_EMULATED, 0x701c, "NVMX_L0_EMULATE_APIC_VIRT: EPT02 does not map L1's APIC-access page; the host calls nvmx_vcpu_apic_access")
 
 #endif

@@ -10,6 +10,7 @@
  * entry and compares an XXH3 hash.
  */
 #include "entry_int.h"
+#include "../apic/emulate.h"
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack: no allocation */
 #include <xxhash.h>
 
@@ -61,7 +62,8 @@ static bool refuse_unbacked(struct nvmx_vcpu *v)
  * "virtualize x2APIC mode", nothing is virtualized; with it, RDMSR of 808H
  * (TPR) is, every RDMSR of the range with APIC-register virtualization, and
  * WRMSR of 808H, plus 80BH (EOI) and 83FH (SELF IPI) with virtual-interrupt
- * delivery. The value is a key: a merged page is rebuilt when it changes.
+ * delivery; in NVMX_L0_EMULATE_APIC_VIRT mode VMCS02 has no such
+ * control, so every access exits. The value is a key: a merged page is rebuilt when it changes.
  */
 #define X2APIC_FORCE 1u          /* force some exits */
 #define X2APIC_READS_VIRT 2u     /* every read virtualized */
@@ -73,7 +75,8 @@ static bool refuse_unbacked(struct nvmx_vcpu *v)
 static uint32_t x2apic_forced(const struct nvmx_entry_ctx *x)
 {
 	uint32_t k = X2APIC_FORCE;
-	if (!(x->proc2 & NVMX_PROC2_VIRT_X2APIC))
+	/* NVMX_L0_EMULATE_APIC_VIRT: VMCS02 virtualizes nothing, every one exits. */
+	if (!(x->proc2 & NVMX_PROC2_VIRT_X2APIC) || nvmx_apic_emulated(x->v))
 		return k;
 	k |= X2APIC_TPR_VIRT;
 	if (x->proc2 & NVMX_PROC2_APIC_REG_VIRT)

@@ -14,6 +14,7 @@
  */
 #include "entry_int.h"
 #include "../ept/ept.h"
+#include "../apic/emulate.h"
 
 #define ONE_48 (1ull << 48)
 
@@ -128,6 +129,9 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 		proc |= NVMX_PROC_USE_IO_BITMAPS;
 	else if (x->xl.io_uncond)
 		proc |= NVMX_PROC_UNCOND_IO_EXITING;
+	uint32_t proc2 = x->proc2 | pol->proc2_set;
+	/* NVMX_L0_EMULATE_APIC_VIRT: L1's APIC controls stay out (apic/emulate.c). */
+	nvmx_apic_merge_controls(v, s, x->proc, x->proc2, &pin, &proc, &proc2);
 	/* Without a TPR shadow, MOV to/from CR8 in VMX non-root operation
 	 * operates on the local APIC's TPR (SDM 26.3), which is L0's, not L1's:
 	 * both must exit, to L0, which emulates L1's TPR for L2 (the class of
@@ -135,7 +139,6 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 	if (!(proc & NVMX_PROC_TPR_SHADOW))
 		proc |= NVMX_PROC_CR8_LOAD_EXITING | NVMX_PROC_CR8_STORE_EXITING;
 
-	uint32_t proc2 = x->proc2 | pol->proc2_set;
 	/* VMCS shadowing is never offered; VPID is decided by the caller. */
 	proc2 &= ~(NVMX_PROC2_SHADOW_VMCS | NVMX_PROC2_VPID);
 
@@ -224,13 +227,13 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 		PUT(w, IO_BITMAP_A, x->xl.io_hpa_a);
 		PUT(w, IO_BITMAP_B, x->xl.io_hpa_b);
 	}
-	if (x->proc & NVMX_PROC_TPR_SHADOW) {
+	if (x->proc & proc & NVMX_PROC_TPR_SHADOW) {
 		PUT(w, VIRTUAL_APIC_PAGE_ADDR, x->xl.hpa_vapic);
 		PUT(w, TPR_THRESHOLD, V12(s, TPR_THRESHOLD));
 	}
-	if (x->proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES)
+	if (x->proc2 & proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES)
 		PUT(w, APIC_ACCESS_ADDR, x->xl.hpa_apic_access);
-	if (x->pin & NVMX_PIN_POSTED_INTR) {
+	if (x->pin & pin & NVMX_PIN_POSTED_INTR) {
 		PUT(w, POSTED_INTR_DESC_ADDR, x->xl.hpa_pi_desc);
 		PUT(w, POSTED_INTR_NV, V12(s, POSTED_INTR_NV));
 	}
@@ -240,7 +243,7 @@ static void merge_controls(struct nvmx_entry_ctx *x, struct writer *w, const str
 		PUT(w, VE_INFORMATION_ADDRESS, x->xl.hpa_ve);
 		PUT(w, EPTP_INDEX, V12(s, EPTP_INDEX));
 	}
-	if (x->proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
+	if (x->proc2 & proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
 		for (unsigned i = 0; i < 4; i++)
 			put_ctl(w, NVMX_IDX_EOI_EXIT_BITMAP0 + i, s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + i]);
 	if (x->proc2 & NVMX_PROC2_PAUSE_LOOP_EXITING) {

@@ -10,6 +10,7 @@
  * retries.
  */
 #include "ept_int.h"
+#include "../apic/emulate.h"
 
 #define DEFAULT_BUDGET (64ull << 20)
 
@@ -252,7 +253,8 @@ struct leaf_plan {
 };
 
 static void compose_leaf(const struct nvmx_vm *vm, const struct nvmx_ept_walk *w,
-                         const struct nvmx_l0_map *m, bool ad, struct leaf_plan *p)
+                         const struct nvmx_l0_map *m, bool ad, uint64_t cap,
+                         struct leaf_plan *p)
 {
 	/* Page size: the smaller of the two mappings, and one the hardware
 	 * offers for EPT02. */
@@ -262,6 +264,8 @@ static void compose_leaf(const struct nvmx_vm *vm, const struct nvmx_ept_walk *w
 	if (s01 != (1ull << 30) && s01 != (2ull << 20))
 		s01 = 4096;
 	uint64_t size = w->page_size < s01 ? w->page_size : s01;
+	if (size > cap)
+		size = cap;
 	if (size == (1ull << 30) && !(hw & NVMX_EPT_CAP_1GB))
 		size = 2ull << 20;
 	if (size == (2ull << 20) && !(hw & NVMX_EPT_CAP_2MB))
@@ -403,8 +407,16 @@ enum nvmx_status nvmx_ept_fault(struct nvmx_vcpu *v, uint64_t l2_gpa, uint64_t e
 	if (l0s)
 		goto done;
 
+	/* NVMX_L0_EMULATE_APIC_VIRT: L1's APIC-access page stays out of EPT02,
+	 * and no large leaf covers it (apic/emulate.c). */
+	uint64_t cap = 1ull << 30;
+	if (nvmx_apic_ept_withhold(v, w.l1_gpa, &cap)) {
+		out->kind = NVMX_EPT_L0;
+		out->reason = NVMX_REASON_APIC_ACCESS_EMULATED;
+		goto done;
+	}
 	struct leaf_plan p;
-	compose_leaf(vm, &w, &m, ad, &p);
+	compose_leaf(vm, &w, &m, ad, cap, &p);
 	bool retry;
 	nvmx_vm_lock(vm);
 	enum nvmx_status s = install_locked(v, seq, key, &w, l2_gpa, &p, &retry);

@@ -25,6 +25,10 @@ void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v);
  * hardware single-context INVEPT of each such live EPTP02; type 2: all
  * shadows, then a hardware all-context INVEPT. */
 enum nvmx_status nvmx_ept_invept(struct nvmx_vcpu *v, uint64_t type, uint64_t eptp12);
+/* Drop every EPT02 leaf built from the 4-KiB L1 page at `gpa` (any size
+ * of leaf covering it), as nvmx_vm_notify_l1_mem_changed does for L0's
+ * changes (NVMX_L0_EMULATE_APIC_VIRT: L1's APIC-access page). */
+void nvmx_ept_zap_l1_page(struct nvmx_vm *vm, uint64_t gpa);
 /* INVVPID after operand checks: flush what VPID12 maps to. Type 0
  * (individual address) and 1/3 (single context) issue the same type on the
  * VPID02 of vpid12 (nothing when vpid12 has none: nothing is cached); type 2

@@ -107,6 +107,17 @@ NVMX_EXPORT enum nvmx_status nvmx_vm_notify_l1_mem_changed(struct nvmx_vm *vm, u
 	return NVMX_STATUS_OK;
 }
 
+void nvmx_ept_zap_l1_page(struct nvmx_vm *vm, uint64_t gpa)
+{
+	struct ept_ctx c = { vm, vm->host };
+	nvmx_vm_lock(vm);
+	/* A fill racing with this one retries (install_locked checks it). */
+	bump_seq(vm);
+	nvmx_ept_rmap_zap_range(&c, gpa & ~0xfffull, 0x1000);
+	nvmx_ept_commit(&c);
+	nvmx_vm_unlock(vm);
+}
+
 NVMX_EXPORT enum nvmx_status nvmx_vm_notify_l1_write(struct nvmx_vm *vm, uint64_t gpa)
 {
 	if (!vm)

@@ -140,8 +140,12 @@ static enum nvmx_status ept_fault(struct nvmx_vcpu *v, struct nvmx_l2_exit *ex, 
 		/* MAPPED, RETRY: L2 retries the access; L0: L0 must back
 		 * o.l1_gpa. An event L2 was delivering is re-armed either way. */
 		l0_keeps(v, ex);
+		/* APIC_ACCESS_EMULATED (NVMX_L0_EMULATE_APIC_VIRT): the access
+		 * is for nvmx_vcpu_apic_access, not one L0 must back. */
 		l0_result(v, NVMX_EXIT_REASON_EPT_VIOLATION,
-		          o.kind == NVMX_EPT_L0 ? NVMX_REASON_EXIT_L0_EPT01 : NVMX_REASON_EXIT_L0_EPT02_FILL,
+		          o.kind != NVMX_EPT_L0                          ? NVMX_REASON_EXIT_L0_EPT02_FILL
+		          : o.reason == NVMX_REASON_APIC_ACCESS_EMULATED ? o.reason
+		                                                         : NVMX_REASON_EXIT_L0_EPT01,
 		          res);
 		res->value = o.kind == NVMX_EPT_MAPPED ? o.hpa : o.l1_gpa;
 		*settled = true;

@@ -639,3 +639,116 @@ Test(merge, an_msr_load_failure_names_the_area_and_the_msr)
 	cr_expect_eq(R.field, 0x200a, "VM-entry MSR-load address");
 	cr_expect_eq(R.value, 0xc0000082u);
 }
+
+/*
+ * NVMX_L0_EMULATE_APIC_VIRT (L0's processor does not virtualize the APIC
+ * for L2). L1 sets up an xAPIC guest with every APIC-virtualization control
+ * the SDM lets it combine (27.2.1.1: APIC-register virtualization and
+ * virtual-interrupt delivery need use TPR shadow, virtual-interrupt
+ * delivery needs external-interrupt exiting, posted interrupts need
+ * virtual-interrupt delivery and acknowledge interrupt on exit; virtualize
+ * x2APIC mode excludes virtualize APIC accesses).
+ */
+#define APIC2_ALL (NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_APIC_REG_VIRT | \
+                   NVMX_PROC2_VIRT_INTR_DELIVERY | NVMX_PROC2_VIRT_X2APIC)
+
+static void l1_xapic_virtualization(void)
+{
+	SET(CPU_BASED_VM_EXEC_CONTROL, (GET(CPU_BASED_VM_EXEC_CONTROL) | NVMX_PROC_TPR_SHADOW) &
+	                                       ~(uint64_t)(NVMX_PROC_CR8_LOAD_EXITING |
+	                                                   NVMX_PROC_CR8_STORE_EXITING));
+	SET(VIRTUAL_APIC_PAGE_ADDR, FX_VAPIC);
+	SET(TPR_THRESHOLD, 0);
+	SET(SECONDARY_VM_EXEC_CONTROL, GET(SECONDARY_VM_EXEC_CONTROL) |
+	                                       NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_APIC_REG_VIRT |
+	                                       NVMX_PROC2_VIRT_INTR_DELIVERY);
+	SET(APIC_ACCESS_ADDR, FX_APIC_ACCESS);
+	SET(PIN_BASED_VM_EXEC_CONTROL, GET(PIN_BASED_VM_EXEC_CONTROL) | NVMX_PIN_EXT_INTR_EXITING |
+	                                       NVMX_PIN_POSTED_INTR);
+	SET(VM_EXIT_CONTROLS, GET(VM_EXIT_CONTROLS) | NVMX_EXIT_CTL_ACK_INTR_ON_EXIT);
+	SET(POSTED_INTR_NV, 0xf2);
+	SET(POSTED_INTR_DESC_ADDR, FX_PI_DESC);
+}
+
+static void l1_x2apic_virtualization(void)
+{
+	l1_xapic_virtualization();
+	SET(SECONDARY_VM_EXEC_CONTROL, (GET(SECONDARY_VM_EXEC_CONTROL) &
+	                                ~(uint64_t)NVMX_PROC2_VIRT_APIC_ACCESSES) |
+	                                       NVMX_PROC2_VIRT_X2APIC);
+}
+
+static void emulate_apic_policy(void)
+{
+	F.pol.flags |= NVMX_L0_EMULATE_APIC_VIRT;
+	set_policy();
+}
+
+Test(merge, apic_emulation_keeps_l1s_apic_controls_out_of_vmcs02_and_cr8_exits)
+{
+	emulate_apic_policy();
+	l1_xapic_virtualization();
+	enter_ok(true);
+	uint32_t pin = (uint32_t)V02(PIN_BASED_VM_EXEC_CONTROL);
+	uint32_t proc = (uint32_t)V02(CPU_BASED_VM_EXEC_CONTROL);
+	uint32_t proc2 = (proc & NVMX_PROC_SECONDARY_CONTROLS)
+	                         ? (uint32_t)V02(SECONDARY_VM_EXEC_CONTROL) : 0;
+	cr_assert_eq(pin & NVMX_PIN_POSTED_INTR, 0, "process posted interrupts absent");
+	cr_assert_eq(proc & NVMX_PROC_TPR_SHADOW, 0, "use TPR shadow absent");
+	cr_assert_eq(proc2 & APIC2_ALL, 0, "APIC-access, ARV, VID, x2APIC virtualization absent");
+	/* SDM "Virtualizing MOV to/from CR8": with L1's TPR shadow both
+	 * directions act on L1's VTPR, which the library keeps: both exit. */
+	cr_assert(proc & NVMX_PROC_CR8_LOAD_EXITING);
+	cr_assert(proc & NVMX_PROC_CR8_STORE_EXITING);
+	/* Nothing in VMCS02 names L1's APIC pages. */
+	cr_assert_eq(V02(VIRTUAL_APIC_PAGE_ADDR), 0);
+	cr_assert_eq(V02(APIC_ACCESS_ADDR), 0);
+	cr_assert_eq(V02(POSTED_INTR_DESC_ADDR), 0);
+	/* The CR8-exiting exits are L0's (L1 did not ask for them). */
+	cr_assert_eq(GET(CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_CR8_LOAD_EXITING, 0);
+}
+
+Test(merge, without_apic_emulation_l1s_apic_controls_reach_vmcs02)
+{
+	l1_xapic_virtualization();
+	enter_ok(true);
+	uint32_t proc = (uint32_t)V02(CPU_BASED_VM_EXEC_CONTROL);
+	cr_assert(V02(PIN_BASED_VM_EXEC_CONTROL) & NVMX_PIN_POSTED_INTR);
+	cr_assert(proc & NVMX_PROC_TPR_SHADOW);
+	cr_assert_eq(proc & (NVMX_PROC_CR8_LOAD_EXITING | NVMX_PROC_CR8_STORE_EXITING), 0);
+	cr_assert_eq(V02(SECONDARY_VM_EXEC_CONTROL) & APIC2_ALL,
+	             NVMX_PROC2_VIRT_APIC_ACCESSES | NVMX_PROC2_APIC_REG_VIRT |
+	                     NVMX_PROC2_VIRT_INTR_DELIVERY);
+	cr_assert_eq(V02(VIRTUAL_APIC_PAGE_ADDR), REFHOST_HPA_BASE + FX_VAPIC);
+	cr_assert_eq(V02(POSTED_INTR_NV), 0xf2);
+}
+
+Test(merge, apic_emulation_intercepts_every_x2apic_msr)
+{
+	emulate_apic_policy();
+	l1_x2apic_virtualization();
+	enter_ok(true);
+	cr_assert_eq(V02(SECONDARY_VM_EXEC_CONTROL) & APIC2_ALL, 0);
+	cr_assert(V02(CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_USE_MSR_BITMAPS);
+	/* SDM 25.6.9: read bitmap for low MSRs at 0, write bitmap at 2048;
+	 * L1's bitmap (all zero) asks for none of these exits. */
+	for (uint32_t msr = 0x800; msr <= 0x8ff; msr++) {
+		cr_assert(fx_vmcs02_msr_exits(&F, msr, false), "RDMSR %#x", msr);
+		cr_assert(fx_vmcs02_msr_exits(&F, msr, true), "WRMSR %#x", msr);
+	}
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x1b, false), "outside the range: L1's bitmap");
+}
+
+Test(merge, without_apic_emulation_virtualized_x2apic_msrs_do_not_exit)
+{
+	l1_x2apic_virtualization();
+	enter_ok(true);
+	/* SDM "Virtualizing MSR-Based APIC Accesses": with APIC-register
+	 * virtualization every RDMSR of 800H-8FFH is virtualized; with
+	 * virtual-interrupt delivery WRMSR of TPR, EOI and SELF IPI too. */
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x808, false));
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x808, true));
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x80b, true));
+	cr_assert_not(fx_vmcs02_msr_exits(&F, 0x83f, true));
+	cr_assert(fx_vmcs02_msr_exits(&F, 0x830, true), "ICR write operates on L0's x2APIC");
+}

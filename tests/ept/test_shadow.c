@@ -671,3 +671,79 @@ Test(ept_invalidate, destroying_the_vcpu_and_vm_returns_every_page)
 	h.vm = NULL;
 	cr_expect_eq(h.npages, 0, "%u pages still allocated", h.npages);
 }
+
+/*
+ * NVMX_L0_EMULATE_APIC_VIRT: L0's processor does not virtualize APIC
+ * accesses for L2, so an L2 access to L1's APIC-access page must reach L0
+ * as an EPT violation (SDM "Virtualizing Memory-Mapped APIC Accesses": the
+ * access is to the 4-KiB page whose physical address is the APIC-access
+ * address, here the guest-physical address after EPT12, as with EPT the
+ * processor compares the guest-physical address).
+ */
+TestSuite(ept_apic_emulate, .init = setup, .fini = teardown);
+
+static void emulate_apic(bool on, uint64_t apic_access)
+{
+	struct nvmx_l0_policy p;
+	nvmx_l0_policy_default(&p);
+	if (on)
+		p.flags |= NVMX_L0_EMULATE_APIC_VIRT;
+	cr_assert_eq(nvmx_vcpu_set_l0_policy(h.vcpu, &p), NVMX_STATUS_OK);
+	struct nvmx_vmcs12 *s = h.vcpu->cur;
+	s->f[NVMX_IDX_SECONDARY_VM_EXEC_CONTROL] |= NVMX_PROC2_VIRT_APIC_ACCESSES;
+	s->f[NVMX_IDX_APIC_ACCESS_ADDR] = apic_access;
+}
+
+Test(ept_apic_emulate, the_apic_access_page_is_not_mapped_and_l0_gets_the_access)
+{
+	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
+	emulate_apic(true, 0x300000);
+	cr_assert_eq(enter_l2(&h, t.eptp), NVMX_STATUS_OK);
+	struct nvmx_ept_outcome o = fault(0x50b0, 2 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_L0);
+	cr_assert_eq(o.reason, NVMX_REASON_APIC_ACCESS_EMULATED);
+	cr_assert_eq(o.l1_gpa, 0x3000b0, "the page offset the host hands to nvmx_vcpu_apic_access");
+	/* EPT02 still does not map it: the hardware model faults again. */
+	uint64_t hpa = 0;
+	cr_assert_eq(l2_access(&h, 0x5080, REFHOST_L2_READ, &hpa, &o), NVMX_EPT_L0);
+	cr_assert_eq(o.reason, NVMX_REASON_APIC_ACCESS_EMULATED);
+}
+
+Test(ept_apic_emulate, without_the_flag_the_apic_access_page_is_mapped_as_before)
+{
+	ept12_map(&t, 0x5000, 0x300000, 1, WB_RWX);
+	emulate_apic(false, 0x300000);
+	cr_assert_eq(enter_l2(&h, t.eptp), NVMX_STATUS_OK);
+	uint64_t hpa = 0;
+	cr_assert_eq(l2_access(&h, 0x5080, REFHOST_L2_READ, &hpa, NULL), -1);
+	cr_assert_eq(hpa, REFHOST_HPA_BASE + 0x300080);
+}
+
+Test(ept_apic_emulate, other_pages_map_and_no_large_page_covers_the_apic_access_page)
+{
+	/* One 2-MiB EPT12 page (SDM 29.3.2) holding the APIC-access page. */
+	ept12_map(&t, 0x40000000, 0x800000, 2, WB_RWX);
+	emulate_apic(true, 0x812000);
+	enter_l2(&h, t.eptp);
+	struct nvmx_ept_outcome o = fault(0x40000345, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_MAPPED);
+	cr_assert_eq(o.page_size, 4096, "a 2-MiB leaf would map the APIC-access page");
+	cr_assert_eq(o.hpa, REFHOST_HPA_BASE + 0x800345);
+	o = fault(0x40012000, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_L0);
+	cr_assert_eq(o.reason, NVMX_REASON_APIC_ACCESS_EMULATED);
+	o = fault(0x40013000, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_MAPPED);
+	cr_assert_eq(o.hpa, REFHOST_HPA_BASE + 0x813000);
+}
+
+Test(ept_apic_emulate, without_virtualize_apic_accesses_in_vmcs12_nothing_is_withheld)
+{
+	ept12_map(&t, 0x40000000, 0x800000, 2, WB_RWX);
+	emulate_apic(true, 0x812000);
+	h.vcpu->cur->f[NVMX_IDX_SECONDARY_VM_EXEC_CONTROL] &= ~(uint64_t)NVMX_PROC2_VIRT_APIC_ACCESSES;
+	enter_l2(&h, t.eptp);
+	struct nvmx_ept_outcome o = fault(0x40012000, 1 | LIN);
+	cr_assert_eq(o.kind, NVMX_EPT_MAPPED);
+	cr_assert_eq(o.page_size, 2u << 20);
+}

@@ -337,6 +337,7 @@ static const struct golden reasons[] = {
 	R(APIC_EOI_VIRTUALIZED, 0x7019),
 	R(APIC_SELF_IPI_VIRTUALIZED, 0x701a),
 	R(APIC_ENTRY_TPR_EXIT, 0x701b),
+	R(APIC_ACCESS_EMULATED, 0x701c),
 };
 
 #define S(name, num) { #name, num, NVMX_STATUS_##name }
