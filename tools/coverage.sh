@@ -3,17 +3,18 @@
 # (every meson test: Criterion tests, scenarios, corpus replays), measured
 # with clang's source-based coverage (llvm-profdata, llvm-cov from Debian's
 # llvm), printed per file. The generated name tables (libnvmx/util/names.c)
-# are left out. Fails when the total is under the floor: 96% of lines and
-# 86% of branches, what the tests reached when the floor was set (measured
-# 96.16% / 86.26% after nested state and the WRMSR rules landed; the goal is
-# 97% / 90%, docs/security.md).
+# are left out. Fails when the total is under the floor: 96.5% of lines and
+# 88% of branches, what the tests and seed corpora reached when the floor was
+# set (measured 96.65% / 88.15% after the sync owner, APIC virtualization and
+# the fuzzer-found seeds landed; the floor only goes up; the goal of issue 15
+# is 97% / 90%).
 # Usage: tools/coverage.sh [build-dir]
 #   NVMX_COV_LINES / NVMX_COV_BRANCHES override the floors (percent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 b=${1:-build-cov}
-lines_floor=${NVMX_COV_LINES:-96}
-branches_floor=${NVMX_COV_BRANCHES:-86}
+lines_floor=${NVMX_COV_LINES:-96.5}
+branches_floor=${NVMX_COV_BRANCHES:-88}
 flags="-fprofile-instr-generate -fcoverage-mapping"
 if [ ! -f "$b/build.ninja" ]; then
 	CC=clang CXX=clang++ meson setup "$b" -Dbuildtype=debug -Dc_args="$flags" \
