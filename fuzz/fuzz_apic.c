@@ -297,10 +297,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* Only the virtual-APIC page and the descriptor may have changed. */
 	refhost_mem_read(&h, 0, after, MEM);
-	for (uint32_t i = 0; i < MEM; i++) {
-		bool allowed = (i >= VAPIC && i < VAPIC + 0x1000) || (i >= PIDESC && i < PIDESC + 64);
-		if (!allowed && before[i] != after[i])
-			FAIL("L1 memory changed at %#x", i);
+	/* The gaps around the two allowed ranges, compared whole (a byte loop
+	 * here cost 99% of the harness's time); the byte is found only on
+	 * failure. */
+	uint32_t lo0 = VAPIC < PIDESC ? VAPIC : PIDESC, lo1 = VAPIC < PIDESC ? VAPIC + 0x1000 : PIDESC + 64;
+	uint32_t hi0 = VAPIC < PIDESC ? PIDESC : VAPIC, hi1 = VAPIC < PIDESC ? PIDESC + 64 : VAPIC + 0x1000;
+	const uint32_t gap[3][2] = { { 0, lo0 }, { lo1, hi0 }, { hi1, MEM } };
+	for (unsigned g = 0; g < 3; g++) {
+		if (gap[g][1] <= gap[g][0] || !memcmp(before + gap[g][0], after + gap[g][0], gap[g][1] - gap[g][0]))
+			continue;
+		for (uint32_t i = gap[g][0]; i < gap[g][1]; i++)
+			if (before[i] != after[i])
+				FAIL("L1 memory changed at %#x", i);
 	}
 	refhost_fini(&h);
 	return 0;
