@@ -50,8 +50,7 @@ static enum nvmx_status ctx_init(struct ctx *c, struct nvmx_vcpu *v, struct nvmx
 	c->s = v->cur;
 	c->pin = (uint32_t)V12(c->s, PIN_BASED_VM_EXEC_CONTROL);
 	c->proc = (uint32_t)V12(c->s, CPU_BASED_VM_EXEC_CONTROL);
-	c->proc2 = (c->proc & NVMX_PROC_SECONDARY_CONTROLS)
-	                   ? (uint32_t)V12(c->s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	c->proc2 = nvmx_vmcs12_proc2(c->s);
 	c->va = V12(c->s, VIRTUAL_APIC_PAGE_ADDR) & ~0xfffull;
 	c->ap.dirty = 0;
 	return NVMX_STATUS_OK;

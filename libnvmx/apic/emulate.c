@@ -56,10 +56,7 @@ bool nvmx_apic_ept_withhold(struct nvmx_vcpu *v, uint64_t l1_gpa, uint64_t *max_
 	if (!v->cur || !nvmx_apic_emulated(v))
 		return false;
 	const struct nvmx_vmcs12 *s = v->cur;
-	uint32_t proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
-	uint32_t proc2 = (proc & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
-	if (!(proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES))
+	if (!(nvmx_vmcs12_proc2(s) & NVMX_PROC2_VIRT_APIC_ACCESSES))
 		return false;
 	/* The APIC-access address is 4-KiB aligned (SDM 27.2.1.1, checked at
 	 * entry); the mask keeps this independent of that check. */

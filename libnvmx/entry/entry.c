@@ -198,7 +198,7 @@ enum nvmx_status nvmx_entry_enter_l1(struct nvmx_vcpu *v, bool launch,
 	v->exit.l1_snap = true;
 	x.pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 	x.proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
-	x.proc2 = (x.proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	x.proc2 = nvmx_vmcs12_proc2(s);
 	x.proc3 = (x.proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
 	x.exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	x.entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);
@@ -282,7 +282,7 @@ static void restore_ctx(struct nvmx_entry_ctx *x, struct nvmx_vcpu *v, uint64_t 
 	x->l1_efer = l1_efer;
 	x->pin = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL);
 	x->proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
-	x->proc2 = (x->proc & NVMX_PROC_SECONDARY_CONTROLS) ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	x->proc2 = nvmx_vmcs12_proc2(s);
 	x->proc3 = (x->proc & NVMX_PROC_TERTIARY_CONTROLS) ? V12(s, TERTIARY_VM_EXEC_CONTROL) : 0;
 	x->exit = (uint32_t)V12(s, VM_EXIT_CONTROLS);
 	x->entry = (uint32_t)V12(s, VM_ENTRY_CONTROLS);

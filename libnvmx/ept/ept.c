@@ -101,8 +101,7 @@ void nvmx_ept_vcpu_fini(struct nvmx_vcpu *v)
 static bool l2_mbec(const struct nvmx_vcpu *v)
 {
 	const struct nvmx_vmcs12 *s = v->cur;
-	return s && (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS) &&
-	       (V12(s, SECONDARY_VM_EXEC_CONTROL) & NVMX_PROC2_MODE_BASED_EPT_EXEC) &&
+	return s && (nvmx_vmcs12_proc2(s) & NVMX_PROC2_MODE_BASED_EPT_EXEC) &&
 	       nvmx_caps_has(&v->vm->caps, NVMX_FEAT_EPT);
 }
 

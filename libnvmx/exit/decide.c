@@ -20,12 +20,6 @@ static bool l1_bitmap_bit(struct nvmx_vcpu *v, uint64_t gpa, uint32_t bit, bool 
 	return (byte >> (bit % 8u)) & 1u;
 }
 
-static uint32_t proc2_of(const struct nvmx_vmcs12 *s)
-{
-	if (!(V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS))
-		return 0;
-	return (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL);
-}
 
 static uint64_t proc3_of(const struct nvmx_vmcs12 *s)
 {
@@ -372,7 +366,7 @@ enum nvmx_status nvmx_exit_l1_wants(struct nvmx_vcpu *v, const struct nvmx_l2_ex
 	const uint64_t ctl[4] = {
 		[W_PIN] = (uint32_t)V12(s, PIN_BASED_VM_EXEC_CONTROL),
 		[W_PROC] = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL),
-		[W_PROC2] = proc2_of(s),
+		[W_PROC2] = nvmx_vmcs12_proc2(s),
 		[W_PROC3] = proc3_of(s),
 	};
 	uint32_t basic = NVMX_EXIT_REASON_BASIC(e->exit_reason);

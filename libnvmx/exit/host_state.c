@@ -615,8 +615,7 @@ static void load_host_state(struct nvmx_vcpu *v)
 	 * the hardware exits and entries of L1 flush them already). L2's
 	 * VPID02 is flushed by the next entry (nvmx_vpid_for_entry, merge.c).
 	 */
-	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	uint32_t proc2 = nvmx_vmcs12_proc2(s);
 	if (nvmx_vpid_exit_flush(v, proc2 & NVMX_PROC2_VPID))
 		nvmx_vpid_flush(v, v->entry.have_policy ? (uint16_t)v->entry.pol.vpid01 : 0);
 }

@@ -187,8 +187,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_handle_exit(struct nvmx_vcpu *v,
 	/* EPT violations with L1's EPT: the shadow-EPT module walks EPT12. */
 	if (basic == NVMX_EXIT_REASON_EPT_VIOLATION &&
 	    !(ex.flags & (NVMX_L2_EXIT_L0_OWNED | NVMX_L2_EXIT_EPT12_FAULT | NVMX_L2_EXIT_EMULATED)) &&
-	    (V12(v->cur, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS) &&
-	    (V12(v->cur, SECONDARY_VM_EXEC_CONTROL) & NVMX_PROC2_EPT)) {
+	    (nvmx_vmcs12_proc2(v->cur) & NVMX_PROC2_EPT)) {
 		bool settled;
 		NVMX_CHECK(ept_fault(v, &ex, &settled, res));
 		if (settled)

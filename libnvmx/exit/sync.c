@@ -132,8 +132,7 @@ static void hand_over_lazy(struct nvmx_vcpu *v, struct nvmx_vmcs12 *s, const uin
 	nvmx_vmcs12_clear_differs(s, rare_pdptr);
 	/* SDM 28.3.1: PDPTEs are saved when L1 uses EPT and L2 used PAE
 	 * paging (CR0.PG=1, CR4.PAE=1, EFER.LMA=0). */
-	uint32_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	uint32_t proc2 = nvmx_vmcs12_proc2(s);
 	bool lma = V12(s, VM_ENTRY_CONTROLS) & NVMX_ENTRY_CTL_IA32E_MODE_GUEST;
 	bool pdptrs = (proc2 & NVMX_PROC2_EPT) && (V12(s, GUEST_CR0) & NVMX_CR0_PG) &&
 	              (V12(s, GUEST_CR4) & NVMX_CR4_PAE) && !lma;
@@ -183,11 +182,8 @@ void nvmx_exit_sync_guest(struct nvmx_vcpu *v, const struct nvmx_l2_exit *e)
 	/* SDM 28.3.4: with "virtual-interrupt delivery" the guest interrupt
 	 * status (RVI, SVI) is saved; the processor, or the library's APIC
 	 * virtualization, keeps it current in VMCS02 while L2 runs. */
-	uint32_t proc = (uint32_t)V12(s, CPU_BASED_VM_EXEC_CONTROL);
-	uint32_t proc2 = (proc & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
 	unsigned at_intr = ~0u;
-	if (proc2 & NVMX_PROC2_VIRT_INTR_DELIVERY)
+	if (nvmx_vmcs12_proc2(s) & NVMX_PROC2_VIRT_INTR_DELIVERY)
 		at_intr = add(&b, NVMX_IDX_GUEST_INTR_STATUS);
 	nvmx_vmcs02_read_n(v, b.enc, b.val, b.n);
 

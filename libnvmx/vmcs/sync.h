@@ -180,8 +180,7 @@ static inline void nvmx_sync_vmcs12_mark_clean(struct nvmx_vmcs12 *s, const uint
  * "unrestricted guest", "enable EPT"). */
 static inline uint64_t nvmx_sync_lazy_key(const struct nvmx_vmcs12 *s)
 {
-	uint64_t proc2 = (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
-	                         ? V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+	uint64_t proc2 = nvmx_vmcs12_proc2(s);
 	return (V12(s, GUEST_RFLAGS) & NVMX_RFLAGS_VM) |
 	       (V12(s, GUEST_CR0) & (NVMX_CR0_PE | NVMX_CR0_PG)) |
 	       ((V12(s, GUEST_CR4) & NVMX_CR4_PAE) << 32) |

@@ -155,4 +155,12 @@ static inline void nvmx_vmcs12_mark_all_dirty(struct nvmx_vmcs12 *s)
 
 #define V12(s, name) ((s)->f[NVMX_IDX_##name])
 
+/* The secondary processor-based controls in force: 0 unless the primary
+ * controls activate them (bit 31, SDM 25.6.2). */
+static inline uint32_t nvmx_vmcs12_proc2(const struct nvmx_vmcs12 *s)
+{
+	return (V12(s, CPU_BASED_VM_EXEC_CONTROL) & NVMX_PROC_SECONDARY_CONTROLS)
+	               ? (uint32_t)V12(s, SECONDARY_VM_EXEC_CONTROL) : 0;
+}
+
 #endif
