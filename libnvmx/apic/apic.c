@@ -32,11 +32,14 @@ struct ctx {
 	struct vapic ap;
 };
 
-static void result(struct nvmx_result *res, enum nvmx_reason why)
+/* The outcome of an operation that stays with L0; OK, so that a refusal
+ * reads `return result(res, why);`. */
+static enum nvmx_status result(struct nvmx_result *res, enum nvmx_reason why)
 {
 	res->action = NVMX_ACTION_L0_EXIT;
 	res->outcome = NVMX_OUTCOME_L0_EXIT;
 	res->reason = why;
+	return NVMX_STATUS_OK;
 }
 
 static enum nvmx_status ctx_init(struct ctx *c, struct nvmx_vcpu *v, struct nvmx_result *res)
@@ -70,8 +73,7 @@ static enum nvmx_status vapic_ready(struct ctx *c, struct nvmx_result *res, bool
 	*mapped = st == NVMX_STATUS_OK;
 	if (st != NVMX_STATUS_NOT_MAPPED)
 		return st;
-	result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
-	return NVMX_STATUS_OK;
+	return result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
 }
 
 static uint32_t rd32(const struct ctx *c, uint32_t off)
@@ -168,16 +170,14 @@ static enum nvmx_status tpr_virt(struct ctx *c, uint32_t insn_len, enum nvmx_rea
 	if (vid(c)) {
 		ppr_virt(c);
 		NVMX_CHECK(vapic_store(c));
-		result(res, done);
-		return NVMX_STATUS_OK;
+		return result(res, done);
 	}
 	NVMX_CHECK(vapic_store(c));
 	uint32_t thr = (uint32_t)V12(c->s, TPR_THRESHOLD) & 0xfu;
 	if (((rd32(c, R_TPR) >> 4) & 0xfu) < thr)
 		return reflect(c, NVMX_EXIT_REASON_TPR_BELOW_THRESHOLD, 0, insn_len,
 		               NVMX_REASON_APIC_TPR_BELOW_THRESHOLD, res);
-	result(res, done);
-	return NVMX_STATUS_OK;
+	return result(res, done);
 }
 
 /* EOI virtualization (SDM "EOI Virtualization"). */
@@ -193,8 +193,7 @@ static enum nvmx_status eoi_virt(struct ctx *c, uint32_t insn_len, struct nvmx_r
 	if ((c->s->f[NVMX_IDX_EOI_EXIT_BITMAP0 + vec / 64u] >> (vec % 64u)) & 1u)
 		return reflect(c, NVMX_EXIT_REASON_VIRTUALIZED_EOI, vec, insn_len,
 		               NVMX_REASON_APIC_EOI_EXIT, res);
-	result(res, NVMX_REASON_APIC_EOI_VIRTUALIZED);
-	return NVMX_STATUS_OK;
+	return result(res, NVMX_REASON_APIC_EOI_VIRTUALIZED);
 }
 
 /* Self-IPI virtualization (SDM "Self-IPI Virtualization"). */
@@ -205,8 +204,7 @@ static enum nvmx_status self_ipi_virt(struct ctx *c, unsigned vec, struct nvmx_r
 	NVMX_CHECK(vapic_store(c));
 	unsigned rvi = is & 0xffu;
 	set_intr_status(c, vec > rvi ? vec : rvi, is >> 8);
-	result(res, NVMX_REASON_APIC_SELF_IPI_VIRTUALIZED);
-	return NVMX_STATUS_OK;
+	return result(res, NVMX_REASON_APIC_SELF_IPI_VIRTUALIZED);
 }
 
 /* ---- memory-mapped accesses ---- */
@@ -332,10 +330,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 		return NVMX_STATUS_INVALID_ARGUMENT;
 	struct ctx c;
 	NVMX_CHECK(ctx_init(&c, v, res));
-	if (!(c.proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES)) {
-		result(res, NVMX_REASON_APIC_NOT_ENABLED);
-		return NVMX_STATUS_OK;
-	}
+	if (!(c.proc2 & NVMX_PROC2_VIRT_APIC_ACCESSES))
+		return result(res, NVMX_REASON_APIC_NOT_ENABLED);
 	nvmx_sync_set_as_built(&v->sync, false);
 	/* Guest-physical accesses are never virtualized, nor are fetches
 	 * (SDM "Guest-Physical Accesses to the APIC-Access Page",
@@ -364,8 +360,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 		if (a.width < 4)
 			val &= (1ull << (a.width * 8u)) - 1u;
 		res->value = val;
-		result(res, NVMX_REASON_APIC_READ_VIRTUALIZED);
-		return NVMX_STATUS_OK;
+		return result(res, NVMX_REASON_APIC_READ_VIRTUALIZED);
 	}
 
 	/* The write lands in the virtual-APIC page at the same offset. */
@@ -397,8 +392,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_access(struct nvmx_vcpu *v,
 	case 0x31: { /* ICR high: clear bytes 2:0, nothing else */
 		uint8_t z[3] = { 0, 0, 0 };
 		NVMX_CHECK(nvmx_gpa_write(v, c.va + 0x310u, z, 3));
-		result(res, NVMX_REASON_APIC_WRITE_VIRTUALIZED);
-		return NVMX_STATUS_OK;
+		return result(res, NVMX_REASON_APIC_WRITE_VIRTUALIZED);
 	}
 	default:
 		break;
@@ -417,19 +411,13 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_cr8(struct nvmx_vcpu *v, bool write,
 	NVMX_CHECK(ctx_init(&c, v, res));
 	if (insn_len > 15)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	if (!(c.proc & NVMX_PROC_TPR_SHADOW)) {
-		result(res, NVMX_REASON_APIC_NOT_ENABLED);
-		return NVMX_STATUS_OK;
-	}
-	if (c.proc & (write ? NVMX_PROC_CR8_LOAD_EXITING : NVMX_PROC_CR8_STORE_EXITING)) {
-		result(res, NVMX_REASON_APIC_CR8_INTERCEPTED);
-		return NVMX_STATUS_OK;
-	}
+	if (!(c.proc & NVMX_PROC_TPR_SHADOW))
+		return result(res, NVMX_REASON_APIC_NOT_ENABLED);
+	if (c.proc & (write ? NVMX_PROC_CR8_LOAD_EXITING : NVMX_PROC_CR8_STORE_EXITING))
+		return result(res, NVMX_REASON_APIC_CR8_INTERCEPTED);
 	/* MOV to CR8 with bits 63:4 set is #GP(0) before any virtualization. */
-	if (write && (value >> 4)) {
-		result(res, NVMX_REASON_APIC_CR8_GP);
-		return NVMX_STATUS_OK;
-	}
+	if (write && (value >> 4))
+		return result(res, NVMX_REASON_APIC_CR8_GP);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -438,8 +426,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_cr8(struct nvmx_vcpu *v, bool write,
 	if (!write) {
 		/* Bits 3:0 get VTPR[7:4], bits 63:4 are cleared. */
 		res->value = (rd32(&c, R_TPR) >> 4) & 0xfu;
-		result(res, NVMX_REASON_APIC_CR8_VIRTUALIZED);
-		return NVMX_STATUS_OK;
+		return result(res, NVMX_REASON_APIC_CR8_VIRTUALIZED);
 	}
 	/* VTPR[7:4] = source[3:0], the rest of VTPR cleared. */
 	wr32(&c, R_TPR, (uint32_t)(value & 0xfu) << 4);
@@ -477,39 +464,28 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_msr(struct nvmx_vcpu *v, bool write,
 		nvmx_sync_set_as_built(&v->sync, false);
 		return nvmx_exit_reflect(v, &ex, NVMX_REASON_APIC_MSR_EXIT, res);
 	}
-	if (!(c.proc2 & NVMX_PROC2_VIRT_X2APIC) || !(c.proc & NVMX_PROC_TPR_SHADOW)) {
-		result(res, NVMX_REASON_APIC_MSR_L1_APIC);
-		return NVMX_STATUS_OK;
-	}
+	if (!(c.proc2 & NVMX_PROC2_VIRT_X2APIC) || !(c.proc & NVMX_PROC_TPR_SHADOW))
+		return result(res, NVMX_REASON_APIC_MSR_L1_APIC);
 	unsigned reg = msr & 0xffu;
 	if (!write) {
-		if (!(reg == 0x08 || (arv(&c) && msr_read_listed(reg)))) {
-			result(res, NVMX_REASON_APIC_MSR_L1_APIC);
-			return NVMX_STATUS_OK;
-		}
+		if (!(reg == 0x08 || (arv(&c) && msr_read_listed(reg))))
+			return result(res, NVMX_REASON_APIC_MSR_L1_APIC);
 		/* EDX:EAX = the 8 bytes at offset (ECX & FFH) << 4. */
 		uint64_t val;
 		enum nvmx_status st = nvmx_gpa_read(v, c.va + (reg << 4), &val, 8);
-		if (st == NVMX_STATUS_NOT_MAPPED) {
-			result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
-			return NVMX_STATUS_OK;
-		}
+		if (st == NVMX_STATUS_NOT_MAPPED)
+			return result(res, NVMX_REASON_APIC_VAPIC_UNMAPPED);
 		NVMX_CHECK(st);
 		res->value = val;
-		result(res, NVMX_REASON_APIC_MSR_VIRTUALIZED);
-		return NVMX_STATUS_OK;
+		return result(res, NVMX_REASON_APIC_MSR_VIRTUALIZED);
 	}
 	bool tpr = reg == 0x08, eoi = reg == 0x0b && vid(&c), self = reg == 0x3f && vid(&c);
-	if (!tpr && !eoi && !self) {
-		result(res, NVMX_REASON_APIC_MSR_L1_APIC);
-		return NVMX_STATUS_OK;
-	}
+	if (!tpr && !eoi && !self)
+		return result(res, NVMX_REASON_APIC_MSR_L1_APIC);
 	/* SDM "WRMSR" under "virtualize x2APIC mode": TPR and SELF IPI take
 	 * bits 7:0 only, EOI only 0; anything else is #GP(0). */
-	if (eoi ? value != 0 : (value >> 8) != 0) {
-		result(res, NVMX_REASON_APIC_MSR_GP);
-		return NVMX_STATUS_OK;
-	}
+	if (eoi ? value != 0 : (value >> 8) != 0)
+		return result(res, NVMX_REASON_APIC_MSR_GP);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -536,10 +512,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_eoi(struct nvmx_vcpu *v, uint32_t in
 	NVMX_CHECK(ctx_init(&c, v, res));
 	if (insn_len > 15)
 		return NVMX_STATUS_INVALID_ARGUMENT;
-	if (!vid(&c) || !(c.proc & NVMX_PROC_TPR_SHADOW)) {
-		result(res, NVMX_REASON_APIC_NOT_ENABLED);
-		return NVMX_STATUS_OK;
-	}
+	if (!vid(&c) || !(c.proc & NVMX_PROC_TPR_SHADOW))
+		return result(res, NVMX_REASON_APIC_NOT_ENABLED);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -552,10 +526,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 {
 	struct ctx c;
 	NVMX_CHECK(ctx_init(&c, v, res));
-	if (!vid(&c) || !(c.proc & NVMX_PROC_TPR_SHADOW)) {
-		result(res, NVMX_REASON_APIC_NOT_ENABLED);
-		return NVMX_STATUS_OK;
-	}
+	if (!vid(&c) || !(c.proc & NVMX_PROC_TPR_SHADOW))
+		return result(res, NVMX_REASON_APIC_NOT_ENABLED);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -564,10 +536,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 	 * interrupt-window exiting 0, recognized when RVI[7:4] > VPPR[7:4]. */
 	uint16_t is = intr_status(&c);
 	unsigned rvi = is & 0xffu;
-	if ((rvi >> 4) <= ((rd32(&c, R_PPR) >> 4) & 0xfu)) {
-		result(res, NVMX_REASON_APIC_INTR_NONE);
-		return NVMX_STATUS_OK;
-	}
+	if ((rvi >> 4) <= ((rd32(&c, R_PPR) >> 4) & 0xfu))
+		return result(res, NVMX_REASON_APIC_INTR_NONE);
 	/* Delivery (SDM "Virtual-Interrupt Delivery") at an instruction
 	 * boundary with RFLAGS.IF = 1, no blocking by STI or MOV SS, and no
 	 * interrupt-window exiting; VMCS02 injects one event at a time. */
@@ -575,10 +545,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 	uint64_t intr = nvmx_vmcs02_read(v, NVMX_F_GUEST_INTERRUPTIBILITY_INFO);
 	uint64_t pend = nvmx_vmcs02_read(v, NVMX_F_VM_ENTRY_INTR_INFO_FIELD);
 	if ((c.proc & NVMX_PROC_INTR_WINDOW_EXITING) || !(rflags & NVMX_RFLAGS_IF) || (intr & 3u) ||
-	    (pend & NVMX_INTR_INFO_VALID)) {
-		result(res, NVMX_REASON_APIC_INTR_BLOCKED);
-		return NVMX_STATUS_OK;
-	}
+	    (pend & NVMX_INTR_INFO_VALID))
+		return result(res, NVMX_REASON_APIC_INTR_BLOCKED);
 	unsigned vec = rvi;
 	set_vbit(&c, R_ISR, vec, true);
 	wr32(&c, R_PPR, vec & 0xf0u);
@@ -590,8 +558,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_deliver(struct nvmx_vcpu *v, struct 
 	if (nvmx_vmcs02_read(v, NVMX_F_GUEST_ACTIVITY_STATE) == 1)
 		nvmx_vmcs02_put(v, NVMX_IDX_GUEST_ACTIVITY_STATE, 0);
 	res->value = vec;
-	result(res, NVMX_REASON_APIC_INTR_DELIVERED);
-	return NVMX_STATUS_OK;
+	return result(res, NVMX_REASON_APIC_INTR_DELIVERED);
 }
 
 NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
@@ -599,10 +566,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
 {
 	struct ctx c;
 	NVMX_CHECK(ctx_init(&c, v, res));
-	if (!(c.proc & NVMX_PROC_TPR_SHADOW) || vid(&c)) {
-		result(res, NVMX_REASON_APIC_NONE);
-		return NVMX_STATUS_OK;
-	}
+	if (!(c.proc & NVMX_PROC_TPR_SHADOW) || vid(&c))
+		return result(res, NVMX_REASON_APIC_NONE);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -613,8 +578,7 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_after_entry(struct nvmx_vcpu *v,
 		return reflect(&c, NVMX_EXIT_REASON_TPR_BELOW_THRESHOLD, 0, 0,
 		               NVMX_REASON_APIC_ENTRY_TPR_EXIT, res);
 	}
-	result(res, NVMX_REASON_APIC_NONE);
-	return NVMX_STATUS_OK;
+	return result(res, NVMX_REASON_APIC_NONE);
 }
 
 /* ---- posted interrupts ---- */
@@ -652,14 +616,10 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_interrupt(struct nvmx_vcpu *v, uint8
 {
 	struct ctx c;
 	NVMX_CHECK(ctx_init(&c, v, res));
-	if (!(c.pin & NVMX_PIN_POSTED_INTR)) {
-		result(res, NVMX_REASON_APIC_PI_NOT_ENABLED);
-		return NVMX_STATUS_OK;
-	}
-	if (vector != (uint8_t)V12(c.s, POSTED_INTR_NV)) {
-		result(res, NVMX_REASON_APIC_PI_OTHER_VECTOR);
-		return NVMX_STATUS_OK;
-	}
+	if (!(c.pin & NVMX_PIN_POSTED_INTR))
+		return result(res, NVMX_REASON_APIC_PI_NOT_ENABLED);
+	if (vector != (uint8_t)V12(c.s, POSTED_INTR_NV))
+		return result(res, NVMX_REASON_APIC_PI_OTHER_VECTOR);
 	bool mapped;
 	NVMX_CHECK(vapic_ready(&c, res, &mapped));
 	if (!mapped)
@@ -667,10 +627,8 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_interrupt(struct nvmx_vcpu *v, uint8
 	uint64_t pd = V12(c.s, POSTED_INTR_DESC_ADDR) & ~0x3full;
 	uint8_t probe[64];
 	enum nvmx_status st = nvmx_gpa_read(v, pd, probe, sizeof(probe));
-	if (st == NVMX_STATUS_NOT_MAPPED) {
-		result(res, NVMX_REASON_APIC_PI_DESC_UNMAPPED);
-		return NVMX_STATUS_OK;
-	}
+	if (st == NVMX_STATUS_NOT_MAPPED)
+		return result(res, NVMX_REASON_APIC_PI_DESC_UNMAPPED);
 	NVMX_CHECK(st);
 	nvmx_sync_set_as_built(&v->sync, false);
 	/* SDM "Posted-Interrupt Processing": clear ON (bit 256), then move
@@ -702,6 +660,5 @@ NVMX_EXPORT enum nvmx_status nvmx_vcpu_apic_interrupt(struct nvmx_vcpu *v, uint8
 	uint16_t is = intr_status(&c);
 	if (any && top > (is & 0xffu))
 		set_intr_status(&c, top, is >> 8);
-	result(res, all ? NVMX_REASON_APIC_PI_PROCESSED : NVMX_REASON_APIC_PI_CONTENDED);
-	return NVMX_STATUS_OK;
+	return result(res, all ? NVMX_REASON_APIC_PI_PROCESSED : NVMX_REASON_APIC_PI_CONTENDED);
 }
